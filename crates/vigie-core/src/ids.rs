@@ -1,0 +1,55 @@
+//! Newtype identifiers, so that an entity id can never be passed where a user
+//! id is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A customer organisation; tenants never see each other's data.
+    TenantId
+);
+id_type!(
+    /// A node of a tenant's entity tree (group, region, site, establishment).
+    EntityId
+);
+id_type!(
+    /// A person (or service account) who logs in.
+    UserId
+);
+id_type!(
+    /// A support group (level 1, 2 or 3).
+    GroupId
+);
+id_type!(
+    /// An API token.
+    TokenId
+);
+id_type!(
+    /// A role granted to a user on an entity.
+    GrantId
+);
+id_type!(
+    /// A line of the audit log.
+    AuditId
+);
+
+impl UserId {
+    /// The author of writes made by Vigie itself or by an operator at the
+    /// command line: no user row has this id.
+    pub const SYSTEM: UserId = UserId(0);
+}

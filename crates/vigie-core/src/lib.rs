@@ -1,0 +1,15 @@
+//! The ITIL rules of Vigie as plain functions of plain values.
+//!
+//! This crate does no IO: no database, no network, no clock, no async. Every
+//! function that depends on time receives `now` as an argument, so the rules
+//! can be tested exactly and replayed. The shells (`vigie-store`,
+//! `vigie-server`, the `vigie` binary) move data in and out; this crate decides.
+
+pub mod audit;
+pub mod auth;
+pub mod ids;
+pub mod role;
+pub mod tenancy;
+pub mod validate;
+
+pub use jiff::Timestamp;

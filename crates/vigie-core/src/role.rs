@@ -1,0 +1,150 @@
+//! Roles and what each one may do.
+//!
+//! A role is granted to a user on an entity, optionally for its whole
+//! subtree. Permissions are derived from roles here and nowhere else.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The roles a user can hold on an entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Opens tickets and follows his own requests.
+    Requester,
+    /// The single point of contact of an establishment: the only one who may
+    /// address the provider on its behalf.
+    ContactPoint,
+    /// Service desk or support group agent: works tickets.
+    Agent,
+    /// Leads agents: sees the queues of his entities, reassigns, escalates.
+    Supervisor,
+    /// Owns the change process: assesses, schedules, may send a change back.
+    ChangeManager,
+    /// Member of the change advisory board: approves or rejects changes.
+    CabMember,
+    /// Agent of a supplier (hosting provider) working the tickets sent to it.
+    SupplierAgent,
+    /// Administers a tenant: entities, users, groups, roles.
+    TenantAdmin,
+}
+
+impl Role {
+    /// Every role, in the order they are shown.
+    pub const ALL: [Role; 8] = [
+        Role::Requester,
+        Role::ContactPoint,
+        Role::Agent,
+        Role::Supervisor,
+        Role::ChangeManager,
+        Role::CabMember,
+        Role::SupplierAgent,
+        Role::TenantAdmin,
+    ];
+
+    /// The stable machine name, used in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Requester => "requester",
+            Role::ContactPoint => "contact_point",
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::ChangeManager => "change_manager",
+            Role::CabMember => "cab_member",
+            Role::SupplierAgent => "supplier_agent",
+            Role::TenantAdmin => "tenant_admin",
+        }
+    }
+
+    /// Whether this role carries the permission.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::TenantAdmin => true,
+            // Requesters see their own tickets and profile, not the directory.
+            Role::Requester | Role::ContactPoint => false,
+            Role::Agent | Role::SupplierAgent | Role::CabMember => {
+                matches!(permission, ViewDirectory)
+            }
+            Role::Supervisor | Role::ChangeManager => {
+                matches!(permission, ViewDirectory | ViewAudit)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role name that Vigie does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{0}`")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// What an action needs. Checked against the grants of the actor on the
+/// entity the record belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See entities, users and groups of the entity (the directory).
+    ViewDirectory,
+    /// Read the audit log of the entity.
+    ViewAudit,
+    /// Create, change and delete entities, users, groups and grants.
+    ManageDirectory,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_tenant_admin_manages_the_directory() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.allows(Permission::ManageDirectory),
+                role == Role::TenantAdmin,
+                "{role}"
+            );
+            assert_eq!(
+                role.allows(Permission::ViewDirectory),
+                !matches!(role, Role::Requester | Role::ContactPoint),
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn audit_is_for_supervisors_change_managers_and_admins() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ViewAudit))
+            .collect();
+        assert_eq!(
+            readers,
+            vec![Role::Supervisor, Role::ChangeManager, Role::TenantAdmin]
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! The audit log: written inside every write transaction, read by scope.
+
+use crate::sql::Sql;
+use crate::{Page, PageRequest, Result, from_micros, micros};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use vigie_core::Timestamp;
+use vigie_core::audit::{AuditAction, FieldChange, Fields, action_of, diff};
+use vigie_core::ids::{TenantId, UserId};
+use vigie_core::tenancy::{Actor, EntityPath, Scope};
+
+/// A line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Its id, increasing.
+    pub id: i64,
+    /// The tenant the record belongs to (`None`: platform-wide).
+    pub tenant_id: Option<TenantId>,
+    /// The entity the record belongs to, if any.
+    pub entity_id: Option<i64>,
+    /// Who wrote (`None`: Vigie itself or a command-line operator).
+    pub actor_user_id: Option<UserId>,
+    /// The writer's login or a description of the system actor.
+    pub actor_label: String,
+    /// When.
+    pub at: Timestamp,
+    /// What was done.
+    pub action: String,
+    /// The kind of record (`entity`, `user`, …).
+    pub record_type: String,
+    /// The record's id.
+    pub record_id: i64,
+    /// The fields that changed.
+    pub changes: Vec<FieldChange>,
+}
+
+/// Which audit lines to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this kind of record.
+    pub record_type: Option<String>,
+    /// Only this record (with `record_type`).
+    pub record_id: Option<i64>,
+    /// Only what this user did.
+    pub actor_user_id: Option<UserId>,
+}
+
+/// Where the audited record sits, for scoping reads of the log.
+pub(crate) struct AuditTarget<'a> {
+    pub tenant: Option<TenantId>,
+    pub entity_id: Option<i64>,
+    pub entity_path: Option<&'a EntityPath>,
+    pub record_type: &'static str,
+    pub record_id: i64,
+}
+
+/// Records a write in the audit log, in the write's own transaction. Does
+/// nothing when no audited field changed.
+pub(crate) async fn record(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    now: Timestamp,
+    target: AuditTarget<'_>,
+    before: Option<&Fields>,
+    after: Option<&Fields>,
+) -> Result<()> {
+    let empty = Fields::new();
+    let changes = diff(before.unwrap_or(&empty), after.unwrap_or(&empty));
+    let action = action_of(before, after);
+    if changes.is_empty() && action == AuditAction::Update {
+        return Ok(());
+    }
+    let changes_json = serde_json::to_string(&changes)
+        .map_err(|e| crate::StoreError::Database(format!("audit encoding: {e}")))?;
+    let actor_id = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
+    Sql::new(
+        "INSERT INTO audit_log (tenant_id, entity_id, entity_path, actor_user_id, actor_label, \
+         at, action, record_type, record_id, changes) VALUES (",
+    )
+    .bind(target.tenant.map(|t| t.0))
+    .push(", ")
+    .bind(target.entity_id)
+    .push(", ")
+    .bind(target.entity_path.map(|p| p.as_str().to_owned()))
+    .push(", ")
+    .bind(actor_id)
+    .push(", ")
+    .bind(actor.login.as_str())
+    .push(", ")
+    .bind(micros(now))
+    .push(", ")
+    .bind(action.as_str())
+    .push(", ")
+    .bind(target.record_type)
+    .push(", ")
+    .bind(target.record_id)
+    .push(", ")
+    .bind(changes_json)
+    .push(")")
+    .query()
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl crate::Store {
+    /// Lists audit lines in scope, oldest first. Lines of platform-wide
+    /// records (tenants) are visible to platform administrators only, and
+    /// lines about a tenant itself to the tenant's administrators' scope
+    /// through its root entities.
+    pub async fn list_audit(
+        &self,
+        scope: &Scope,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>> {
+        let mut sql = Sql::new(
+            "SELECT id, tenant_id, entity_id, actor_user_id, actor_label, at, action, \
+             record_type, record_id, changes FROM audit_log WHERE 1 = 1",
+        );
+        sql.scope(scope, "tenant_id", "entity_path");
+        if let Some(t) = &filter.record_type {
+            sql.push(" AND record_type = ").bind(t.as_str());
+        }
+        if let Some(id) = filter.record_id {
+            sql.push(" AND record_id = ").bind(id);
+        }
+        if let Some(u) = filter.actor_user_id {
+            sql.push(" AND actor_user_id = ").bind(u.0);
+        }
+        if let Some(after) = page.after {
+            sql.push(" AND id > ").bind(after);
+        }
+        sql.push(" ORDER BY id LIMIT ").bind(page.fetch_limit());
+        let rows = sql.query().fetch_all(self.pool()).await?;
+        let items = rows.iter().map(audit_row).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page, |r| r.id))
+    }
+}
+
+fn audit_row(row: &AnyRow) -> Result<AuditRecord> {
+    let changes: String = row.try_get("changes")?;
+    Ok(AuditRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get::<Option<i64>, _>("tenant_id")?.map(TenantId),
+        entity_id: row.try_get("entity_id")?,
+        actor_user_id: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId),
+        actor_label: row.try_get("actor_label")?,
+        at: from_micros(row.try_get("at")?),
+        action: row.try_get("action")?,
+        record_type: row.try_get("record_type")?,
+        record_id: row.try_get("record_id")?,
+        changes: serde_json::from_str(&changes).unwrap_or_default(),
+    })
+}

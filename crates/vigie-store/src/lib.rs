@@ -1,0 +1,159 @@
+//! The one place for SQL in Vigie.
+//!
+//! [`Store`] wraps a connection pool on SQLite (the embedded default) or
+//! PostgreSQL. Both run the same SQL text, written in the subset the two
+//! share, with `$n` placeholders; each backend has its own migrations folder.
+//! Every read takes a [`Scope`](vigie_core::tenancy::Scope) and every write an
+//! [`Actor`](vigie_core::tenancy::Actor): tenant and entity scoping happen
+//! here, and each write records its audit entry in its own transaction.
+
+mod audit;
+mod entities;
+mod error;
+mod groups;
+mod page;
+mod sessions;
+mod sql;
+mod tenants;
+pub mod testing;
+mod tokens;
+mod users;
+
+pub use audit::{AuditFilter, AuditRecord};
+pub use entities::{EntityChanges, EntityRecord, NewEntity};
+pub use error::StoreError;
+pub use groups::{GroupChanges, GroupRecord, NewGroup};
+pub use page::{Page, PageRequest};
+pub use sessions::{SessionRecord, ThrottleKey};
+pub use tenants::{NewTenant, TenantChanges, TenantRecord};
+pub use tokens::{NewToken, TokenRecord};
+pub use users::{GrantRecord, NewGrant, NewUser, UserChanges, UserFilter, UserRecord};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+use vigie_core::Timestamp;
+
+/// Result of a storage call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite, one file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// A handle on Vigie's database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL scheme (expected sqlite: or postgres:): {}",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            // SQLite allows one writer at a time; WAL lets readers go on
+            // meanwhile, and the busy timeout makes writers queue instead of
+            // failing.
+            Backend::Sqlite => {
+                options
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Backend::Postgres => options.max_connections(16).connect(url).await?,
+        };
+        Ok(Store { pool, backend })
+    }
+
+    /// Applies the pending migrations of the backend.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout rather
+    /// than failing when a read transaction upgrades.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// Microseconds since the epoch, as stored.
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    i64::try_from(t.as_microsecond()).unwrap_or(i64::MAX)
+}
+
+/// A stored time back as a timestamp.
+pub(crate) fn from_micros(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Reads a boolean column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite.
+pub(crate) fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool> {
+    use sqlx::Row;
+    match row.try_get::<bool, _>(column) {
+        Ok(b) => Ok(b),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}

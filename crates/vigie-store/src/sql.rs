@@ -1,0 +1,132 @@
+//! A small SQL text builder with `$n` placeholders, which both SQLite and
+//! PostgreSQL understand (sqlx's `Any` builder would emit `?`), and the
+//! translation of a [`Scope`] into a `WHERE` fragment.
+
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use vigie_core::tenancy::{Scope, ScopeRule};
+
+/// A value to bind.
+#[derive(Clone, Debug)]
+pub(crate) enum Arg {
+    I64(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::I64(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+/// SQL text with its arguments.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends SQL text.
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Adds an argument for a placeholder already written in the text (for
+    /// queries that use the same `$n` several times).
+    pub(crate) fn bind_existing(&mut self, value: impl Into<Arg>) -> &mut Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Appends ` AND (…)` limiting rows to the scope, given the columns that
+    /// hold the row's tenant and its entity path.
+    pub(crate) fn scope(&mut self, scope: &Scope, tenant_col: &str, path_col: &str) -> &mut Self {
+        match scope {
+            Scope::Platform => self,
+            Scope::Tenant { tenant, rules } => {
+                self.push(" AND ")
+                    .push(tenant_col)
+                    .push(" = ")
+                    .bind(tenant.0);
+                if rules.is_empty() {
+                    return self.push(" AND 1 = 0");
+                }
+                self.push(" AND (");
+                for (i, rule) in rules.iter().enumerate() {
+                    if i > 0 {
+                        self.push(" OR ");
+                    }
+                    match rule {
+                        ScopeRule::Exactly(path) => {
+                            self.push(path_col).push(" = ").bind(path.as_str())
+                        }
+                        // Paths hold only digits and slashes: no LIKE
+                        // metacharacters to escape.
+                        ScopeRule::Subtree(path) => self
+                            .push(path_col)
+                            .push(" LIKE ")
+                            .bind(format!("{}%", path.as_str())),
+                    };
+                }
+                self.push(")")
+            }
+        }
+    }
+
+    /// The query, ready to run.
+    pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for arg in &self.args {
+            q = match arg {
+                Arg::I64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }
+}

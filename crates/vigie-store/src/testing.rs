@@ -1,0 +1,73 @@
+//! Fresh databases for tests, on SQLite always and on PostgreSQL when
+//! `VIGIE_TEST_POSTGRES_URL` is set. Used by the test suites of every crate.
+
+use crate::{Result, Store};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The variable naming the PostgreSQL server for tests.
+pub const POSTGRES_URL_VAR: &str = "VIGIE_TEST_POSTGRES_URL";
+/// When set (CI sets it), a suite that would be skipped fails instead.
+pub const REQUIRE_ALL_VAR: &str = "VIGIE_REQUIRE_ALL_SUITES";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A migrated SQLite database in a new file under the system's temporary
+/// folder.
+pub async fn sqlite() -> Result<Store> {
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name("vigie_test")));
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", path.display())).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The PostgreSQL URL for tests, if set. Panics when it is not set and
+/// `VIGIE_REQUIRE_ALL_SUITES` is, so that CI cannot skip the suite silently.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os(REQUIRE_ALL_VAR).is_none(),
+                "{POSTGRES_URL_VAR} is not set but {REQUIRE_ALL_VAR} requires the PostgreSQL suite"
+            );
+            None
+        }
+    }
+}
+
+/// A migrated PostgreSQL database created for this test on the server of
+/// `VIGIE_TEST_POSTGRES_URL`, or `None` when the variable is not set.
+pub async fn postgres() -> Result<Option<Store>> {
+    let Some(url) = postgres_url() else {
+        return Ok(None);
+    };
+    let name = unique_name("vigie_test");
+    let admin = Store::connect(&url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(admin.pool())
+        .await?;
+    admin.close().await;
+    let (base, _) = url.rsplit_once('/').unwrap_or((url.as_str(), ""));
+    let store = Store::connect(&format!("{base}/{name}")).await?;
+    store.migrate().await?;
+    Ok(Some(store))
+}
+
+/// Every backend available to this run: SQLite, and PostgreSQL if set.
+pub async fn all_backends() -> Result<Vec<Store>> {
+    let mut stores = vec![sqlite().await?];
+    stores.extend(postgres().await?);
+    Ok(stores)
+}
