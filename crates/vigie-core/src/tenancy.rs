@@ -156,6 +156,31 @@ impl Actor {
         }
     }
 
+    /// Every entity the actor holds any role on (with subtrees where
+    /// recursive): what the entity switcher offers.
+    pub fn reach(&self) -> Scope {
+        if self.platform_admin {
+            return Scope::Platform;
+        }
+        let mut rules: Vec<ScopeRule> = self
+            .grants
+            .iter()
+            .map(|g| {
+                if g.recursive {
+                    ScopeRule::Subtree(g.entity_path.clone())
+                } else {
+                    ScopeRule::Exactly(g.entity_path.clone())
+                }
+            })
+            .collect();
+        rules.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        rules.dedup();
+        Scope::Tenant {
+            tenant: self.tenant,
+            rules,
+        }
+    }
+
     /// The roles the actor holds anywhere, without repetition.
     pub fn roles(&self) -> Vec<Role> {
         let mut roles: Vec<Role> = self.grants.iter().map(|g| g.role).collect();

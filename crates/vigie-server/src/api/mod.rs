@@ -1,0 +1,117 @@
+//! The JSON API under `/api/v1`, its extractors and its OpenAPI document.
+//!
+//! Each resource module exposes `routes()`, an `OpenApiRouter` whose
+//! handlers carry `#[utoipa::path]`, so the document at
+//! `/api/v1/openapi.json` is generated from the code it describes.
+
+mod audit;
+mod entities;
+mod extract;
+mod groups;
+mod me;
+mod page;
+mod tenants;
+mod tokens;
+mod users;
+
+pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use page::{Cursor, PageParams};
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use vigie_core::role::Permission;
+use vigie_core::tenancy::{Actor, Scope};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vigie API",
+        description = "IT service management: tenants, entities, users, groups, tokens and audit. \
+                       Errors are RFC 9457 problem documents (`application/problem+json`)."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem)),
+    tags(
+        (name = "tenants", description = "Customer organisations"),
+        (name = "entities", description = "The entity tree of a tenant"),
+        (name = "users", description = "Users and their roles"),
+        (name = "groups", description = "Support groups"),
+        (name = "tokens", description = "API tokens"),
+        (name = "audit", description = "The audit log"),
+        (name = "me", description = "The caller")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The API's routes and its OpenAPI document.
+pub fn openapi_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
+        "/api/v1",
+        OpenApiRouter::new()
+            .merge(me::routes())
+            .merge(tenants::routes())
+            .merge(entities::routes())
+            .merge(users::routes())
+            .merge(groups::routes())
+            .merge(tokens::routes())
+            .merge(audit::routes()),
+    )
+}
+
+/// The generated OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi_router().split_for_parts().1
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    let (router, doc) = openapi_router().split_for_parts();
+    let doc = Arc::new(doc);
+    router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
+        .fallback(|| async { ApiError::not_found() })
+}
+
+/// The scope of `permission`, or 403 when the actor holds it nowhere.
+pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, ApiError> {
+    if actor.can_anywhere(permission) {
+        Ok(actor.scope(permission))
+    } else {
+        Err(ApiError::forbidden(match permission {
+            Permission::ViewDirectory => "your roles do not include reading the directory",
+            Permission::ViewAudit => "your roles do not include reading the audit log",
+            Permission::ManageDirectory => "only tenant administrators change the directory",
+        }))
+    }
+}
+
+/// Reads a field that can be absent (unchanged), `null` (cleared) or a value.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(d).map(Some)
+}
