@@ -12,6 +12,8 @@ pub const REQUIRE_ALL_VAR: &str = "VIGIE_REQUIRE_ALL_SUITES";
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name(prefix: &str) -> String {
+    // Only to tell test databases apart, not a time that matters.
+    #[allow(clippy::disallowed_methods)]
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())

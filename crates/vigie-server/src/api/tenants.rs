@@ -157,6 +157,9 @@ async fn update_tenant(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TenantPatch>,
 ) -> Result<Json<TenantOut>, ApiError> {
+    if !actor.platform_admin {
+        return Err(ApiError::forbidden("only platform administrators change tenants"));
+    }
     let changes = TenantChanges {
         name: body
             .name

@@ -1,0 +1,261 @@
+//! Walks every operation of the OpenAPI document as users who must not
+//! reach the target records: another tenant's administrator, a sibling
+//! entity's administrator, and a user whose role is too weak. Each must get
+//! 403 or 404, see none of the records in lists, and write nothing. Routes
+//! added later are covered without anyone remembering.
+
+use crate::support::{Person, TenantWorld, World};
+use axum::http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+/// The records an attacker aims at, and strings that must never reach him.
+struct Target {
+    tenant: i64,
+    entity: i64,
+    user: i64,
+    grant: i64,
+    group: i64,
+    token: i64,
+    markers: Vec<String>,
+    /// Whether the attacker belongs to the victim's tenant (he may read the
+    /// tenant record itself, nothing else).
+    same_tenant: bool,
+    /// Whether the attacker may read the records (then only his writes are
+    /// checked: his role is too weak to change them).
+    may_read: bool,
+}
+
+fn sibling_target(a: &TenantWorld) -> Target {
+    Target {
+        tenant: a.tenant.id.0,
+        entity: a.sud.0,
+        user: a.worker_sud.id.0,
+        grant: a.worker_sud_grant,
+        group: a.group_sud.0,
+        token: a.worker_sud.token_id,
+        markers: vec!["alpha-sud".into(), "alpha.worker-sud".into(), "alpha.agent-sud".into(), "alpha-group-sud".into()],
+        same_tenant: true,
+        may_read: false,
+    }
+}
+
+fn weak_target(a: &TenantWorld) -> Target {
+    Target {
+        tenant: a.tenant.id.0,
+        entity: a.nord.0,
+        user: a.admin_nord.id.0,
+        grant: a.worker_sud_grant,
+        group: a.group_nord.0,
+        token: a.admin_nord.token_id,
+        markers: vec!["alpha-nord".into(), "alpha.admin-nord".into(), "alpha-group-nord".into()],
+        same_tenant: true,
+        may_read: false,
+    }
+}
+
+/// The agent of Sud may read Sud's records but change none of them.
+fn readable_target(a: &TenantWorld) -> Target {
+    Target { markers: Vec::new(), may_read: true, ..sibling_target(a) }
+}
+
+fn foreign_target(a: &TenantWorld) -> Target {
+    Target { markers: vec!["alpha".into()], same_tenant: false, ..sibling_target(a) }
+}
+
+/// Fills a path template with the target's ids.
+fn fill_path(template: &str, t: &Target) -> String {
+    if !template.contains('{') {
+        return template.to_owned();
+    }
+    let resource = template.trim_start_matches("/api/v1/").split('/').next().unwrap_or("");
+    let id = match resource {
+        "tenants" => t.tenant,
+        "entities" => t.entity,
+        "users" => t.user,
+        "groups" => t.group,
+        "tokens" => t.token,
+        other => panic!("the isolation test does not know the resource `{other}`: teach it which record to aim at"),
+    };
+    template
+        .replace("{id}", &id.to_string())
+        .replace("{grant_id}", &t.grant.to_string())
+        .replace("{user_id}", &t.user.to_string())
+}
+
+/// Query parameters aimed at the target, from the operation's parameters.
+fn fill_query(op: &Value, t: &Target) -> String {
+    let params = op["parameters"].as_array().cloned().unwrap_or_default();
+    let pairs: Vec<String> = params
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| {
+            let name = p["name"].as_str()?;
+            let value = match name {
+                "within" | "record_id" => t.entity,
+                "user_id" | "actor_user_id" => t.user,
+                _ => return None,
+            };
+            Some(format!("{name}={value}"))
+        })
+        .collect();
+    if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) }
+}
+
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap_or("");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+/// A body that would be valid if the attacker could reach the target: only
+/// scope can refuse it.
+fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Value> {
+    let tenant_route = template.starts_with("/api/v1/tenants");
+    let schema = op["requestBody"]["content"]["application/json"]["schema"].clone();
+    if schema.is_null() {
+        return None;
+    }
+    let schema = resolve(doc, &schema);
+    let mut body = Map::new();
+    for (name, prop) in schema["properties"].as_object().cloned().unwrap_or_default() {
+        let prop = resolve(doc, &prop);
+        let types: Vec<String> = match &prop["type"] {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            _ => vec![],
+        };
+        let value = if types.iter().any(|x| x == "integer") {
+            match name.as_str() {
+                "user_id" | "manager_id" => json!(t.user),
+                "level" => json!(2),
+                _ => json!(t.entity),
+            }
+        } else if types.iter().any(|x| x == "boolean") {
+            json!(true)
+        } else {
+            match name.as_str() {
+                "login" => json!("intruder.login"),
+                "slug" => json!("intruder"),
+                "role" => json!("tenant_admin"),
+                "kind" if tenant_route => json!("customer"),
+                "kind" => json!("region"),
+                "locale" => json!("fr"),
+                "password" => json!("intruder-password-1"),
+                "email" => json!("intruder@example.org"),
+                _ => json!("Intruder"),
+            }
+        };
+        body.insert(name, value);
+    }
+    Some(Value::Object(body))
+}
+
+fn operations(doc: &Value) -> Vec<(Method, String, Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let method = match method.as_str() {
+                "get" => Method::GET,
+                "post" => Method::POST,
+                "put" => Method::PUT,
+                "patch" => Method::PATCH,
+                "delete" => Method::DELETE,
+                _ => continue,
+            };
+            ops.push((method, path.clone(), op.clone()));
+        }
+    }
+    ops
+}
+
+async fn attack(world: &World, doc: &Value, who: &str, attacker: &Person, target: &Target) -> usize {
+    // The attacker's token works: refusals below are about scope.
+    let me = world.api(Method::GET, "/api/v1/me", Some(&attacker.token), None).await;
+    assert_eq!(me.status, StatusCode::OK, "{who}: {}", me.body);
+    let mut checked = 0;
+    for (method, template, op) in operations(doc) {
+        let path = format!("{}{}", fill_path(&template, target), fill_query(&op, target));
+        let body = fill_body(doc, &template, &op, target);
+        if target.may_read && method == Method::GET {
+            checked += 1;
+            continue;
+        }
+        let res = world.api(method.clone(), &path, Some(&attacker.token), body.clone()).await;
+        let what = format!("{who}: {method} {path} {body:?} → {} {}", res.status, res.body);
+        for marker in &target.markers {
+            assert!(!res.body.contains(marker.as_str()), "leak of {marker:?}: {what}");
+        }
+        let has_params = template.contains('{');
+        let own_tenant_read = target.same_tenant && method == Method::GET && template == "/api/v1/tenants/{id}";
+        if own_tenant_read {
+            assert_eq!(res.status, StatusCode::OK, "{what}");
+        } else if has_params || method != Method::GET {
+            assert!(matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{what}");
+            assert_eq!(
+                res.headers.get("content-type").and_then(|v| v.to_str().ok()),
+                Some("application/problem+json"),
+                "{what}"
+            );
+        } else {
+            assert!(
+                matches!(res.status, StatusCode::OK | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{what}"
+            );
+        }
+        checked += 1;
+    }
+    checked
+}
+
+async fn walk_every_route(world: World) {
+    let doc = world.api(Method::GET, "/api/v1/openapi.json", None, None).await.json();
+    let before = world.audit_count().await;
+    let a = &world.alpha;
+    let mut checked = 0;
+    checked += attack(&world, &doc, "other tenant's admin", &world.beta.admin, &foreign_target(a)).await;
+    checked += attack(&world, &doc, "other tenant's agent", &world.beta.agent_sud, &foreign_target(a)).await;
+    checked += attack(&world, &doc, "sibling entity's admin", &a.admin_nord, &sibling_target(a)).await;
+    checked += attack(&world, &doc, "requester (weak role)", &a.requester_nord, &weak_target(a)).await;
+    checked += attack(&world, &doc, "agent (too weak to write)", &a.agent_sud, &readable_target(a)).await;
+    let operations = operations(&doc).len();
+    assert!(operations >= 25, "only {operations} operations documented");
+    assert_eq!(checked, operations * 5);
+    assert_eq!(world.audit_count().await, before, "a refused request wrote something");
+}
+
+#[tokio::test]
+async fn every_route_refuses_other_tenants_siblings_and_weak_roles_on_sqlite() {
+    walk_every_route(World::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn every_route_refuses_other_tenants_siblings_and_weak_roles_on_postgres() {
+    if let Some(store) = vigie_store::testing::postgres().await.expect("postgres") {
+        walk_every_route(World::on(store).await).await;
+    }
+}
+
+/// Every documented operation is routed: without a token it answers 401,
+/// not the fallback's 404 nor 405.
+#[tokio::test]
+async fn the_document_and_the_router_agree() {
+    let world = World::sqlite().await;
+    let doc = world.api(Method::GET, "/api/v1/openapi.json", None, None).await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let target = sibling_target(&world.alpha);
+    for (method, template, op) in operations(&doc) {
+        let path = fill_path(&template, &target);
+        let res = world.api(method.clone(), &path, None, fill_body(&doc, &template, &op, &target)).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{method} {path}: {}", res.body);
+        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {template}");
+    }
+    // And an undocumented path is a problem document, not an HTML page.
+    world
+        .api(Method::GET, "/api/v1/nothing-here", Some(&world.platform.token), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+}

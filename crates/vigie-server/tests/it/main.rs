@@ -1,0 +1,7 @@
+//! HTTP-level tests of the whole application, one binary for fast linking.
+
+mod auth;
+mod bad_input;
+mod browser;
+mod isolation;
+mod support;

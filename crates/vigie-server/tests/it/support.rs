@@ -1,0 +1,229 @@
+//! A test world: two tenants with entity trees, users of every kind with
+//! API tokens, and helpers to call the whole app without a socket.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+use vigie_core::Timestamp;
+use vigie_core::ids::{EntityId, GroupId, UserId};
+use vigie_core::role::Role;
+use vigie_core::tenancy::{Actor, Scope};
+use vigie_server::{AppState, Clock, ServerConfig, app, auth};
+use vigie_store::{NewEntity, NewGrant, NewGroup, NewTenant, NewToken, NewUser, Store, TenantRecord};
+
+/// The fixed start of time in tests.
+pub fn t0() -> Timestamp {
+    Timestamp::from_second(1_767_225_600).expect("valid time")
+}
+
+/// A user of the world with his token.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: UserId,
+    pub login: String,
+    pub token: String,
+    pub token_id: i64,
+}
+
+/// Records of one tenant.
+#[derive(Clone, Debug)]
+pub struct TenantWorld {
+    pub tenant: TenantRecord,
+    pub root: EntityId,
+    pub nord: EntityId,
+    pub sud: EntityId,
+    pub admin: Person,
+    /// Tenant admin of Nord only.
+    pub admin_nord: Person,
+    pub agent_sud: Person,
+    pub requester_nord: Person,
+    /// A user whose home is Sud, with a role on Sud.
+    pub worker_sud: Person,
+    pub worker_sud_grant: i64,
+    pub group_sud: GroupId,
+    pub group_nord: GroupId,
+}
+
+/// The whole world.
+pub struct World {
+    pub store: Store,
+    pub clock: Clock,
+    pub app: Router,
+    pub alpha: TenantWorld,
+    pub beta: TenantWorld,
+    pub platform: Person,
+}
+
+async fn person(store: &Store, entity: EntityId, login: &str, grants: &[(EntityId, Role, bool)], platform: bool) -> (Person, Vec<i64>) {
+    let system = Actor::system();
+    let user = store
+        .create_user(
+            &system,
+            &Scope::Platform,
+            t0(),
+            &NewUser {
+                entity_id: entity,
+                login: login.to_owned(),
+                display_name: format!("Person {login}"),
+                email: Some(format!("{login}@example.org")),
+                locale: None,
+                password_hash: None,
+                platform_admin: platform,
+            },
+        )
+        .await
+        .expect("user");
+    let mut ids = Vec::new();
+    for (e, role, recursive) in grants {
+        let g = store
+            .create_grant(&system, &Scope::Platform, t0(), user.id, &NewGrant { entity_id: *e, role: *role, recursive: *recursive })
+            .await
+            .expect("grant");
+        ids.push(g.id.0);
+    }
+    let secret = auth::new_api_token();
+    let token = store
+        .create_token(
+            &system,
+            &Scope::Platform,
+            t0(),
+            &NewToken { user_id: user.id, name: "test".into(), prefix: secret.prefix.clone(), secret_hash: secret.hash.clone() },
+        )
+        .await
+        .expect("token");
+    (Person { id: user.id, login: login.to_owned(), token: secret.secret, token_id: token.id.0 }, ids)
+}
+
+async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
+    let system = Actor::system();
+    let all = Scope::Platform;
+    let tenant = store
+        .create_tenant(&system, t0(), &NewTenant { slug: slug.into(), name: format!("Tenant {slug}"), kind: "customer".into() })
+        .await
+        .expect("tenant");
+    let root = tenant.root_entity_id.expect("root");
+    let mk = |name: &str| NewEntity { parent_id: root, name: format!("{slug}-{name}"), kind: "region".into() };
+    let nord = store.create_entity(&system, &all, t0(), &mk("nord")).await.expect("nord").id;
+    let sud = store.create_entity(&system, &all, t0(), &mk("sud")).await.expect("sud").id;
+    let (admin, _) = person(store, root, &format!("{slug}.admin"), &[(root, Role::TenantAdmin, true)], false).await;
+    let (admin_nord, _) = person(store, nord, &format!("{slug}.admin-nord"), &[(nord, Role::TenantAdmin, true)], false).await;
+    let (agent_sud, _) = person(store, sud, &format!("{slug}.agent-sud"), &[(sud, Role::Agent, true)], false).await;
+    let (requester_nord, _) = person(store, nord, &format!("{slug}.requester-nord"), &[(nord, Role::Requester, false)], false).await;
+    let (worker_sud, grants) = person(store, sud, &format!("{slug}.worker-sud"), &[(sud, Role::Agent, false)], false).await;
+    let group = |entity, name: &str| NewGroup {
+        entity_id: entity,
+        name: format!("{slug}-{name}"),
+        level: 2,
+        manager_id: None,
+        email: None,
+        description: String::new(),
+    };
+    let group_sud = store.create_group(&system, &all, t0(), &group(sud, "group-sud")).await.expect("group").id;
+    let group_nord = store.create_group(&system, &all, t0(), &group(nord, "group-nord")).await.expect("group").id;
+    store.set_group_member(&system, &all, t0(), group_sud, worker_sud.id, true).await.expect("member");
+    TenantWorld {
+        tenant,
+        root,
+        nord,
+        sud,
+        admin,
+        admin_nord,
+        agent_sud,
+        requester_nord,
+        worker_sud,
+        worker_sud_grant: grants[0],
+        group_sud,
+        group_nord,
+    }
+}
+
+impl World {
+    /// Builds the world on a store.
+    pub async fn on(store: Store) -> World {
+        let alpha = tenant_world(&store, "alpha").await;
+        let beta = tenant_world(&store, "beta").await;
+        let (platform, _) = person(&store, alpha.root, "platform.admin", &[], true).await;
+        let clock = Clock::manual(t0());
+        let state = AppState::new(store.clone(), ServerConfig::default(), clock.clone());
+        World { app: app(state), store, clock, alpha, beta, platform }
+    }
+
+    /// Builds the world on a fresh SQLite database.
+    pub async fn sqlite() -> World {
+        World::on(vigie_store::testing::sqlite().await.expect("sqlite")).await
+    }
+
+    /// Sends a request and reads the answer.
+    pub async fn send(&self, req: Request<Body>) -> Answer {
+        let res = self.app.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// Calls the API with a token and an optional JSON body.
+    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.expect("request")).await
+    }
+
+    /// The number of audit lines, to prove a refused request wrote nothing.
+    pub async fn audit_count(&self) -> usize {
+        let mut n = 0;
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .list_audit(&Scope::Platform, &Default::default(), vigie_store::PageRequest { after, limit: 500 })
+                .await
+                .expect("audit");
+            n += page.items.len();
+            match page.next_after {
+                Some(a) => after = Some(a),
+                None => return n,
+            }
+        }
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// Asserts a problem document of the given status and `type` code.
+    pub fn assert_problem(&self, status: StatusCode, code: &str) -> Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        let p = self.json();
+        assert_eq!(p["type"], format!("/problems/{code}"), "{}", self.body);
+        assert_eq!(p["status"], status.as_u16());
+        assert!(p["title"].is_string());
+        p
+    }
+}
