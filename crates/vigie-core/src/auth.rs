@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn old_failures_do_not_count() {
         let t = LoginThrottle::default();
-        let failures: Vec<Timestamp> = (0..10).map(|i| at(i)).collect();
+        let failures: Vec<Timestamp> = (0..10).map(at).collect();
         assert_eq!(t.check(&failures, at(3600)), Ok(()));
     }
 }

@@ -148,7 +148,7 @@ impl Actor {
                 }
             })
             .collect();
-        rules.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        rules.sort_by_key(ScopeRule::sort_key);
         rules.dedup();
         Scope::Tenant {
             tenant: self.tenant,
@@ -173,7 +173,7 @@ impl Actor {
                 }
             })
             .collect();
-        rules.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        rules.sort_by_key(ScopeRule::sort_key);
         rules.dedup();
         Scope::Tenant {
             tenant: self.tenant,

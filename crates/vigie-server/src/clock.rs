@@ -36,7 +36,7 @@ impl Clock {
     pub fn advance(&self, by: jiff::SignedDuration) {
         if let Clock::Manual(t) = self {
             let mut guard = t.lock().unwrap_or_else(|e| e.into_inner());
-            *guard = *guard + by;
+            *guard += by;
         }
     }
 }

@@ -18,6 +18,25 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/problems/{code}", get(problem_doc))
+}
+
+/// Explains a problem `type`, so that the relative URIs in problem
+/// documents resolve to something a person can read.
+async fn problem_doc(axum::extract::Path(code): axum::extract::Path<String>) -> Response {
+    match ProblemKind::ALL.into_iter().find(|k| k.code() == code) {
+        Some(kind) => (
+            [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!(
+                "{}\n\nHTTP status {}. The `detail` member of the problem document says what went wrong \
+                 this time and, for validation errors, `field` names the field at fault.\n",
+                kind.title(),
+                kind.status().as_u16()
+            ),
+        )
+            .into_response(),
+        None => ApiError::not_found().into_response(),
+    }
 }
 
 async fn healthz() -> &'static str {

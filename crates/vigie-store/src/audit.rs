@@ -43,6 +43,8 @@ pub struct AuditFilter {
     pub record_id: Option<i64>,
     /// Only what this user did.
     pub actor_user_id: Option<UserId>,
+    /// Newest first (pages continue below `after`) instead of oldest first.
+    pub newest_first: bool,
 }
 
 /// Where the audited record sits, for scoping reads of the log.
@@ -104,7 +106,8 @@ pub(crate) async fn record(
 }
 
 impl crate::Store {
-    /// Lists audit lines in scope, oldest first. Lines of platform-wide
+    /// Lists audit lines in scope, oldest first unless the filter asks for
+    /// the newest first. Lines of platform-wide
     /// records (tenants) are visible to platform administrators only, and
     /// lines about a tenant itself to the tenant's administrators' scope
     /// through its root entities.
@@ -128,10 +131,15 @@ impl crate::Store {
         if let Some(u) = filter.actor_user_id {
             sql.push(" AND actor_user_id = ").bind(u.0);
         }
+        let (after_op, order) = if filter.newest_first {
+            (" AND id < ", " ORDER BY id DESC LIMIT ")
+        } else {
+            (" AND id > ", " ORDER BY id LIMIT ")
+        };
         if let Some(after) = page.after {
-            sql.push(" AND id > ").bind(after);
+            sql.push(after_op).bind(after);
         }
-        sql.push(" ORDER BY id LIMIT ").bind(page.fetch_limit());
+        sql.push(order).bind(page.fetch_limit());
         let rows = sql.query().fetch_all(self.pool()).await?;
         let items = rows.iter().map(audit_row).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_rows(items, page, |r| r.id))

@@ -93,7 +93,9 @@ fn unique_rule(constraint: Option<&str>, message: &str) -> String {
     known
         .iter()
         .find(|(name, sqlite_cols, _)| {
-            constraint == Some(*name) || (constraint.is_none() && message.contains(sqlite_cols))
+            constraint == Some(*name)
+                || (constraint.is_none()
+                    && (message.contains(sqlite_cols) || message.contains(name)))
         })
         .map(|(_, _, words)| (*words).to_owned())
         .unwrap_or_else(|| "the record already exists".to_owned())

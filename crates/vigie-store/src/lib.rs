@@ -141,7 +141,7 @@ impl Store {
 
 /// Microseconds since the epoch, as stored.
 pub(crate) fn micros(t: Timestamp) -> i64 {
-    i64::try_from(t.as_microsecond()).unwrap_or(i64::MAX)
+    t.as_microsecond()
 }
 
 /// A stored time back as a timestamp.

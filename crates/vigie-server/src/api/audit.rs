@@ -79,13 +79,15 @@ pub struct AuditQuery {
     record_id: Option<i64>,
     /// What one user did.
     actor_user_id: Option<i64>,
+    /// `asc` (oldest first, the default) or `desc` (newest first).
+    order: Option<String>,
     /// How many items (1–200, default 50).
     limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-/// Lists the audit log in the caller's scope, oldest first.
+/// Lists the audit log in the caller's scope, oldest first unless `order=desc`.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
 async fn list_audit(
@@ -98,6 +100,11 @@ async fn list_audit(
         record_type: q.record_type,
         record_id: q.record_id,
         actor_user_id: q.actor_user_id.map(UserId),
+        newest_first: match q.order.as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => return Err(ApiError::bad_request("`order` must be `asc` or `desc`")),
+        },
     };
     let page = PageParams {
         limit: q.limit,

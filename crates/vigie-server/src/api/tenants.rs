@@ -158,7 +158,9 @@ async fn update_tenant(
     ApiJson(body): ApiJson<TenantPatch>,
 ) -> Result<Json<TenantOut>, ApiError> {
     if !actor.platform_admin {
-        return Err(ApiError::forbidden("only platform administrators change tenants"));
+        return Err(ApiError::forbidden(
+            "only platform administrators change tenants",
+        ));
     }
     let changes = TenantChanges {
         name: body

@@ -129,7 +129,7 @@ impl Layout {
             .await
             .map_err(failed)?;
         let mut entities: Vec<_> = entities.items;
-        entities.sort_by(|a, b| a.path.ids().cmp(&b.path.ids()));
+        entities.sort_by_cached_key(|e| e.path.ids());
         let entities = entities
             .into_iter()
             .map(|e| EntityOption {
@@ -149,6 +149,7 @@ impl Layout {
             actor.can_anywhere(Permission::ViewAudit),
         ));
         nav.push(("/tokens", "nav-tokens", true));
+        nav.push(("/profile", "nav-profile", true));
         let nav = nav
             .into_iter()
             .filter(|(_, _, shown)| *shown)

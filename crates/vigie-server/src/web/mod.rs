@@ -4,9 +4,18 @@
 //! Pages are askama templates (escaped by default); every form carries the
 //! session's CSRF token, checked by [`check_csrf`]. Assets are embedded.
 
+mod audit;
+mod common;
+mod entities;
+mod group_page;
+mod groups;
 mod layout;
 mod login;
 mod pages;
+mod profile;
+mod tokens;
+mod user_page;
+mod users;
 
 pub use layout::Layout;
 
@@ -33,6 +42,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/entity", post(layout::switch_entity))
         .route("/assets/{*file}", get(asset))
         .merge(pages::router())
+        .merge(entities::router())
+        .merge(users::router())
+        .merge(user_page::router())
+        .merge(groups::router())
+        .merge(group_page::router())
+        .merge(audit::router())
+        .merge(tokens::router())
+        .merge(profile::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -90,6 +107,10 @@ pub(crate) struct MessagePage {
 }
 
 /// Refuses a form whose CSRF token is not the session's.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to answer with, returned once per request"
+)]
 pub(crate) fn check_csrf(
     session: &WebSession,
     layout: &Layout,

@@ -33,7 +33,12 @@ fn sibling_target(a: &TenantWorld) -> Target {
         grant: a.worker_sud_grant,
         group: a.group_sud.0,
         token: a.worker_sud.token_id,
-        markers: vec!["alpha-sud".into(), "alpha.worker-sud".into(), "alpha.agent-sud".into(), "alpha-group-sud".into()],
+        markers: vec![
+            "alpha-sud".into(),
+            "alpha.worker-sud".into(),
+            "alpha.agent-sud".into(),
+            "alpha-group-sud".into(),
+        ],
         same_tenant: true,
         may_read: false,
     }
@@ -47,7 +52,11 @@ fn weak_target(a: &TenantWorld) -> Target {
         grant: a.worker_sud_grant,
         group: a.group_nord.0,
         token: a.admin_nord.token_id,
-        markers: vec!["alpha-nord".into(), "alpha.admin-nord".into(), "alpha-group-nord".into()],
+        markers: vec![
+            "alpha-nord".into(),
+            "alpha.admin-nord".into(),
+            "alpha-group-nord".into(),
+        ],
         same_tenant: true,
         may_read: false,
     }
@@ -55,11 +64,19 @@ fn weak_target(a: &TenantWorld) -> Target {
 
 /// The agent of Sud may read Sud's records but change none of them.
 fn readable_target(a: &TenantWorld) -> Target {
-    Target { markers: Vec::new(), may_read: true, ..sibling_target(a) }
+    Target {
+        markers: Vec::new(),
+        may_read: true,
+        ..sibling_target(a)
+    }
 }
 
 fn foreign_target(a: &TenantWorld) -> Target {
-    Target { markers: vec!["alpha".into()], same_tenant: false, ..sibling_target(a) }
+    Target {
+        markers: vec!["alpha".into()],
+        same_tenant: false,
+        ..sibling_target(a)
+    }
 }
 
 /// Fills a path template with the target's ids.
@@ -67,14 +84,20 @@ fn fill_path(template: &str, t: &Target) -> String {
     if !template.contains('{') {
         return template.to_owned();
     }
-    let resource = template.trim_start_matches("/api/v1/").split('/').next().unwrap_or("");
+    let resource = template
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .next()
+        .unwrap_or("");
     let id = match resource {
         "tenants" => t.tenant,
         "entities" => t.entity,
         "users" => t.user,
         "groups" => t.group,
         "tokens" => t.token,
-        other => panic!("the isolation test does not know the resource `{other}`: teach it which record to aim at"),
+        other => panic!(
+            "the isolation test does not know the resource `{other}`: teach it which record to aim at"
+        ),
     };
     template
         .replace("{id}", &id.to_string())
@@ -98,7 +121,11 @@ fn fill_query(op: &Value, t: &Target) -> String {
             Some(format!("{name}={value}"))
         })
         .collect();
-    if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
 }
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
@@ -121,11 +148,18 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
     }
     let schema = resolve(doc, &schema);
     let mut body = Map::new();
-    for (name, prop) in schema["properties"].as_object().cloned().unwrap_or_default() {
+    for (name, prop) in schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+    {
         let prop = resolve(doc, &prop);
         let types: Vec<String> = match &prop["type"] {
             Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => vec![],
         };
         let value = if types.iter().any(|x| x == "integer") {
@@ -172,37 +206,66 @@ fn operations(doc: &Value) -> Vec<(Method, String, Value)> {
     ops
 }
 
-async fn attack(world: &World, doc: &Value, who: &str, attacker: &Person, target: &Target) -> usize {
+async fn attack(
+    world: &World,
+    doc: &Value,
+    who: &str,
+    attacker: &Person,
+    target: &Target,
+) -> usize {
     // The attacker's token works: refusals below are about scope.
-    let me = world.api(Method::GET, "/api/v1/me", Some(&attacker.token), None).await;
+    let me = world
+        .api(Method::GET, "/api/v1/me", Some(&attacker.token), None)
+        .await;
     assert_eq!(me.status, StatusCode::OK, "{who}: {}", me.body);
     let mut checked = 0;
     for (method, template, op) in operations(doc) {
-        let path = format!("{}{}", fill_path(&template, target), fill_query(&op, target));
+        let path = format!(
+            "{}{}",
+            fill_path(&template, target),
+            fill_query(&op, target)
+        );
         let body = fill_body(doc, &template, &op, target);
         if target.may_read && method == Method::GET {
             checked += 1;
             continue;
         }
-        let res = world.api(method.clone(), &path, Some(&attacker.token), body.clone()).await;
-        let what = format!("{who}: {method} {path} {body:?} → {} {}", res.status, res.body);
+        let res = world
+            .api(method.clone(), &path, Some(&attacker.token), body.clone())
+            .await;
+        let what = format!(
+            "{who}: {method} {path} {body:?} → {} {}",
+            res.status, res.body
+        );
         for marker in &target.markers {
-            assert!(!res.body.contains(marker.as_str()), "leak of {marker:?}: {what}");
+            assert!(
+                !res.body.contains(marker.as_str()),
+                "leak of {marker:?}: {what}"
+            );
         }
         let has_params = template.contains('{');
-        let own_tenant_read = target.same_tenant && method == Method::GET && template == "/api/v1/tenants/{id}";
+        let own_tenant_read =
+            target.same_tenant && method == Method::GET && template == "/api/v1/tenants/{id}";
         if own_tenant_read {
             assert_eq!(res.status, StatusCode::OK, "{what}");
         } else if has_params || method != Method::GET {
-            assert!(matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{what}");
+            assert!(
+                matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{what}"
+            );
             assert_eq!(
-                res.headers.get("content-type").and_then(|v| v.to_str().ok()),
+                res.headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
                 Some("application/problem+json"),
                 "{what}"
             );
         } else {
             assert!(
-                matches!(res.status, StatusCode::OK | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                matches!(
+                    res.status,
+                    StatusCode::OK | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                ),
                 "{what}"
             );
         }
@@ -212,19 +275,61 @@ async fn attack(world: &World, doc: &Value, who: &str, attacker: &Person, target
 }
 
 async fn walk_every_route(world: World) {
-    let doc = world.api(Method::GET, "/api/v1/openapi.json", None, None).await.json();
+    let doc = world
+        .api(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .json();
     let before = world.audit_count().await;
     let a = &world.alpha;
     let mut checked = 0;
-    checked += attack(&world, &doc, "other tenant's admin", &world.beta.admin, &foreign_target(a)).await;
-    checked += attack(&world, &doc, "other tenant's agent", &world.beta.agent_sud, &foreign_target(a)).await;
-    checked += attack(&world, &doc, "sibling entity's admin", &a.admin_nord, &sibling_target(a)).await;
-    checked += attack(&world, &doc, "requester (weak role)", &a.requester_nord, &weak_target(a)).await;
-    checked += attack(&world, &doc, "agent (too weak to write)", &a.agent_sud, &readable_target(a)).await;
+    checked += attack(
+        &world,
+        &doc,
+        "other tenant's admin",
+        &world.beta.admin,
+        &foreign_target(a),
+    )
+    .await;
+    checked += attack(
+        &world,
+        &doc,
+        "other tenant's agent",
+        &world.beta.agent_sud,
+        &foreign_target(a),
+    )
+    .await;
+    checked += attack(
+        &world,
+        &doc,
+        "sibling entity's admin",
+        &a.admin_nord,
+        &sibling_target(a),
+    )
+    .await;
+    checked += attack(
+        &world,
+        &doc,
+        "requester (weak role)",
+        &a.requester_nord,
+        &weak_target(a),
+    )
+    .await;
+    checked += attack(
+        &world,
+        &doc,
+        "agent (too weak to write)",
+        &a.agent_sud,
+        &readable_target(a),
+    )
+    .await;
     let operations = operations(&doc).len();
     assert!(operations >= 25, "only {operations} operations documented");
     assert_eq!(checked, operations * 5);
-    assert_eq!(world.audit_count().await, before, "a refused request wrote something");
+    assert_eq!(
+        world.audit_count().await,
+        before,
+        "a refused request wrote something"
+    );
 }
 
 #[tokio::test]
@@ -244,18 +349,41 @@ async fn every_route_refuses_other_tenants_siblings_and_weak_roles_on_postgres()
 #[tokio::test]
 async fn the_document_and_the_router_agree() {
     let world = World::sqlite().await;
-    let doc = world.api(Method::GET, "/api/v1/openapi.json", None, None).await.json();
+    let doc = world
+        .api(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .json();
     assert_eq!(doc["openapi"], "3.1.0");
     let target = sibling_target(&world.alpha);
     for (method, template, op) in operations(&doc) {
         let path = fill_path(&template, &target);
-        let res = world.api(method.clone(), &path, None, fill_body(&doc, &template, &op, &target)).await;
-        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{method} {path}: {}", res.body);
-        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {template}");
+        let res = world
+            .api(
+                method.clone(),
+                &path,
+                None,
+                fill_body(&doc, &template, &op, &target),
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {}",
+            res.body
+        );
+        assert!(
+            op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+            "{method} {template}"
+        );
     }
     // And an undocumented path is a problem document, not an HTML page.
     world
-        .api(Method::GET, "/api/v1/nothing-here", Some(&world.platform.token), None)
+        .api(
+            Method::GET,
+            "/api/v1/nothing-here",
+            Some(&world.platform.token),
+            None,
+        )
         .await
         .assert_problem(StatusCode::NOT_FOUND, "not-found");
 }

@@ -4,4 +4,5 @@ mod auth;
 mod bad_input;
 mod browser;
 mod isolation;
+mod openapi;
 mod support;

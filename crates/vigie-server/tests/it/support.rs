@@ -12,7 +12,9 @@ use vigie_core::ids::{EntityId, GroupId, UserId};
 use vigie_core::role::Role;
 use vigie_core::tenancy::{Actor, Scope};
 use vigie_server::{AppState, Clock, ServerConfig, app, auth};
-use vigie_store::{NewEntity, NewGrant, NewGroup, NewTenant, NewToken, NewUser, Store, TenantRecord};
+use vigie_store::{
+    NewEntity, NewGrant, NewGroup, NewTenant, NewToken, NewUser, Store, TenantRecord,
+};
 
 /// The fixed start of time in tests.
 pub fn t0() -> Timestamp {
@@ -57,7 +59,13 @@ pub struct World {
     pub platform: Person,
 }
 
-async fn person(store: &Store, entity: EntityId, login: &str, grants: &[(EntityId, Role, bool)], platform: bool) -> (Person, Vec<i64>) {
+async fn person(
+    store: &Store,
+    entity: EntityId,
+    login: &str,
+    grants: &[(EntityId, Role, bool)],
+    platform: bool,
+) -> (Person, Vec<i64>) {
     let system = Actor::system();
     let user = store
         .create_user(
@@ -79,7 +87,17 @@ async fn person(store: &Store, entity: EntityId, login: &str, grants: &[(EntityI
     let mut ids = Vec::new();
     for (e, role, recursive) in grants {
         let g = store
-            .create_grant(&system, &Scope::Platform, t0(), user.id, &NewGrant { entity_id: *e, role: *role, recursive: *recursive })
+            .create_grant(
+                &system,
+                &Scope::Platform,
+                t0(),
+                user.id,
+                &NewGrant {
+                    entity_id: *e,
+                    role: *role,
+                    recursive: *recursive,
+                },
+            )
             .await
             .expect("grant");
         ids.push(g.id.0);
@@ -90,29 +108,97 @@ async fn person(store: &Store, entity: EntityId, login: &str, grants: &[(EntityI
             &system,
             &Scope::Platform,
             t0(),
-            &NewToken { user_id: user.id, name: "test".into(), prefix: secret.prefix.clone(), secret_hash: secret.hash.clone() },
+            &NewToken {
+                user_id: user.id,
+                name: "test".into(),
+                prefix: secret.prefix.clone(),
+                secret_hash: secret.hash.clone(),
+            },
         )
         .await
         .expect("token");
-    (Person { id: user.id, login: login.to_owned(), token: secret.secret, token_id: token.id.0 }, ids)
+    (
+        Person {
+            id: user.id,
+            login: login.to_owned(),
+            token: secret.secret,
+            token_id: token.id.0,
+        },
+        ids,
+    )
 }
 
 async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
     let system = Actor::system();
     let all = Scope::Platform;
     let tenant = store
-        .create_tenant(&system, t0(), &NewTenant { slug: slug.into(), name: format!("Tenant {slug}"), kind: "customer".into() })
+        .create_tenant(
+            &system,
+            t0(),
+            &NewTenant {
+                slug: slug.into(),
+                name: format!("Tenant {slug}"),
+                kind: "customer".into(),
+            },
+        )
         .await
         .expect("tenant");
     let root = tenant.root_entity_id.expect("root");
-    let mk = |name: &str| NewEntity { parent_id: root, name: format!("{slug}-{name}"), kind: "region".into() };
-    let nord = store.create_entity(&system, &all, t0(), &mk("nord")).await.expect("nord").id;
-    let sud = store.create_entity(&system, &all, t0(), &mk("sud")).await.expect("sud").id;
-    let (admin, _) = person(store, root, &format!("{slug}.admin"), &[(root, Role::TenantAdmin, true)], false).await;
-    let (admin_nord, _) = person(store, nord, &format!("{slug}.admin-nord"), &[(nord, Role::TenantAdmin, true)], false).await;
-    let (agent_sud, _) = person(store, sud, &format!("{slug}.agent-sud"), &[(sud, Role::Agent, true)], false).await;
-    let (requester_nord, _) = person(store, nord, &format!("{slug}.requester-nord"), &[(nord, Role::Requester, false)], false).await;
-    let (worker_sud, grants) = person(store, sud, &format!("{slug}.worker-sud"), &[(sud, Role::Agent, false)], false).await;
+    let mk = |name: &str| NewEntity {
+        parent_id: root,
+        name: format!("{slug}-{name}"),
+        kind: "region".into(),
+    };
+    let nord = store
+        .create_entity(&system, &all, t0(), &mk("nord"))
+        .await
+        .expect("nord")
+        .id;
+    let sud = store
+        .create_entity(&system, &all, t0(), &mk("sud"))
+        .await
+        .expect("sud")
+        .id;
+    let (admin, _) = person(
+        store,
+        root,
+        &format!("{slug}.admin"),
+        &[(root, Role::TenantAdmin, true)],
+        false,
+    )
+    .await;
+    let (admin_nord, _) = person(
+        store,
+        nord,
+        &format!("{slug}.admin-nord"),
+        &[(nord, Role::TenantAdmin, true)],
+        false,
+    )
+    .await;
+    let (agent_sud, _) = person(
+        store,
+        sud,
+        &format!("{slug}.agent-sud"),
+        &[(sud, Role::Agent, true)],
+        false,
+    )
+    .await;
+    let (requester_nord, _) = person(
+        store,
+        nord,
+        &format!("{slug}.requester-nord"),
+        &[(nord, Role::Requester, false)],
+        false,
+    )
+    .await;
+    let (worker_sud, grants) = person(
+        store,
+        sud,
+        &format!("{slug}.worker-sud"),
+        &[(sud, Role::Agent, false)],
+        false,
+    )
+    .await;
     let group = |entity, name: &str| NewGroup {
         entity_id: entity,
         name: format!("{slug}-{name}"),
@@ -121,9 +207,20 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         email: None,
         description: String::new(),
     };
-    let group_sud = store.create_group(&system, &all, t0(), &group(sud, "group-sud")).await.expect("group").id;
-    let group_nord = store.create_group(&system, &all, t0(), &group(nord, "group-nord")).await.expect("group").id;
-    store.set_group_member(&system, &all, t0(), group_sud, worker_sud.id, true).await.expect("member");
+    let group_sud = store
+        .create_group(&system, &all, t0(), &group(sud, "group-sud"))
+        .await
+        .expect("group")
+        .id;
+    let group_nord = store
+        .create_group(&system, &all, t0(), &group(nord, "group-nord"))
+        .await
+        .expect("group")
+        .id;
+    store
+        .set_group_member(&system, &all, t0(), group_sud, worker_sud.id, true)
+        .await
+        .expect("member");
     TenantWorld {
         tenant,
         root,
@@ -148,7 +245,14 @@ impl World {
         let (platform, _) = person(&store, alpha.root, "platform.admin", &[], true).await;
         let clock = Clock::manual(t0());
         let state = AppState::new(store.clone(), ServerConfig::default(), clock.clone());
-        World { app: app(state), store, clock, alpha, beta, platform }
+        World {
+            app: app(state),
+            store,
+            clock,
+            alpha,
+            beta,
+            platform,
+        }
     }
 
     /// Builds the world on a fresh SQLite database.
@@ -162,17 +266,29 @@ impl World {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// Calls the API with a token and an optional JSON body.
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         };
         self.send(req.expect("request")).await
@@ -185,7 +301,11 @@ impl World {
         loop {
             let page = self
                 .store
-                .list_audit(&Scope::Platform, &Default::default(), vigie_store::PageRequest { after, limit: 500 })
+                .list_audit(
+                    &Scope::Platform,
+                    &Default::default(),
+                    vigie_store::PageRequest { after, limit: 500 },
+                )
                 .await
                 .expect("audit");
             n += page.items.len();
@@ -215,7 +335,9 @@ impl Answer {
     pub fn assert_problem(&self, status: StatusCode, code: &str) -> Value {
         assert_eq!(self.status, status, "{}", self.body);
         assert_eq!(
-            self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            self.headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
             Some("application/problem+json"),
             "{}",
             self.body

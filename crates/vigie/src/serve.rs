@@ -1,0 +1,59 @@
+//! `vigie serve`: binds the listener and serves the application until
+//! Ctrl-C or SIGTERM, letting requests in flight finish.
+
+use crate::config::Config;
+use anyhow::Context;
+use vigie_server::{AppState, Clock, ServerConfig};
+use vigie_store::Store;
+
+/// Serves on the configured address with an already migrated store.
+pub async fn serve(config: &Config, store: Store, clock: Clock) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    tracing::info!("Vigie listening on http://{addr}");
+    let server_config = ServerConfig {
+        cookie_secure: config.cookie_secure,
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store.clone(), server_config, clock);
+    vigie_server::serve(listener, state, shutdown_signal())
+        .await
+        .context("the server stopped on an error")?;
+    store.close().await;
+    tracing::info!("Vigie stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C, or on SIGTERM (what `docker stop` and systemd send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down, finishing requests in flight");
+}
