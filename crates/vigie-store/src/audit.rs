@@ -75,30 +75,24 @@ pub(crate) async fn record(
     let changes_json = serde_json::to_string(&changes)
         .map_err(|e| crate::StoreError::Database(format!("audit encoding: {e}")))?;
     let actor_id = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
-    Sql::new(
-        "INSERT INTO audit_log (tenant_id, entity_id, entity_path, actor_user_id, actor_label, \
-         at, action, record_type, record_id, changes) VALUES (",
+    Sql::insert(
+        "audit_log",
+        vec![
+            ("tenant_id", target.tenant.map(|t| t.0).into()),
+            ("entity_id", target.entity_id.into()),
+            (
+                "entity_path",
+                target.entity_path.map(|p| p.as_str().to_owned()).into(),
+            ),
+            ("actor_user_id", actor_id.into()),
+            ("actor_label", actor.login.as_str().into()),
+            ("at", micros(now).into()),
+            ("action", action.as_str().into()),
+            ("record_type", target.record_type.into()),
+            ("record_id", target.record_id.into()),
+            ("changes", changes_json.into()),
+        ],
     )
-    .bind(target.tenant.map(|t| t.0))
-    .push(", ")
-    .bind(target.entity_id)
-    .push(", ")
-    .bind(target.entity_path.map(|p| p.as_str().to_owned()))
-    .push(", ")
-    .bind(actor_id)
-    .push(", ")
-    .bind(actor.login.as_str())
-    .push(", ")
-    .bind(micros(now))
-    .push(", ")
-    .bind(action.as_str())
-    .push(", ")
-    .bind(target.record_type)
-    .push(", ")
-    .bind(target.record_id)
-    .push(", ")
-    .bind(changes_json)
-    .push(")")
     .query()
     .execute(&mut **tx)
     .await?;

@@ -96,37 +96,34 @@ pub(crate) async fn insert_entity(
     kind: &str,
     now: Timestamp,
 ) -> Result<EntityRecord> {
-    let id: i64 = Sql::new(
-        "INSERT INTO entities (tenant_id, parent_id, path, name, kind, created_at, updated_at) VALUES (",
+    let id = Sql::insert(
+        "entities",
+        vec![
+            ("tenant_id", tenant.0.into()),
+            ("parent_id", parent.map(|p| p.id.0).into()),
+            // The path needs the id: set just below, in the same transaction.
+            ("path", "".into()),
+            ("name", name.into()),
+            ("kind", kind.into()),
+            ("created_at", micros(now).into()),
+            ("updated_at", micros(now).into()),
+        ],
     )
-    .bind(tenant.0)
-    .push(", ")
-    .bind(parent.map(|p| p.id.0))
-    .push(", '', ")
-    .bind(name)
-    .push(", ")
-    .bind(kind)
-    .push(", ")
-    .bind(micros(now))
-    .push(", ")
-    .bind(micros(now))
-    .push(") RETURNING id")
-    .query()
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("id")?;
+    .insert_returning_id(tx)
+    .await?;
     let id = EntityId(id);
     let path = match parent {
         Some(p) => p.path.child(id),
         None => EntityPath::root(id),
     };
-    Sql::new("UPDATE entities SET path = ")
-        .bind(path.as_str())
-        .push(" WHERE id = ")
-        .bind(id.0)
-        .query()
-        .execute(&mut **tx)
-        .await?;
+    Sql::update(
+        "entities",
+        vec![("path", path.as_str().into())],
+        ("id", id.0.into()),
+    )
+    .query()
+    .execute(&mut **tx)
+    .await?;
     Ok(EntityRecord {
         id,
         tenant_id: tenant,
@@ -246,17 +243,18 @@ impl Store {
         }
         after.updated_at = now;
         let mut tx = self.write_tx().await?;
-        Sql::new("UPDATE entities SET name = ")
-            .bind(after.name.as_str())
-            .push(", kind = ")
-            .bind(after.kind.as_str())
-            .push(", updated_at = ")
-            .bind(micros(now))
-            .push(" WHERE id = ")
-            .bind(id.0)
-            .query()
-            .execute(&mut *tx)
-            .await?;
+        Sql::update(
+            "entities",
+            vec![
+                ("name", after.name.as_str().into()),
+                ("kind", after.kind.as_str().into()),
+                ("updated_at", micros(now).into()),
+            ],
+            ("id", id.0.into()),
+        )
+        .query()
+        .execute(&mut *tx)
+        .await?;
         record(
             &mut tx,
             actor,

@@ -189,32 +189,22 @@ impl Store {
             self.check_member(manage, entity.tenant_id, m).await?;
         }
         let mut tx = self.write_tx().await?;
-        let id: i64 = Sql::new(
-            "INSERT INTO support_groups (tenant_id, entity_id, name, level, manager_id, email, description, \
-             created_at, updated_at) VALUES (",
+        let id = Sql::insert(
+            "support_groups",
+            vec![
+                ("tenant_id", entity.tenant_id.0.into()),
+                ("entity_id", entity.id.0.into()),
+                ("name", new.name.as_str().into()),
+                ("level", new.level.into()),
+                ("manager_id", new.manager_id.map(|m| m.0).into()),
+                ("email", new.email.clone().into()),
+                ("description", new.description.as_str().into()),
+                ("created_at", micros(now).into()),
+                ("updated_at", micros(now).into()),
+            ],
         )
-        .bind(entity.tenant_id.0)
-        .push(", ")
-        .bind(entity.id.0)
-        .push(", ")
-        .bind(new.name.as_str())
-        .push(", ")
-        .bind(new.level)
-        .push(", ")
-        .bind(new.manager_id.map(|m| m.0))
-        .push(", ")
-        .bind(new.email.clone())
-        .push(", ")
-        .bind(new.description.as_str())
-        .push(", ")
-        .bind(micros(now))
-        .push(", ")
-        .bind(micros(now))
-        .push(") RETURNING id")
-        .query()
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        .insert_returning_id(&mut tx)
+        .await?;
         let group = GroupRecord {
             id: GroupId(id),
             tenant_id: entity.tenant_id,
@@ -273,23 +263,21 @@ impl Store {
         }
         after.updated_at = now;
         let mut tx = self.write_tx().await?;
-        Sql::new("UPDATE support_groups SET name = ")
-            .bind(after.name.as_str())
-            .push(", level = ")
-            .bind(after.level)
-            .push(", manager_id = ")
-            .bind(after.manager_id.map(|m| m.0))
-            .push(", email = ")
-            .bind(after.email.clone())
-            .push(", description = ")
-            .bind(after.description.as_str())
-            .push(", updated_at = ")
-            .bind(micros(now))
-            .push(" WHERE id = ")
-            .bind(id.0)
-            .query()
-            .execute(&mut *tx)
-            .await?;
+        Sql::update(
+            "support_groups",
+            vec![
+                ("name", after.name.as_str().into()),
+                ("level", after.level.into()),
+                ("manager_id", after.manager_id.map(|m| m.0).into()),
+                ("email", after.email.clone().into()),
+                ("description", after.description.as_str().into()),
+                ("updated_at", micros(now).into()),
+            ],
+            ("id", id.0.into()),
+        )
+        .query()
+        .execute(&mut *tx)
+        .await?;
         record(
             &mut tx,
             actor,
@@ -365,17 +353,18 @@ impl Store {
         let member = self.check_member(manage, group.tenant_id, user).await?;
         let mut tx = self.write_tx().await?;
         let affected = if add {
-            Sql::new("INSERT INTO group_members (group_id, user_id, created_at) VALUES (")
-                .bind(id.0)
-                .push(", ")
-                .bind(user.0)
-                .push(", ")
-                .bind(micros(now))
-                .push(")")
-                .query()
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
+            Sql::insert(
+                "group_members",
+                vec![
+                    ("group_id", id.0.into()),
+                    ("user_id", user.0.into()),
+                    ("created_at", micros(now).into()),
+                ],
+            )
+            .query()
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
         } else {
             Sql::new("DELETE FROM group_members WHERE group_id = ")
                 .bind(id.0)

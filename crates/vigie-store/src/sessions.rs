@@ -47,19 +47,16 @@ impl Store {
             .query()
             .execute(&mut *tx)
             .await?;
-        Sql::new(
-            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (",
+        Sql::insert(
+            "sessions",
+            vec![
+                ("id_hash", id_hash.into()),
+                ("user_id", user.0.into()),
+                ("csrf_token", csrf_token.into()),
+                ("created_at", micros(now).into()),
+                ("expires_at", micros(expires_at).into()),
+            ],
         )
-        .bind(id_hash)
-        .push(", ")
-        .bind(user.0)
-        .push(", ")
-        .bind(csrf_token)
-        .push(", ")
-        .bind(micros(now))
-        .push(", ")
-        .bind(micros(expires_at))
-        .push(")")
         .query()
         .execute(&mut *tx)
         .await?;
@@ -95,13 +92,14 @@ impl Store {
 
     /// Records the entity chosen in the entity switcher.
     pub async fn set_session_entity(&self, id_hash: &str, entity: Option<EntityId>) -> Result<()> {
-        Sql::new("UPDATE sessions SET current_entity_id = ")
-            .bind(entity.map(|e| e.0))
-            .push(" WHERE id_hash = ")
-            .bind(id_hash)
-            .query()
-            .execute(self.pool())
-            .await?;
+        Sql::update(
+            "sessions",
+            vec![("current_entity_id", entity.map(|e| e.0).into())],
+            ("id_hash", id_hash.into()),
+        )
+        .query()
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
@@ -123,18 +121,18 @@ impl Store {
         now: Timestamp,
         success: bool,
     ) -> Result<()> {
-        Sql::new("INSERT INTO login_attempts (login, address, at, success) VALUES (")
-            .bind(login)
-            .push(", ")
-            .bind(address)
-            .push(", ")
-            .bind(micros(now))
-            .push(", ")
-            .bind(success)
-            .push(")")
-            .query()
-            .execute(self.pool())
-            .await?;
+        Sql::insert(
+            "login_attempts",
+            vec![
+                ("login", login.into()),
+                ("address", address.into()),
+                ("at", micros(now).into()),
+                ("success", success.into()),
+            ],
+        )
+        .query()
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

@@ -117,6 +117,46 @@ impl Sql {
         }
     }
 
+    /// `INSERT INTO table (a, b) VALUES ($1, $2)`.
+    pub(crate) fn insert(table: &str, values: Vec<(&str, Arg)>) -> Self {
+        let columns: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
+        let mut sql = Sql::new(&format!(
+            "INSERT INTO {table} ({}) VALUES (",
+            columns.join(", ")
+        ));
+        for (i, (_, v)) in values.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(v);
+        }
+        sql.push(")");
+        sql
+    }
+
+    /// `UPDATE table SET a = $1, b = $2 WHERE key = $3`.
+    pub(crate) fn update(table: &str, values: Vec<(&str, Arg)>, key: (&str, Arg)) -> Self {
+        let mut sql = Sql::new(&format!("UPDATE {table} SET "));
+        for (i, (column, v)) in values.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push(column).push(" = ").bind(v);
+        }
+        sql.push(" WHERE ").push(key.0).push(" = ").bind(key.1);
+        sql
+    }
+
+    /// Runs an `INSERT … RETURNING id` and gives the new id.
+    pub(crate) async fn insert_returning_id(
+        mut self,
+        tx: &mut sqlx::Transaction<'static, Any>,
+    ) -> crate::Result<i64> {
+        use sqlx::Row;
+        self.push(" RETURNING id");
+        Ok(self.query().fetch_one(&mut **tx).await?.try_get("id")?)
+    }
+
     /// The query, ready to run.
     pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);

@@ -134,22 +134,18 @@ impl Store {
             ));
         }
         let mut tx = self.write_tx().await?;
-        let id: i64 =
-            Sql::new("INSERT INTO tenants (slug, name, kind, created_at, updated_at) VALUES (")
-                .bind(new.slug.as_str())
-                .push(", ")
-                .bind(new.name.as_str())
-                .push(", ")
-                .bind(new.kind.as_str())
-                .push(", ")
-                .bind(micros(now))
-                .push(", ")
-                .bind(micros(now))
-                .push(") RETURNING id")
-                .query()
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
+        let id = Sql::insert(
+            "tenants",
+            vec![
+                ("slug", new.slug.as_str().into()),
+                ("name", new.name.as_str().into()),
+                ("kind", new.kind.as_str().into()),
+                ("created_at", micros(now).into()),
+                ("updated_at", micros(now).into()),
+            ],
+        )
+        .insert_returning_id(&mut tx)
+        .await?;
         let tenant = TenantId(id);
         let root =
             crate::entities::insert_entity(&mut tx, tenant, None, &new.name, "group", now).await?;
@@ -206,17 +202,18 @@ impl Store {
         }
         after.updated_at = now;
         let mut tx = self.write_tx().await?;
-        Sql::new("UPDATE tenants SET name = ")
-            .bind(after.name.as_str())
-            .push(", kind = ")
-            .bind(after.kind.as_str())
-            .push(", updated_at = ")
-            .bind(micros(now))
-            .push(" WHERE id = ")
-            .bind(id.0)
-            .query()
-            .execute(&mut *tx)
-            .await?;
+        Sql::update(
+            "tenants",
+            vec![
+                ("name", after.name.as_str().into()),
+                ("kind", after.kind.as_str().into()),
+                ("updated_at", micros(now).into()),
+            ],
+            ("id", id.0.into()),
+        )
+        .query()
+        .execute(&mut *tx)
+        .await?;
         let target = AuditTarget {
             tenant: Some(id),
             entity_id: None,

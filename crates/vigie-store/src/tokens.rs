@@ -129,23 +129,19 @@ impl Store {
         };
         let owner = self.get_user(owner_scope, new.user_id).await?;
         let mut tx = self.write_tx().await?;
-        let id: i64 = Sql::new("INSERT INTO api_tokens (tenant_id, user_id, name, prefix, secret_hash, created_at) VALUES (")
-            .bind(owner.tenant_id.0)
-            .push(", ")
-            .bind(owner.id.0)
-            .push(", ")
-            .bind(new.name.as_str())
-            .push(", ")
-            .bind(new.prefix.as_str())
-            .push(", ")
-            .bind(new.secret_hash.as_str())
-            .push(", ")
-            .bind(micros(now))
-            .push(") RETURNING id")
-            .query()
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
+        let id = Sql::insert(
+            "api_tokens",
+            vec![
+                ("tenant_id", owner.tenant_id.0.into()),
+                ("user_id", owner.id.0.into()),
+                ("name", new.name.as_str().into()),
+                ("prefix", new.prefix.as_str().into()),
+                ("secret_hash", new.secret_hash.as_str().into()),
+                ("created_at", micros(now).into()),
+            ],
+        )
+        .insert_returning_id(&mut tx)
+        .await?;
         let token = TokenRecord {
             id: TokenId(id),
             tenant_id: owner.tenant_id,
@@ -193,13 +189,14 @@ impl Store {
         let mut after = before.clone();
         after.revoked_at = Some(now);
         let mut tx = self.write_tx().await?;
-        Sql::new("UPDATE api_tokens SET revoked_at = ")
-            .bind(micros(now))
-            .push(" WHERE id = ")
-            .bind(id.0)
-            .query()
-            .execute(&mut *tx)
-            .await?;
+        Sql::update(
+            "api_tokens",
+            vec![("revoked_at", micros(now).into())],
+            ("id", id.0.into()),
+        )
+        .query()
+        .execute(&mut *tx)
+        .await?;
         record(
             &mut tx,
             actor,
@@ -229,13 +226,14 @@ impl Store {
         let id: i64 = row.try_get("id")?;
         let last: Option<i64> = row.try_get("last_used_at")?;
         if last.is_none_or(|l| micros(now) - l > 60_000_000) {
-            Sql::new("UPDATE api_tokens SET last_used_at = ")
-                .bind(micros(now))
-                .push(" WHERE id = ")
-                .bind(id)
-                .query()
-                .execute(self.pool())
-                .await?;
+            Sql::update(
+                "api_tokens",
+                vec![("last_used_at", micros(now).into())],
+                ("id", id.into()),
+            )
+            .query()
+            .execute(self.pool())
+            .await?;
         }
         Ok(Some(UserId(row.try_get("user_id")?)))
     }

@@ -264,36 +264,24 @@ impl Store {
         }
         let entity = self.get_entity(manage, new.entity_id).await?;
         let mut tx = self.write_tx().await?;
-        let id: i64 = Sql::new(
-            "INSERT INTO users (tenant_id, entity_id, login, display_name, email, locale, password_hash, \
-             platform_admin, active, created_at, updated_at) VALUES (",
+        let id = Sql::insert(
+            "users",
+            vec![
+                ("tenant_id", entity.tenant_id.0.into()),
+                ("entity_id", entity.id.0.into()),
+                ("login", new.login.as_str().into()),
+                ("display_name", new.display_name.as_str().into()),
+                ("email", new.email.clone().into()),
+                ("locale", new.locale.clone().into()),
+                ("password_hash", new.password_hash.clone().into()),
+                ("platform_admin", new.platform_admin.into()),
+                ("active", true.into()),
+                ("created_at", micros(now).into()),
+                ("updated_at", micros(now).into()),
+            ],
         )
-        .bind(entity.tenant_id.0)
-        .push(", ")
-        .bind(entity.id.0)
-        .push(", ")
-        .bind(new.login.as_str())
-        .push(", ")
-        .bind(new.display_name.as_str())
-        .push(", ")
-        .bind(new.email.clone())
-        .push(", ")
-        .bind(new.locale.clone())
-        .push(", ")
-        .bind(new.password_hash.clone())
-        .push(", ")
-        .bind(new.platform_admin)
-        .push(", ")
-        .bind(true)
-        .push(", ")
-        .bind(micros(now))
-        .push(", ")
-        .bind(micros(now))
-        .push(") RETURNING id")
-        .query()
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        .insert_returning_id(&mut tx)
+        .await?;
         let user = UserRecord {
             id: UserId(id),
             tenant_id: entity.tenant_id,
@@ -348,22 +336,18 @@ impl Store {
         }
         after.updated_at = now;
         let mut tx = self.write_tx().await?;
-        Sql::new("UPDATE users SET display_name = ")
-            .bind(after.display_name.as_str())
-            .push(", email = ")
-            .bind(after.email.clone())
-            .push(", locale = ")
-            .bind(after.locale.clone())
-            .push(", active = ")
-            .bind(after.active)
-            .push(", entity_id = ")
-            .bind(after.entity_id.0)
-            .push(", password_hash = COALESCE(")
-            .bind(changes.password_hash.clone())
-            .push(", password_hash), updated_at = ")
-            .bind(micros(now))
-            .push(" WHERE id = ")
-            .bind(id.0)
+        let mut values = vec![
+            ("display_name", after.display_name.as_str().into()),
+            ("email", after.email.clone().into()),
+            ("locale", after.locale.clone().into()),
+            ("active", after.active.into()),
+            ("entity_id", after.entity_id.0.into()),
+            ("updated_at", micros(now).into()),
+        ];
+        if let Some(hash) = &changes.password_hash {
+            values.push(("password_hash", hash.as_str().into()));
+        }
+        Sql::update("users", values, ("id", id.0.into()))
             .query()
             .execute(&mut *tx)
             .await?;
@@ -415,23 +399,19 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let mut tx = self.write_tx().await?;
-        let id: i64 = Sql::new("INSERT INTO grants (tenant_id, user_id, entity_id, role, recursive, created_at) VALUES (")
-            .bind(u.tenant_id.0)
-            .push(", ")
-            .bind(u.id.0)
-            .push(", ")
-            .bind(entity.id.0)
-            .push(", ")
-            .bind(new.role.as_str())
-            .push(", ")
-            .bind(new.recursive)
-            .push(", ")
-            .bind(micros(now))
-            .push(") RETURNING id")
-            .query()
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
+        let id = Sql::insert(
+            "grants",
+            vec![
+                ("tenant_id", u.tenant_id.0.into()),
+                ("user_id", u.id.0.into()),
+                ("entity_id", entity.id.0.into()),
+                ("role", new.role.as_str().into()),
+                ("recursive", new.recursive.into()),
+                ("created_at", micros(now).into()),
+            ],
+        )
+        .insert_returning_id(&mut tx)
+        .await?;
         let grant = GrantRecord {
             id: GrantId(id),
             user_id: u.id,
