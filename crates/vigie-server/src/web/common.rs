@@ -37,6 +37,27 @@ pub(super) async fn frame(
     Ok(l)
 }
 
+/// The frame of a page whose form changes the directory: the CSRF token is
+/// checked first, then the permission (403 page otherwise).
+pub(super) async fn manage_frame(
+    state: &AppState,
+    session: &WebSession,
+    headers: &HeaderMap,
+    title_key: &str,
+    section: &str,
+    csrf: &str,
+) -> Result<Layout, Response> {
+    let l = frame(state, session, headers, title_key, section).await?;
+    super::check_csrf(session, &l, csrf)?;
+    if !session
+        .actor
+        .can_anywhere(vigie_core::role::Permission::ManageDirectory)
+    {
+        return Err(forbidden(&l));
+    }
+    Ok(l)
+}
+
 /// A message page with a status.
 pub(super) fn message(l: &Layout, status: StatusCode, key: &str) -> Response {
     let page = MessagePage {

@@ -3,10 +3,10 @@
 
 use super::common::{
     Choice, CsrfForm, ENTITY_KINDS, EntityChoice, FormError, PageResult, all_entities,
-    entity_choices, explain, frame, kind_choices, narrowed, parse_id, required_id, see_other,
-    store_page, with_status,
+    entity_choices, explain, frame, kind_choices, manage_frame, narrowed, parse_id, required_id,
+    see_other, store_page, with_status,
 };
-use super::{Layout, check_csrf, render};
+use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
 use askama::Template;
@@ -190,12 +190,16 @@ async fn create(
     headers: HeaderMap,
     Form(form): Form<CreateForm>,
 ) -> PageResult {
-    let l = frame(&state, &session, &headers, "entities-title", HERE).await?;
-    check_csrf(&session, &l, &form.csrf)?;
+    let l = manage_frame(
+        &state,
+        &session,
+        &headers,
+        "entities-title",
+        HERE,
+        &form.csrf,
+    )
+    .await?;
     let actor = &session.actor;
-    if !actor.can_anywhere(Permission::ManageDirectory) {
-        return Err(super::common::forbidden(&l));
-    }
     let result = async {
         let new = NewEntity {
             parent_id: EntityId(required_id(&form.parent, "parent")?),
@@ -230,12 +234,16 @@ async fn update(
     Path(id): Path<String>,
     Form(form): Form<EditForm>,
 ) -> PageResult {
-    let l = frame(&state, &session, &headers, "entities-title", HERE).await?;
-    check_csrf(&session, &l, &form.csrf)?;
+    let l = manage_frame(
+        &state,
+        &session,
+        &headers,
+        "entities-title",
+        HERE,
+        &form.csrf,
+    )
+    .await?;
     let actor = &session.actor;
-    if !actor.can_anywhere(Permission::ManageDirectory) {
-        return Err(super::common::forbidden(&l));
-    }
     let Some(id) = parse_id(&id) else {
         return Err(super::common::not_found(&l));
     };
@@ -265,12 +273,16 @@ async fn delete(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> PageResult {
-    let l = frame(&state, &session, &headers, "entities-title", HERE).await?;
-    check_csrf(&session, &l, &form.csrf)?;
+    let l = manage_frame(
+        &state,
+        &session,
+        &headers,
+        "entities-title",
+        HERE,
+        &form.csrf,
+    )
+    .await?;
     let actor = &session.actor;
-    if !actor.can_anywhere(Permission::ManageDirectory) {
-        return Err(super::common::forbidden(&l));
-    }
     let Some(id) = parse_id(&id) else {
         return Err(super::common::not_found(&l));
     };

@@ -4,10 +4,10 @@
 
 use super::common::{
     Choice, CsrfForm, FormError, PageResult, entity_name, entity_names_of, explain, forbidden,
-    frame, not_found, parse_id, see_other, store_page, utc, with_status,
+    frame, manage_frame, not_found, parse_id, see_other, store_page, utc, with_status,
 };
 use super::groups::{description, level, level_choices};
-use super::{Layout, check_csrf, render};
+use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
 use askama::Template;
@@ -219,11 +219,7 @@ async fn guard(
     raw_id: &str,
     csrf: &str,
 ) -> Result<(Layout, GroupId), Response> {
-    let l = frame(state, session, headers, "groups-title", SECTION).await?;
-    check_csrf(session, &l, csrf)?;
-    if !session.actor.can_anywhere(Permission::ManageDirectory) {
-        return Err(forbidden(&l));
-    }
+    let l = manage_frame(state, session, headers, "groups-title", SECTION, csrf).await?;
     let id = group_id(&l, raw_id)?;
     Ok((l, id))
 }

@@ -3,10 +3,10 @@
 
 use super::common::{
     Choice, EntityChoice, FormError, PAGE_SIZE, PageResult, all_entities, entity_choices,
-    entity_name, entity_names_of, explain, forbidden, frame, link, narrowed, parse_id, required_id,
-    see_other, store_page, with_status,
+    entity_name, entity_names_of, explain, forbidden, frame, link, manage_frame, narrowed,
+    parse_id, required_id, see_other, store_page, with_status,
 };
-use super::{Layout, check_csrf, render};
+use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
 use askama::Template;
@@ -210,12 +210,8 @@ async fn create(
     headers: HeaderMap,
     Form(form): Form<CreateForm>,
 ) -> PageResult {
-    let l = frame(&state, &session, &headers, "groups-title", HERE).await?;
-    check_csrf(&session, &l, &form.csrf)?;
+    let l = manage_frame(&state, &session, &headers, "groups-title", HERE, &form.csrf).await?;
     let actor = &session.actor;
-    if !actor.can_anywhere(Permission::ManageDirectory) {
-        return Err(forbidden(&l));
-    }
     let result = async {
         let new = NewGroup {
             entity_id: EntityId(required_id(&form.entity, "entity")?),

@@ -3,11 +3,11 @@
 
 use super::common::{
     Choice, CsrfForm, EntityChoice, FormError, PageResult, all_entities, entity_choices,
-    entity_name, entity_names_of, explain, forbidden, frame, locale_choices, not_found, parse_id,
-    parse_locale, required_id, see_other, store_page, utc, with_status,
+    entity_name, entity_names_of, explain, forbidden, frame, locale_choices, manage_frame,
+    not_found, parse_id, parse_locale, required_id, see_other, store_page, utc, with_status,
 };
 use super::users::new_password_hash;
-use super::{Layout, check_csrf, render};
+use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
 use askama::Template;
@@ -221,11 +221,7 @@ async fn guard(
     raw_id: &str,
     csrf: &str,
 ) -> Result<(Layout, UserId), Response> {
-    let l = frame(state, session, headers, "users-title", SECTION).await?;
-    check_csrf(session, &l, csrf)?;
-    if !session.actor.can_anywhere(Permission::ManageDirectory) {
-        return Err(forbidden(&l));
-    }
+    let l = manage_frame(state, session, headers, "users-title", SECTION, csrf).await?;
     let id = user_id(&l, raw_id)?;
     Ok((l, id))
 }

@@ -3,10 +3,10 @@
 
 use super::common::{
     Choice, EntityChoice, FormError, PAGE_SIZE, PageResult, all_entities, entity_choices,
-    entity_names_of, explain, forbidden, frame, link, locale_choices, narrowed, parse_id,
-    parse_locale, required_id, see_other, store_page, with_status,
+    entity_names_of, explain, forbidden, frame, link, locale_choices, manage_frame, narrowed,
+    parse_id, parse_locale, required_id, see_other, store_page, with_status,
 };
-use super::{Layout, check_csrf, render};
+use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
 use askama::Template;
@@ -220,12 +220,16 @@ async fn create(
     headers: HeaderMap,
     Form(form): Form<CreateForm>,
 ) -> PageResult {
-    let l = frame(&state, &session, &headers, "user-new-title", HERE).await?;
-    check_csrf(&session, &l, &form.csrf)?;
+    let l = manage_frame(
+        &state,
+        &session,
+        &headers,
+        "user-new-title",
+        HERE,
+        &form.csrf,
+    )
+    .await?;
     let actor = &session.actor;
-    if !actor.can_anywhere(Permission::ManageDirectory) {
-        return Err(forbidden(&l));
-    }
     let result = async {
         let password = form.password.as_str();
         let new = NewUser {

@@ -6,3 +6,4 @@ mod browser;
 mod isolation;
 mod openapi;
 mod support;
+mod web_pages;

@@ -294,6 +294,39 @@ impl World {
         self.send(req.expect("request")).await
     }
 
+    /// Opens a web session for a user without going through the login form:
+    /// the `Cookie` header value and the session's CSRF token.
+    pub async fn web_session(&self, user: UserId) -> (String, String) {
+        let secret = auth::random_secret();
+        let csrf = auth::random_secret();
+        let expires = t0() + jiff::SignedDuration::from_hours(12);
+        self.store
+            .create_session(&auth::sha256_hex(&secret), user, &csrf, t0(), expires)
+            .await
+            .expect("session");
+        (format!("vigie_session={secret}"), csrf)
+    }
+
+    /// Fetches a web page with a session cookie.
+    pub async fn page(&self, cookie: &str, path: &str) -> Answer {
+        let req = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Posts a web form with a session cookie.
+    pub async fn form(&self, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = serde_urlencoded::to_string(fields).expect("form");
+        let req = Request::post(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
     /// The number of audit lines, to prove a refused request wrote nothing.
     pub async fn audit_count(&self) -> usize {
         let mut n = 0;
