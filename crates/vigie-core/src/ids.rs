@@ -47,6 +47,18 @@ id_type!(
     /// A line of the audit log.
     AuditId
 );
+id_type!(
+    /// A ticket (incident or service request).
+    TicketId
+);
+id_type!(
+    /// A node of a tenant's category tree.
+    CategoryId
+);
+id_type!(
+    /// A reply or an internal note on a ticket.
+    CommentId
+);
 
 impl UserId {
     /// The author of writes made by Vigie itself or by an operator at the

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod ids;
 pub mod role;
 pub mod tenancy;
+pub mod ticket;
 pub mod validate;
 
 pub use jiff::Timestamp;

@@ -63,13 +63,16 @@ impl Role {
         match self {
             Role::TenantAdmin => true,
             // Requesters see their own tickets and profile, not the directory.
-            Role::Requester | Role::ContactPoint => false,
-            Role::Agent | Role::SupplierAgent | Role::CabMember => {
-                matches!(permission, ViewDirectory)
+            Role::Requester => false,
+            Role::ContactPoint => matches!(permission, ViewEntityTickets),
+            Role::CabMember => matches!(permission, ViewDirectory),
+            Role::Agent | Role::SupplierAgent => {
+                matches!(permission, ViewDirectory | WorkTickets | ViewEntityTickets)
             }
-            Role::Supervisor | Role::ChangeManager => {
-                matches!(permission, ViewDirectory | ViewAudit)
-            }
+            Role::Supervisor | Role::ChangeManager => matches!(
+                permission,
+                ViewDirectory | ViewAudit | WorkTickets | ViewEntityTickets
+            ),
         }
     }
 }
@@ -106,6 +109,13 @@ pub enum Permission {
     ViewAudit,
     /// Create, change and delete entities, users, groups and grants.
     ManageDirectory,
+    /// See and work every ticket of the entity (agents and their leads).
+    WorkTickets,
+    /// See the tickets of the entity without working them (the
+    /// establishment's contact point). Everyone sees the tickets he opened.
+    ViewEntityTickets,
+    /// Change the tenant's ticket settings: categories, priority matrix.
+    ManageTicketSettings,
 }
 
 #[cfg(test)]

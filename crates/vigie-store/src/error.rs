@@ -89,6 +89,11 @@ fn unique_rule(constraint: Option<&str>, message: &str) -> String {
             "group_members.group_id",
             "the user is already a member",
         ),
+        (
+            "categories_sibling_name_key",
+            "categories_sibling_name_key",
+            "a category with this name already exists under the same parent",
+        ),
     ];
     known
         .iter()

@@ -8,6 +8,8 @@
 //! here, and each write records its audit entry in its own transaction.
 
 mod audit;
+mod categories;
+mod comments;
 mod entities;
 mod error;
 mod groups;
@@ -16,16 +18,22 @@ mod sessions;
 mod sql;
 mod tenants;
 pub mod testing;
+mod ticket_settings;
+mod tickets;
 mod tokens;
 mod users;
 
 pub use audit::{AuditFilter, AuditRecord};
+pub use categories::{CategoryInput, CategoryRecord};
+pub use comments::CommentRecord;
 pub use entities::{EntityChanges, EntityRecord, NewEntity};
 pub use error::StoreError;
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use page::{Page, PageRequest};
 pub use sessions::{SessionRecord, ThrottleKey};
 pub use tenants::{NewTenant, TenantChanges, TenantRecord};
+pub use ticket_settings::TicketSettings;
+pub use tickets::{Assignment, NewTicket, TicketChanges, TicketFilter, TicketRecord, TicketSort};
 pub use tokens::{NewToken, TokenRecord};
 pub use users::{GrantRecord, NewGrant, NewUser, UserChanges, UserFilter, UserRecord};
 

@@ -85,36 +85,42 @@ impl Sql {
     /// Appends ` AND (…)` limiting rows to the scope, given the columns that
     /// hold the row's tenant and its entity path.
     pub(crate) fn scope(&mut self, scope: &Scope, tenant_col: &str, path_col: &str) -> &mut Self {
-        match scope {
-            Scope::Platform => self,
-            Scope::Tenant { tenant, rules } => {
-                self.push(" AND ")
-                    .push(tenant_col)
-                    .push(" = ")
-                    .bind(tenant.0);
-                if rules.is_empty() {
-                    return self.push(" AND 1 = 0");
-                }
-                self.push(" AND (");
-                for (i, rule) in rules.iter().enumerate() {
-                    if i > 0 {
-                        self.push(" OR ");
-                    }
-                    match rule {
-                        ScopeRule::Exactly(path) => {
-                            self.push(path_col).push(" = ").bind(path.as_str())
-                        }
-                        // Paths hold only digits and slashes: no LIKE
-                        // metacharacters to escape.
-                        ScopeRule::Subtree(path) => self
-                            .push(path_col)
-                            .push(" LIKE ")
-                            .bind(format!("{}%", path.as_str())),
-                    };
-                }
-                self.push(")")
-            }
+        self.scope_or(scope, tenant_col, path_col, None)
+    }
+
+    /// Like [`Sql::scope`], also letting through the rows of the scope's
+    /// tenant whose `column` equals `value` (e.g. a requester's own tickets).
+    pub(crate) fn scope_or(
+        &mut self,
+        scope: &Scope,
+        tenant_col: &str,
+        path_col: &str,
+        or_equal: Option<(&str, i64)>,
+    ) -> &mut Self {
+        let Scope::Tenant { tenant, rules } = scope else {
+            return self;
+        };
+        self.push(" AND ")
+            .push(tenant_col)
+            .push(" = ")
+            .bind(tenant.0);
+        self.push(" AND (1 = 0");
+        for rule in rules {
+            self.push(" OR ");
+            match rule {
+                ScopeRule::Exactly(path) => self.push(path_col).push(" = ").bind(path.as_str()),
+                // Paths hold only digits and slashes: no LIKE
+                // metacharacters to escape.
+                ScopeRule::Subtree(path) => self
+                    .push(path_col)
+                    .push(" LIKE ")
+                    .bind(format!("{}%", path.as_str())),
+            };
         }
+        if let Some((column, value)) = or_equal {
+            self.push(" OR ").push(column).push(" = ").bind(value);
+        }
+        self.push(")")
     }
 
     /// `INSERT INTO table (a, b) VALUES ($1, $2)`.

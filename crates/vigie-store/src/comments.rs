@@ -1,0 +1,153 @@
+//! The conversation of a ticket: public replies and internal notes, and the
+//! ticket's timeline (its audit lines, which are its field history).
+
+use crate::sql::Sql;
+use crate::{
+    AuditFilter, AuditRecord, PageRequest, Result, Store, StoreError, TicketRecord, from_micros,
+    get_bool, micros,
+};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use vigie_core::Timestamp;
+use vigie_core::ids::{CommentId, TicketId, UserId};
+use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::ticket::{Status, TicketAccess};
+
+/// A reply or a note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommentRecord {
+    /// Its id.
+    pub id: CommentId,
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Who wrote it (`None`: Vigie itself).
+    pub author_id: Option<UserId>,
+    /// His login or name.
+    pub author_label: String,
+    /// `true`: a reply the requester sees; `false`: an internal note.
+    pub public: bool,
+    /// The text (Markdown source).
+    pub body: String,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+fn comment_row(row: &AnyRow) -> Result<CommentRecord> {
+    Ok(CommentRecord {
+        id: CommentId(row.try_get("id")?),
+        ticket_id: TicketId(row.try_get("ticket_id")?),
+        author_id: row.try_get::<Option<i64>, _>("author_id")?.map(UserId),
+        author_label: row.try_get("author_label")?,
+        public: get_bool(row, "public")?,
+        body: row.try_get("body")?,
+        created_at: from_micros(row.try_get("created_at")?),
+    })
+}
+
+impl Store {
+    /// The conversation of a ticket the access may read; internal notes only
+    /// for those who may work it.
+    pub async fn list_comments(
+        &self,
+        access: &TicketAccess,
+        ticket: &TicketRecord,
+    ) -> Result<Vec<CommentRecord>> {
+        let mut sql = Sql::new(
+            "SELECT id, ticket_id, author_id, author_label, public, body, created_at FROM ticket_comments WHERE ticket_id = ",
+        );
+        sql.bind(ticket.id.0);
+        if !access.work.covers(ticket.tenant_id, &ticket.entity_path) {
+            sql.push(" AND public = ").bind(true);
+        }
+        sql.push(" ORDER BY id LIMIT 10000");
+        let rows = sql.query().fetch_all(self.pool()).await?;
+        rows.iter().map(comment_row).collect()
+    }
+
+    /// Adds a reply or a note to a ticket (read with [`Store::get_ticket`]).
+    /// Internal notes need the right to work the ticket; nobody writes on a
+    /// closed ticket. A reply from the requester also bumps `updated_at`.
+    pub async fn add_comment(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        ticket: &TicketRecord,
+        public: bool,
+        body: &str,
+    ) -> Result<CommentRecord> {
+        if ticket.status == Status::Closed {
+            return Err(StoreError::Conflict {
+                what: "the ticket is closed: open a new one".into(),
+            });
+        }
+        let worker = access.work.covers(ticket.tenant_id, &ticket.entity_path);
+        if !public && !worker {
+            return Err(StoreError::Forbidden(
+                "only agents write internal notes".into(),
+            ));
+        }
+        let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
+        let mut tx = self.write_tx().await?;
+        let id = Sql::insert(
+            "ticket_comments",
+            vec![
+                ("tenant_id", ticket.tenant_id.0.into()),
+                ("ticket_id", ticket.id.0.into()),
+                ("author_id", author.into()),
+                ("author_label", actor.login.as_str().into()),
+                ("public", public.into()),
+                ("body", body.into()),
+                ("created_at", micros(now).into()),
+            ],
+        )
+        .insert_returning_id(&mut tx)
+        .await?;
+        Sql::update(
+            "tickets",
+            vec![("updated_at", micros(now).into())],
+            ("id", ticket.id.0.into()),
+        )
+        .query()
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(CommentRecord {
+            id: CommentId(id),
+            ticket_id: ticket.id,
+            author_id: author.map(UserId),
+            author_label: actor.login.clone(),
+            public,
+            body: body.to_owned(),
+            created_at: now,
+        })
+    }
+
+    /// The field history of a ticket (its audit lines), oldest first. The
+    /// caller has read the ticket within the actor's access.
+    pub async fn ticket_history(&self, ticket: &TicketRecord) -> Result<Vec<AuditRecord>> {
+        let filter = AuditFilter {
+            record_type: Some("ticket".into()),
+            record_id: Some(ticket.id.0),
+            ..Default::default()
+        };
+        let scope = Scope::Tenant {
+            tenant: ticket.tenant_id,
+            rules: vec![vigie_core::tenancy::ScopeRule::Exactly(
+                ticket.entity_path.clone(),
+            )],
+        };
+        let mut items = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .list_audit(&scope, &filter, PageRequest { after, limit: 500 })
+                .await?;
+            items.extend(page.items);
+            match page.next_after {
+                Some(a) if items.len() < 10_000 => after = Some(a),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
