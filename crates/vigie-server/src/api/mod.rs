@@ -5,12 +5,14 @@
 //! `/api/v1/openapi.json` is generated from the code it describes.
 
 mod audit;
+mod categories;
 mod entities;
 mod extract;
 mod groups;
 mod me;
 mod page;
 mod tenants;
+mod tickets;
 mod tokens;
 mod users;
 
@@ -45,6 +47,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "groups", description = "Support groups"),
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "The audit log"),
+        (name = "tickets", description = "Incidents and service requests"),
         (name = "me", description = "The caller")
     )
 )]
@@ -73,6 +76,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(users::routes())
             .merge(groups::routes())
             .merge(tokens::routes())
+            .merge(tickets::routes())
+            .merge(categories::routes())
             .merge(audit::routes()),
     )
 }
@@ -102,6 +107,11 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
             Permission::ViewDirectory => "your roles do not include reading the directory",
             Permission::ViewAudit => "your roles do not include reading the audit log",
             Permission::ManageDirectory => "only tenant administrators change the directory",
+            Permission::WorkTickets => "your roles do not include working tickets",
+            Permission::ViewEntityTickets => "your roles do not include reading these tickets",
+            Permission::ManageTicketSettings => {
+                "only tenant administrators change the service desk settings"
+            }
         }))
     }
 }

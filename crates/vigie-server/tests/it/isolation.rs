@@ -16,6 +16,8 @@ struct Target {
     grant: i64,
     group: i64,
     token: i64,
+    ticket: i64,
+    category: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -23,6 +25,9 @@ struct Target {
     /// Whether the attacker may read the records (then only his writes are
     /// checked: his role is too weak to change them).
     may_read: bool,
+    /// Routes the attacker may legitimately use on the target (his role
+    /// covers them): not walked.
+    legitimate: &'static [&'static str],
 }
 
 fn sibling_target(a: &TenantWorld) -> Target {
@@ -33,14 +38,18 @@ fn sibling_target(a: &TenantWorld) -> Target {
         grant: a.worker_sud_grant,
         group: a.group_sud.0,
         token: a.worker_sud.token_id,
+        ticket: a.ticket_sud.0,
+        category: a.category.0,
         markers: vec![
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
             "alpha.agent-sud".into(),
             "alpha-group-sud".into(),
+            "alpha-ticket-sud".into(),
         ],
         same_tenant: true,
         may_read: false,
+        legitimate: &[],
     }
 }
 
@@ -52,21 +61,27 @@ fn weak_target(a: &TenantWorld) -> Target {
         grant: a.worker_sud_grant,
         group: a.group_nord.0,
         token: a.admin_nord.token_id,
+        ticket: a.ticket_nord.0,
+        category: a.category.0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
             "alpha-group-nord".into(),
+            "alpha-ticket-nord".into(),
         ],
         same_tenant: true,
         may_read: false,
+        legitimate: &[],
     }
 }
 
-/// The agent of Sud may read Sud's records but change none of them.
+/// The agent of Sud may read Sud's directory but change none of it; Sud's
+/// tickets are his work.
 fn readable_target(a: &TenantWorld) -> Target {
     Target {
         markers: Vec::new(),
         may_read: true,
+        legitimate: &["/api/v1/tickets"],
         ..sibling_target(a)
     }
 }
@@ -95,6 +110,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         "users" => t.user,
         "groups" => t.group,
         "tokens" => t.token,
+        "tickets" => t.ticket,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -103,6 +119,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{id}", &id.to_string())
         .replace("{grant_id}", &t.grant.to_string())
         .replace("{user_id}", &t.user.to_string())
+        .replace("{category_id}", &t.category.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -164,18 +181,38 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
         };
         let value = if types.iter().any(|x| x == "integer") {
             match name.as_str() {
-                "user_id" | "manager_id" => json!(t.user),
+                "user_id" | "manager_id" | "requester_id" | "assignee_id" => json!(t.user),
+                "group_id" => json!(t.group),
+                "category_id" => json!(t.category),
                 "level" => json!(2),
+                "reopen_hours" => json!(48),
                 _ => json!(t.entity),
             }
         } else if types.iter().any(|x| x == "boolean") {
             json!(true)
+        } else if types.iter().any(|x| x == "array") {
+            match name.as_str() {
+                "matrix" => json!([
+                    ["critique", "critique", "critique", "critique"],
+                    ["haut", "haut", "haut", "haut"],
+                    ["moyen", "moyen", "moyen", "moyen"],
+                    ["bas", "bas", "bas", "bas"]
+                ]),
+                _ => json!(["Intruder"]),
+            }
         } else {
             match name.as_str() {
                 "login" => json!("intruder.login"),
                 "slug" => json!("intruder"),
                 "role" => json!("tenant_admin"),
                 "kind" if tenant_route => json!("customer"),
+                "type" => json!("incident"),
+                "action" => json!("resolve"),
+                "reason" => json!("customer"),
+                "applies_to" => json!("both"),
+                "channel" => json!("portal"),
+                "impact" | "urgency" => json!("haut"),
+                "code" => json!("fixed"),
                 "kind" => json!("region"),
                 "locale" => json!("fr"),
                 "password" => json!("intruder-password-1"),
@@ -226,7 +263,8 @@ async fn attack(
             fill_query(&op, target)
         );
         let body = fill_body(doc, &template, &op, target);
-        if target.may_read && method == Method::GET {
+        let legitimate = target.legitimate.iter().any(|p| template.starts_with(p));
+        if legitimate || (target.may_read && method == Method::GET) {
             checked += 1;
             continue;
         }
@@ -244,8 +282,16 @@ async fn attack(
             );
         }
         let has_params = template.contains('{');
-        let own_tenant_read =
-            target.same_tenant && method == Method::GET && template == "/api/v1/tenants/{id}";
+        // A member of the tenant reads the tenant itself and its service
+        // desk settings, nothing else of it.
+        let own_tenant_read = target.same_tenant
+            && method == Method::GET
+            && matches!(
+                template.as_str(),
+                "/api/v1/tenants/{id}"
+                    | "/api/v1/tenants/{id}/categories"
+                    | "/api/v1/tenants/{id}/ticket-settings"
+            );
         if own_tenant_read {
             assert_eq!(res.status, StatusCode::OK, "{what}");
         } else if has_params || method != Method::GET {

@@ -6,4 +6,5 @@ mod browser;
 mod isolation;
 mod openapi;
 mod support;
+mod tickets;
 mod web_pages;

@@ -8,12 +8,15 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 use vigie_core::Timestamp;
-use vigie_core::ids::{EntityId, GroupId, UserId};
+use vigie_core::ids::{CategoryId, EntityId, GroupId, TicketId, UserId};
 use vigie_core::role::Role;
 use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::ticket::priority::{Level, Priority};
+use vigie_core::ticket::{Channel, TicketAccess, TicketType};
 use vigie_server::{AppState, Clock, ServerConfig, app, auth};
 use vigie_store::{
-    NewEntity, NewGrant, NewGroup, NewTenant, NewToken, NewUser, Store, TenantRecord,
+    CategoryInput, NewEntity, NewGrant, NewGroup, NewTenant, NewTicket, NewToken, NewUser, Store,
+    TenantRecord,
 };
 
 /// The fixed start of time in tests.
@@ -47,6 +50,12 @@ pub struct TenantWorld {
     pub worker_sud_grant: i64,
     pub group_sud: GroupId,
     pub group_nord: GroupId,
+    /// An incident of Sud, opened by the worker of Sud.
+    pub ticket_sud: TicketId,
+    /// An incident of Nord, opened by the Nord administrator.
+    pub ticket_nord: TicketId,
+    /// A category of the tenant.
+    pub category: CategoryId,
 }
 
 /// The whole world.
@@ -221,6 +230,56 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         .set_group_member(&system, &all, t0(), group_sud, worker_sud.id, true)
         .await
         .expect("member");
+    let access = TicketAccess::of(&system);
+    let incident = |entity, requester, title: &str| NewTicket {
+        ticket_type: TicketType::Incident,
+        entity_id: entity,
+        title: format!("{slug}-{title}"),
+        description: "Le service ne répond plus.".into(),
+        requester_id: requester,
+        channel: Channel::Phone,
+        category_id: None,
+        service_ref: None,
+        ci_refs: String::new(),
+        impact: Level::Haut,
+        urgency: Level::Moyen,
+        priority: Priority::Haut,
+    };
+    let ticket_sud = store
+        .create_ticket(
+            &system,
+            &access,
+            t0(),
+            &incident(sud, worker_sud.id, "ticket-sud"),
+        )
+        .await
+        .expect("ticket")
+        .id;
+    let ticket_nord = store
+        .create_ticket(
+            &system,
+            &access,
+            t0(),
+            &incident(nord, admin_nord.id, "ticket-nord"),
+        )
+        .await
+        .expect("ticket")
+        .id;
+    let category = store
+        .create_category(
+            &system,
+            tenant.id,
+            t0(),
+            &CategoryInput {
+                parent_id: None,
+                name: format!("{slug}-category"),
+                applies_to: "both".into(),
+                active: true,
+            },
+        )
+        .await
+        .expect("category")
+        .id;
     TenantWorld {
         tenant,
         root,
@@ -234,6 +293,9 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         worker_sud_grant: grants[0],
         group_sud,
         group_nord,
+        ticket_sud,
+        ticket_nord,
+        category,
     }
 }
 
