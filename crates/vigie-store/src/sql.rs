@@ -140,6 +140,26 @@ impl Sql {
         sql
     }
 
+    /// `INSERT INTO table (a, b) VALUES ($1, $2), ($3, $4), …`: one statement
+    /// for many rows (keep rows × columns under 30,000 for SQLite).
+    pub(crate) fn insert_many(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>) -> Self {
+        let mut sql = Sql::new(&format!(
+            "INSERT INTO {table} ({}) VALUES ",
+            columns.join(", ")
+        ));
+        for (r, row) in rows.into_iter().enumerate() {
+            sql.push(if r == 0 { "(" } else { ", (" });
+            for (i, v) in row.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(v);
+            }
+            sql.push(")");
+        }
+        sql
+    }
+
     /// `UPDATE table SET a = $1, b = $2 WHERE key = $3`.
     pub(crate) fn update(table: &str, values: Vec<(&str, Arg)>, key: (&str, Arg)) -> Self {
         let mut sql = Sql::new(&format!("UPDATE {table} SET "));

@@ -6,6 +6,9 @@
 //! when missing, so `vigie demo` can run at every start.
 
 mod content;
+mod tickets;
+
+pub use tickets::generate as generate_tickets;
 
 use anyhow::Context;
 use content::{ENTITIES, GROUPS, GroupPlan, ROOT, TENANTS, TenantPlan, USERS, UserPlan};
@@ -61,8 +64,9 @@ pub async fn load_demo(store: &Store, now: Timestamp) -> anyhow::Result<DemoSumm
     for plan in GROUPS {
         loader.group(plan).await?;
     }
+    let tickets = tickets::load(store, now).await?;
     Ok(DemoSummary {
-        created: loader.created,
+        created: loader.created + tickets,
         accounts: USERS.iter().map(account).collect(),
     })
 }
@@ -355,6 +359,42 @@ mod tests {
             .expect("find")
             .expect("manager exists");
         assert_eq!(n1.manager_id, Some(manager.id));
+
+        // The demo tickets: the agent of Nord sees Lille's, with their history.
+        let access = vigie_core::ticket::TicketAccess::of(&actor);
+        let tickets = store
+            .list_tickets(&access, &Default::default(), PageRequest::first(50))
+            .await
+            .expect("tickets");
+        let titles: Vec<&str> = tickets.items.iter().map(|t| t.title.as_str()).collect();
+        assert!(titles.iter().any(|t| t.contains("VPN")), "{titles:?}");
+        assert!(
+            !titles.iter().any(|t| t.contains("Marseille")),
+            "{titles:?}"
+        );
+        let solved = tickets
+            .items
+            .iter()
+            .find(|t| t.title.contains("Imprimante"))
+            .expect("the printer ticket");
+        assert_eq!(solved.status, vigie_core::ticket::Status::Resolved);
+        let history = store.ticket_history(solved).await.expect("history");
+        assert_eq!(history.len(), 4, "opened, assigned, started, resolved");
+
+        // The generator adds tickets in batches, numbered after the others.
+        let done = generate_tickets(&store, now, "cachemire", 1200, |_| {})
+            .await
+            .expect("generate");
+        assert_eq!(done, 1200);
+        let all = store
+            .list_tickets(
+                &vigie_core::ticket::TicketAccess::of(&vigie_core::tenancy::Actor::system()),
+                &Default::default(),
+                PageRequest::first(1),
+            )
+            .await
+            .expect("tickets");
+        assert_eq!(all.items[0].number, 1207, "7 demo tickets, then 1200");
     }
 
     #[tokio::test]

@@ -58,10 +58,20 @@ enum Command {
     /// Apply the database migrations and exit.
     Migrate,
     /// Load the demo organisation (idempotent) and print its logins.
-    Demo,
+    Demo(DemoArgs),
     /// Administration commands.
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Also generate this many tickets (for benchmarks and demos).
+    #[arg(long, value_name = "N")]
+    tickets: Option<usize>,
+    /// The tenant to generate tickets in.
+    #[arg(long, value_name = "SLUG", default_value = "cachemire")]
+    tenant: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -135,8 +145,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             store.close().await;
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             let summary = demo::load_demo(&store, clock.now()).await?;
+            if let Some(n) = args.tickets {
+                generate(&store, clock.now(), &args.tenant, n).await?;
+            }
             store.close().await;
             print_accounts(&summary);
         }
@@ -151,6 +164,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(login = %args.login, "user created");
         }
     }
+    Ok(())
+}
+
+/// Generates tickets with a progress bar on standard error.
+async fn generate(
+    store: &Store,
+    now: vigie_core::Timestamp,
+    tenant: &str,
+    count: usize,
+) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new(u64::try_from(count).unwrap_or(u64::MAX));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} tickets ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let done = demo::generate_tickets(store, now, tenant, count, |n| {
+        bar.set_position(u64::try_from(n).unwrap_or(u64::MAX))
+    })
+    .await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{done} tickets generated in {tenant} in {secs:.1} s ({:.0} tickets/s)",
+        done as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 

@@ -1,0 +1,183 @@
+//! Many tickets at once: the data generator of `vigie demo --tickets N` and
+//! imports of history. Rows go in by hundreds per statement and thousands
+//! per transaction, each with its audit line, with numbers reserved in one
+//! step from the tenant's counter.
+
+use crate::sql::{Arg, Sql};
+use crate::{Result, Store, micros};
+use sqlx::Row;
+use vigie_core::Timestamp;
+use vigie_core::ids::{GroupId, TenantId, UserId};
+use vigie_core::tenancy::{Actor, EntityPath};
+use vigie_core::ticket::Status;
+
+/// A ticket to import, with its state already decided.
+#[derive(Clone, Debug)]
+pub struct ImportedTicket {
+    /// The opening fields (entity, requester, priority…).
+    pub new: crate::NewTicket,
+    /// The entity's path (the caller has read the entity).
+    pub entity_path: EntityPath,
+    /// Its status.
+    pub status: Status,
+    /// The group holding it.
+    pub group_id: Option<GroupId>,
+    /// The agent holding it.
+    pub assignee_id: Option<UserId>,
+    /// When it was opened.
+    pub created_at: Timestamp,
+    /// When it was resolved, if it is.
+    pub resolved_at: Option<Timestamp>,
+}
+
+/// Rows per statement: 23 columns × 400 rows stays under SQLite's limit of
+/// 32,766 parameters.
+const ROWS_PER_STATEMENT: usize = 400;
+
+const COLUMNS: [&str; 23] = [
+    "tenant_id",
+    "number",
+    "entity_id",
+    "entity_path",
+    "type",
+    "title",
+    "description",
+    "status",
+    "requester_id",
+    "channel",
+    "category_id",
+    "service_ref",
+    "ci_refs",
+    "impact",
+    "urgency",
+    "priority",
+    "priority_rank",
+    "group_id",
+    "assignee_id",
+    "resolved_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+impl Store {
+    /// Imports tickets of one tenant in one transaction; returns how many.
+    /// The caller checked entities, requesters and groups.
+    pub async fn import_tickets(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        now: Timestamp,
+        tickets: &[ImportedTicket],
+    ) -> Result<usize> {
+        if tickets.is_empty() {
+            return Ok(0);
+        }
+        let count = i64::try_from(tickets.len()).unwrap_or(i64::MAX);
+        let mut tx = self.write_tx().await?;
+        // Reserve the numbers: the counter ends at the last one.
+        Sql::new("INSERT INTO counters (tenant_id, name, value) SELECT ")
+            .bind(tenant.0)
+            .push(", 'ticket', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE tenant_id = ")
+            .bind(tenant.0)
+            .push(" AND name = 'ticket')")
+            .query()
+            .execute(&mut *tx)
+            .await?;
+        let last: i64 = Sql::new("UPDATE counters SET value = value + ")
+            .bind(count)
+            .push(" WHERE name = 'ticket' AND tenant_id = ")
+            .bind(tenant.0)
+            .push(" RETURNING value")
+            .query()
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("value")?;
+        let first = last - count + 1;
+        let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
+        for (chunk_index, chunk) in tickets.chunks(ROWS_PER_STATEMENT).enumerate() {
+            let base = first + i64::try_from(chunk_index * ROWS_PER_STATEMENT).unwrap_or(0);
+            let rows: Vec<Vec<Arg>> = chunk
+                .iter()
+                .zip(base..)
+                .map(|(t, number)| {
+                    let n = &t.new;
+                    vec![
+                        tenant.0.into(),
+                        number.into(),
+                        n.entity_id.0.into(),
+                        t.entity_path.as_str().into(),
+                        n.ticket_type.as_str().into(),
+                        n.title.as_str().into(),
+                        n.description.as_str().into(),
+                        t.status.as_str().into(),
+                        n.requester_id.0.into(),
+                        n.channel.as_str().into(),
+                        n.category_id.map(|c| c.0).into(),
+                        n.service_ref.clone().into(),
+                        n.ci_refs.as_str().into(),
+                        n.impact.as_str().into(),
+                        n.urgency.as_str().into(),
+                        n.priority.as_str().into(),
+                        i64::from(n.priority.rank()).into(),
+                        t.group_id.map(|g| g.0).into(),
+                        t.assignee_id.map(|u| u.0).into(),
+                        t.resolved_at.map(micros).into(),
+                        author.into(),
+                        micros(t.created_at).into(),
+                        micros(t.resolved_at.unwrap_or(t.created_at)).into(),
+                    ]
+                })
+                .collect();
+            let mut sql = Sql::insert_many("tickets", &COLUMNS, rows);
+            // RETURNING order is not guaranteed: match rows by their number.
+            sql.push(" RETURNING id, number");
+            let mut ids = Vec::with_capacity(chunk.len());
+            for row in sql.query().fetch_all(&mut *tx).await? {
+                let id: i64 = row.try_get("id")?;
+                let number: i64 = row.try_get("number")?;
+                ids.push((number, id));
+            }
+            ids.sort_unstable();
+            let audit: Vec<Vec<Arg>> = ids
+                .iter()
+                .zip(chunk)
+                .map(|((_, id), t)| {
+                    vec![
+                        tenant.0.into(),
+                        t.new.entity_id.0.into(),
+                        t.entity_path.as_str().into(),
+                        author.into(),
+                        actor.login.as_str().into(),
+                        micros(now).into(),
+                        "create".into(),
+                        "ticket".into(),
+                        (*id).into(),
+                        r#"[{"field":"imported","before":null,"after":"true"}]"#.into(),
+                    ]
+                })
+                .collect();
+            Sql::insert_many(
+                "audit_log",
+                &[
+                    "tenant_id",
+                    "entity_id",
+                    "entity_path",
+                    "actor_user_id",
+                    "actor_label",
+                    "at",
+                    "action",
+                    "record_type",
+                    "record_id",
+                    "changes",
+                ],
+                audit,
+            )
+            .query()
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(tickets.len())
+    }
+}
