@@ -87,40 +87,10 @@ impl Store {
                 "only agents write internal notes".into(),
             ));
         }
-        let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
         let mut tx = self.write_tx().await?;
-        let id = Sql::insert(
-            "ticket_comments",
-            vec![
-                ("tenant_id", ticket.tenant_id.0.into()),
-                ("ticket_id", ticket.id.0.into()),
-                ("author_id", author.into()),
-                ("author_label", actor.login.as_str().into()),
-                ("public", public.into()),
-                ("body", body.into()),
-                ("created_at", micros(now).into()),
-            ],
-        )
-        .insert_returning_id(&mut tx)
-        .await?;
-        Sql::update(
-            "tickets",
-            vec![("updated_at", micros(now).into())],
-            ("id", ticket.id.0.into()),
-        )
-        .query()
-        .execute(&mut *tx)
-        .await?;
+        let comment = insert_comment(&mut tx, actor, now, ticket, public, body).await?;
         tx.commit().await?;
-        Ok(CommentRecord {
-            id: CommentId(id),
-            ticket_id: ticket.id,
-            author_id: author.map(UserId),
-            author_label: actor.login.clone(),
-            public,
-            body: body.to_owned(),
-            created_at: now,
-        })
+        Ok(comment)
     }
 
     /// The field history of a ticket (its audit lines), oldest first. The
@@ -150,4 +120,48 @@ impl Store {
             }
         }
     }
+}
+
+/// Inserts a reply or note and bumps the ticket's `updated_at`, inside the
+/// caller's transaction.
+pub(crate) async fn insert_comment(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    now: Timestamp,
+    ticket: &TicketRecord,
+    public: bool,
+    body: &str,
+) -> Result<CommentRecord> {
+    let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
+    let id = Sql::insert(
+        "ticket_comments",
+        vec![
+            ("tenant_id", ticket.tenant_id.0.into()),
+            ("ticket_id", ticket.id.0.into()),
+            ("author_id", author.into()),
+            ("author_label", actor.login.as_str().into()),
+            ("public", public.into()),
+            ("body", body.into()),
+            ("created_at", micros(now).into()),
+        ],
+    )
+    .insert_returning_id(tx)
+    .await?;
+    Sql::update(
+        "tickets",
+        vec![("updated_at", micros(now).into())],
+        ("id", ticket.id.0.into()),
+    )
+    .query()
+    .execute(&mut **tx)
+    .await?;
+    Ok(CommentRecord {
+        id: CommentId(id),
+        ticket_id: ticket.id,
+        author_id: author.map(UserId),
+        author_label: actor.login.clone(),
+        public,
+        body: body.to_owned(),
+        created_at: now,
+    })
 }

@@ -678,6 +678,21 @@ impl Store {
         outcome: &Outcome,
         assignment: Option<Assignment>,
     ) -> Result<TicketRecord> {
+        self.apply_ticket_outcome_with_note(actor, before, now, outcome, assignment, None)
+            .await
+    }
+
+    /// Like [`Store::apply_ticket_outcome`], also writing an internal note
+    /// (e.g. the reason of an escalation) in the same transaction.
+    pub async fn apply_ticket_outcome_with_note(
+        &self,
+        actor: &Actor,
+        before: &TicketRecord,
+        now: Timestamp,
+        outcome: &Outcome,
+        assignment: Option<Assignment>,
+        note: Option<&str>,
+    ) -> Result<TicketRecord> {
         if let Some(a) = &assignment {
             self.check_assignment(before.tenant_id, a).await?;
         }
@@ -740,6 +755,9 @@ impl Store {
             Some(&fields(&after)),
         )
         .await?;
+        if let Some(body) = note {
+            crate::comments::insert_comment(&mut tx, actor, now, &after, false, body).await?;
+        }
         tx.commit().await?;
         Ok(after)
     }

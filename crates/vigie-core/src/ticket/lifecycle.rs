@@ -112,7 +112,10 @@ pub enum SolutionChange {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LifecycleError {
     /// The status does not allow the action.
-    #[error("a ticket that is {status} cannot {action}; allowed: {}", join(allowed))]
+    #[error(
+        "a ticket that is {status} cannot {action}; allowed: {}",
+        join(allowed)
+    )]
     NotAllowed {
         /// The current status.
         status: Status,
@@ -139,7 +142,11 @@ fn join(actions: &[ActionKind]) -> String {
     if actions.is_empty() {
         "nothing".to_owned()
     } else {
-        actions.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+        actions
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -204,7 +211,9 @@ pub fn apply(
         Action::Reopen => {
             let resolved = state.resolved_at.unwrap_or(now);
             if now.duration_since(resolved) > reopen_delay {
-                return Err(LifecycleError::ReopenDelayPassed { delay: reopen_delay });
+                return Err(LifecycleError::ReopenDelayPassed {
+                    delay: reopen_delay,
+                });
             }
             // Back to whoever holds it; the store keeps the assignment.
             Outcome {
@@ -290,16 +299,29 @@ mod tests {
         let closed = Status::Closed;
         for kind in ActionKind::ALL {
             let r = apply(
-                &LifecycleState { status: closed, resolved_at: Some(at(0)) },
+                &LifecycleState {
+                    status: closed,
+                    resolved_at: Some(at(0)),
+                },
                 &sample(*kind),
                 at(1),
                 SignedDuration::from_hours(72),
             );
-            assert!(matches!(r, Err(LifecycleError::NotAllowed { ref allowed, .. }) if allowed.is_empty()));
+            assert!(
+                matches!(r, Err(LifecycleError::NotAllowed { ref allowed, .. }) if allowed.is_empty())
+            );
         }
         for (status, kind, expected) in table {
-            let state = LifecycleState { status: *status, resolved_at: Some(at(0)) };
-            let result = apply(&state, &sample(*kind), at(1), SignedDuration::from_hours(72));
+            let state = LifecycleState {
+                status: *status,
+                resolved_at: Some(at(0)),
+            };
+            let result = apply(
+                &state,
+                &sample(*kind),
+                at(1),
+                SignedDuration::from_hours(72),
+            );
             match (expected, result) {
                 (Some(s), Ok(outcome)) => assert_eq!(outcome.status, *s, "{status} {kind}"),
                 (None, Err(LifecycleError::NotAllowed { allowed, .. })) => {
@@ -313,27 +335,56 @@ mod tests {
 
     #[test]
     fn refusals_say_what_is_allowed() {
-        let state = LifecycleState { status: Status::New, resolved_at: None };
+        let state = LifecycleState {
+            status: Status::New,
+            resolved_at: None,
+        };
         let e = apply(&state, &Action::Close, at(0), SignedDuration::ZERO).expect_err("refused");
-        assert_eq!(e.to_string(), "a ticket that is new cannot close; allowed: assign, start, resolve");
+        assert_eq!(
+            e.to_string(),
+            "a ticket that is new cannot close; allowed: assign, start, resolve"
+        );
     }
 
     #[test]
     fn resolving_needs_a_solution_and_a_code() {
-        let state = LifecycleState { status: Status::InProgress, resolved_at: None };
-        let resolve = |s: &str, c: &str| {
-            apply(&state, &Action::Resolve { solution: s.into(), code: c.into() }, at(5), SignedDuration::ZERO)
+        let state = LifecycleState {
+            status: Status::InProgress,
+            resolved_at: None,
         };
-        assert_eq!(resolve("  ", "fixed"), Err(LifecycleError::Missing { field: "solution" }));
-        assert_eq!(resolve("Rebooted", ""), Err(LifecycleError::Missing { field: "code" }));
+        let resolve = |s: &str, c: &str| {
+            apply(
+                &state,
+                &Action::Resolve {
+                    solution: s.into(),
+                    code: c.into(),
+                },
+                at(5),
+                SignedDuration::ZERO,
+            )
+        };
+        assert_eq!(
+            resolve("  ", "fixed"),
+            Err(LifecycleError::Missing { field: "solution" })
+        );
+        assert_eq!(
+            resolve("Rebooted", ""),
+            Err(LifecycleError::Missing { field: "code" })
+        );
         let done = resolve(" Rebooted ", "fixed").expect("resolved");
-        assert_eq!(done.solution, SolutionChange::Set("Rebooted".into(), "fixed".into()));
+        assert_eq!(
+            done.solution,
+            SolutionChange::Set("Rebooted".into(), "fixed".into())
+        );
         assert_eq!(done.resolved_at, Some(at(5)));
     }
 
     #[test]
     fn reopening_only_within_the_delay() {
-        let state = LifecycleState { status: Status::Resolved, resolved_at: Some(at(0)) };
+        let state = LifecycleState {
+            status: Status::Resolved,
+            resolved_at: Some(at(0)),
+        };
         let delay = SignedDuration::from_hours(72);
         assert!(apply(&state, &Action::Reopen, at(72), delay).is_ok());
         assert_eq!(
@@ -347,9 +398,15 @@ mod tests {
 
     #[test]
     fn closing_keeps_the_resolution_time() {
-        let state = LifecycleState { status: Status::Resolved, resolved_at: Some(at(0)) };
+        let state = LifecycleState {
+            status: Status::Resolved,
+            resolved_at: Some(at(0)),
+        };
         let closed = apply(&state, &Action::Close, at(9), SignedDuration::ZERO).expect("closed");
-        assert_eq!((closed.resolved_at, closed.closed_at), (Some(at(0)), Some(at(9))));
+        assert_eq!(
+            (closed.resolved_at, closed.closed_at),
+            (Some(at(0)), Some(at(9)))
+        );
         assert_eq!(closed.solution, SolutionChange::Keep);
     }
 

@@ -5,6 +5,7 @@
 //! live in [`lifecycle`] (which actions each status allows) and [`priority`]
 //! (impact × urgency → priority through a tenant's matrix).
 
+pub mod escalation;
 pub mod lifecycle;
 pub mod priority;
 
@@ -155,7 +156,10 @@ impl TicketAccess {
         use crate::role::Permission;
         let work = actor.scope(Permission::WorkTickets);
         let see = match (actor.scope(Permission::ViewEntityTickets), &work) {
-            (crate::tenancy::Scope::Tenant { tenant, mut rules }, crate::tenancy::Scope::Tenant { rules: more, .. }) => {
+            (
+                crate::tenancy::Scope::Tenant { tenant, mut rules },
+                crate::tenancy::Scope::Tenant { rules: more, .. },
+            ) => {
                 rules.extend(more.iter().cloned());
                 crate::tenancy::Scope::Tenant { tenant, rules }
             }

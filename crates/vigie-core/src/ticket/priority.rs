@@ -98,7 +98,9 @@ impl Default for PriorityMatrix {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatrixError {
     /// A higher impact or urgency gives a lower priority somewhere.
-    #[error("the matrix must not lower the priority when impact or urgency rises (impact {impact}, urgency {urgency})")]
+    #[error(
+        "the matrix must not lower the priority when impact or urgency rises (impact {impact}, urgency {urgency})"
+    )]
     NotMonotone {
         /// The impact of the offending cell.
         impact: Level,

@@ -20,7 +20,8 @@ use vigie_store::{Assignment, NewTicket, TicketChanges};
 
 mod wire;
 pub use wire::{
-    ActionIn, CommentIn, CommentOut, TicketIn, TicketOut, TicketPage, TicketPatch, TicketQuery,
+    ActionIn, CommentIn, CommentOut, EscalationIn, TicketIn, TicketOut, TicketPage, TicketPatch,
+    TicketQuery,
 };
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -30,6 +31,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(act_on_ticket))
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(ticket_history))
+        .routes(routes!(escalate_ticket))
 }
 
 /// The largest description or comment, in characters.
@@ -356,4 +358,113 @@ async fn ticket_history(
         .await?;
     let lines = state.store().ticket_history(&t).await?;
     Ok(Json(lines.into_iter().map(AuditOut::from).collect()))
+}
+
+/// Escalates a ticket. `functional`: to the group `group_id`, of a higher
+/// support level, released from its agent; `hierarchical`: alerts the
+/// manager of the group holding it. Both need a `reason`, which goes to the
+/// timeline as an internal note.
+#[utoipa::path(post, path = "/tickets/{id}/escalations", tag = "tickets", params(("id" = i64, Path)), request_body = EscalationIn,
+    responses((status = 200, body = TicketOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn escalate_ticket(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<EscalationIn>,
+) -> Result<Json<TicketOut>, ApiError> {
+    use vigie_core::tenancy::Scope;
+    use vigie_core::ticket::escalation::{self, EscalationError};
+    let access = TicketAccess::of(&actor);
+    let before = state
+        .store()
+        .get_workable_ticket(&access, TicketId(id))
+        .await?;
+    let reason = text("reason", body.reason.trim())?;
+    let refused = |e: EscalationError| match e {
+        EscalationError::NoReason => ApiError::invalid("reason", e.to_string()),
+        EscalationError::NotHigher { .. } => ApiError::invalid("group_id", e.to_string()),
+        EscalationError::NotOpen(_) | EscalationError::NoManager => {
+            ApiError::new(ProblemKind::Conflict, e.to_string())
+        }
+    };
+    let current = match before.group_id {
+        Some(g) => Some(state.store().get_group(&Scope::Platform, g).await?),
+        None => None,
+    };
+    let now = state.clock().now();
+    let ticket = match body.kind.as_str() {
+        "functional" => {
+            let target_id = body.group_id.ok_or_else(|| {
+                ApiError::invalid("group_id", "a functional escalation needs a `group_id`")
+            })?;
+            let target = state
+                .store()
+                .get_group(&Scope::Platform, GroupId(target_id))
+                .await
+                .ok()
+                .filter(|g| g.tenant_id == before.tenant_id)
+                .ok_or_else(|| {
+                    ApiError::invalid("group_id", format!("there is no group {target_id}"))
+                })?;
+            escalation::check_functional(
+                before.status,
+                current.as_ref().map(|g| g.level),
+                target.level,
+                &reason,
+            )
+            .map_err(refused)?;
+            let state_now = LifecycleState {
+                status: before.status,
+                resolved_at: before.resolved_at,
+            };
+            let outcome =
+                lifecycle::apply(&state_now, &Action::Assign, now, jiff::SignedDuration::ZERO)
+                    .map_err(|e| ApiError::new(ProblemKind::Conflict, e.to_string()))?;
+            let note = format!(
+                "Escalated to {} (level {}): {reason}",
+                target.name, target.level
+            );
+            let assignment = Assignment {
+                group_id: Some(target.id),
+                assignee_id: None,
+            };
+            state
+                .store()
+                .apply_ticket_outcome_with_note(
+                    &actor,
+                    &before,
+                    now,
+                    &outcome,
+                    Some(assignment),
+                    Some(&note),
+                )
+                .await?
+        }
+        "hierarchical" => {
+            let manager = current.as_ref().and_then(|g| g.manager_id);
+            escalation::check_hierarchical(before.status, manager.is_some(), &reason)
+                .map_err(refused)?;
+            let manager = state
+                .store()
+                .get_user(&Scope::Platform, manager.unwrap_or(UserId(0)))
+                .await?;
+            let group = current.map(|g| g.name).unwrap_or_default();
+            let note = format!(
+                "Manager {} of {group} alerted: {reason}",
+                manager.display_name
+            );
+            state
+                .store()
+                .add_comment(&actor, &access, now, &before, false, &note)
+                .await?;
+            state.store().get_ticket(&access, before.id).await?
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "kind",
+                "`kind` must be `functional` or `hierarchical`",
+            ));
+        }
+    };
+    Ok(Json(ticket.into()))
 }

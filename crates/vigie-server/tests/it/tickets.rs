@@ -415,3 +415,91 @@ async fn queues_filter_and_page() {
         .json();
     assert!(!nord.to_string().contains("Panne"));
 }
+
+#[tokio::test]
+async fn escalations_go_up_a_level_or_alert_the_manager() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let admin = &a.admin.token;
+    let id = a.ticket_sud.0;
+    let path = format!("/api/v1/tickets/{id}/escalations");
+    let escalate = |body: Value| world.api(Method::POST, &path, Some(admin), Some(body));
+    // Put the ticket with the level-2 group of Sud.
+    let assign = json!({"action": "assign", "group_id": a.group_sud.0});
+    assert_eq!(
+        act(&world, admin, &json!(id), assign).await.status,
+        StatusCode::OK
+    );
+    // Sideways is not an escalation; a reason is required.
+    let p =
+        escalate(json!({"kind": "functional", "group_id": a.group_nord.0, "reason": "DBA"})).await;
+    assert_eq!(
+        p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+        "group_id"
+    );
+    let n3 = world
+        .api(
+            Method::POST,
+            "/api/v1/groups",
+            Some(admin),
+            Some(json!({"entity_id": a.root.0, "name": "Experts N3", "level": 3})),
+        )
+        .await
+        .json();
+    let p = escalate(json!({"kind": "functional", "group_id": n3["id"], "reason": "  "})).await;
+    assert_eq!(
+        p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+        "reason"
+    );
+    let up = escalate(json!({"kind": "functional", "group_id": n3["id"], "reason": "Corruption de base suspectée"})).await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+    assert_eq!(
+        (
+            up.json()["group_name"].as_str(),
+            up.json()["assignee_id"].is_null()
+        ),
+        (Some("Experts N3"), true)
+    );
+    // The group has no manager yet: nobody to alert.
+    escalate(json!({"kind": "hierarchical", "reason": "SLA en danger"}))
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    let manager = json!({"manager_id": a.admin_nord.id.0});
+    let set = world
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/groups/{}", n3["id"]),
+            Some(admin),
+            Some(manager),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(
+        escalate(json!({"kind": "hierarchical", "reason": "SLA en danger"}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Both are in the timeline, as internal notes the requester does not see.
+    let notes = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/tickets/{id}/comments"),
+            Some(admin),
+            None,
+        )
+        .await
+        .json();
+    let text = notes.to_string();
+    assert!(
+        text.contains("Escalated to Experts N3 (level 3): Corruption de base suspectée"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Manager Person alpha.admin-nord of Experts N3 alerted: SLA en danger"),
+        "{text}"
+    );
+    escalate(json!({"kind": "sideways", "reason": "x"}))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+}

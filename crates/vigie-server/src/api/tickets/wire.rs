@@ -294,3 +294,16 @@ impl TicketQuery {
         })
     }
 }
+
+/// An escalation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationIn {
+    /// `functional` (to a more skilled group) or `hierarchical` (alert the
+    /// group's manager).
+    pub(super) kind: String,
+    /// For `functional`: a group of a higher support level.
+    pub(super) group_id: Option<i64>,
+    /// Why: goes to the timeline.
+    pub(super) reason: String,
+}
