@@ -173,7 +173,8 @@ pub struct TicketFilter {
     pub ticket_type: Option<TicketType>,
     /// Only this entity's subtree.
     pub within: Option<EntityPath>,
-    /// Text in the title (case-insensitive).
+    /// Words found in the title, the description or the conversation
+    /// (the database's full-text engine; see `Store::full_text`).
     pub q: Option<String>,
     /// The order.
     pub sort: TicketSort,
@@ -369,11 +370,8 @@ impl Store {
             sql.push(" AND t.entity_path LIKE ")
                 .bind(format!("{}%", p.as_str()));
         }
-        if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-            let pattern = format!("%{}%", crate::users::escape_like(&q.trim().to_lowercase()));
-            sql.push(" AND LOWER(t.title) LIKE ")
-                .bind(pattern)
-                .push(" ESCAPE '\\'");
+        if let Some(q) = filter.q.as_deref() {
+            self.full_text(&mut sql, q);
         }
         match filter.sort {
             TicketSort::Newest => {
@@ -400,6 +398,46 @@ impl Store {
             TicketSort::Newest => t.id.0,
             TicketSort::Priority => i64::from(t.priority.rank()) * RANK_FACTOR + t.id.0,
         }))
+    }
+
+    /// Adds the full-text condition for `q`. SQLite (FTS5): every word must
+    /// appear, accents folded, the last word as a prefix. PostgreSQL: the
+    /// words stemmed in French or in English. A query without words adds
+    /// nothing.
+    fn full_text(&self, sql: &mut Sql, q: &str) {
+        let words: Vec<String> = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(16)
+            .map(str::to_lowercase)
+            .collect();
+        if words.is_empty() {
+            return;
+        }
+        match self.backend() {
+            crate::Backend::Sqlite => {
+                // Each word quoted, so that nothing in it is FTS5 syntax.
+                let last = words.len() - 1;
+                let query: Vec<String> = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| format!("\"{w}\"{}", if i == last { "*" } else { "" }))
+                    .collect();
+                sql.push(
+                    " AND t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ",
+                )
+                .bind(query.join(" "))
+                .push(")");
+            }
+            crate::Backend::Postgres => {
+                let text = words.join(" ");
+                sql.push(" AND t.id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ (plainto_tsquery('french', ")
+                    .bind(text.clone())
+                    .push(") || plainto_tsquery('english', ")
+                    .bind(text)
+                    .push(")))");
+            }
+        }
     }
 
     /// Reads a ticket the access may read.

@@ -445,7 +445,53 @@ async fn story(store: Store) {
         .await;
     assert!(matches!(on_closed, Err(StoreError::Conflict { .. })));
 
-    // History: every field change, in order, by whom.
+    // Full-text search: title, description and public replies; never
+    // internal notes; always within the access.
+    let search = |a: &Actor, q: &str| {
+        let store = store.clone();
+        let access = TicketAccess::of(a);
+        let filter = TicketFilter {
+            q: Some(q.to_owned()),
+            ..Default::default()
+        };
+        async move {
+            titles(
+                store
+                    .list_tickets(&access, &filter, PageRequest::first(50))
+                    .await
+                    .expect("search"),
+            )
+        }
+    };
+    assert_eq!(search(&agent, "VPN").await, vec!["VPN"]);
+    assert_eq!(
+        search(&agent, "serveur répond").await.len(),
+        3,
+        "every description says it"
+    );
+    assert_eq!(
+        search(&agent, "toujours bloqué").await,
+        vec!["VPN"],
+        "a public reply"
+    );
+    assert!(
+        search(&agent, "firewall pare feu").await.is_empty(),
+        "an internal note is not indexed"
+    );
+    assert!(
+        search(&bob, "VPN").await.is_empty(),
+        "search stays within the access"
+    );
+    assert!(
+        search(&agent, "\"*) OR (NEAR").await.is_empty(),
+        "query syntax is inert"
+    );
+    assert_eq!(
+        search(&agent, "   ").await.len(),
+        3,
+        "no words, no condition"
+    );
+
     let history = store.ticket_history(&closed).await.expect("history");
     let statuses: Vec<String> = history
         .iter()
