@@ -4,6 +4,7 @@
 //! Errors are reported as one line on standard error with exit code 1.
 
 mod admin;
+mod bench;
 mod config;
 mod demo;
 mod serve;
@@ -62,6 +63,9 @@ enum Command {
     /// Administration commands.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Measure the hot paths (use a throwaway database: it loads the demo
+    /// and generates tickets).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -152,6 +156,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             store.close().await;
             print_accounts(&summary);
+        }
+        Command::Bench(args) => {
+            bench::run(store.clone(), &args).await?;
+            store.close().await;
         }
         Command::Admin(AdminCommand::Token(args)) => {
             let secret = admin::create_token(&store, clock.now(), &args).await?;

@@ -1,0 +1,153 @@
+//! `vigie bench`: the service desk's hot paths measured in-process, as the
+//! server sees them (no socket, no client): bulk generation, ticket creation
+//! through the API one request after the other (a single keep-alive client
+//! at best), a queue page, a full-text search and a ticket page. Figures
+//! are medians and 99th percentiles of server time.
+
+use crate::demo;
+use anyhow::{Context, bail};
+use axum::body::Body;
+use axum::http::{Request, header};
+use http_body_util::BodyExt;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+use vigie_core::tenancy::{Actor, Scope};
+use vigie_server::{AppState, Clock, ServerConfig, auth};
+use vigie_store::{NewToken, Store};
+
+/// What to measure.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Tickets generated before measuring.
+    #[arg(long, default_value_t = 100_000)]
+    pub tickets: usize,
+    /// Requests per measured operation.
+    #[arg(long, default_value_t = 500)]
+    pub requests: usize,
+}
+
+struct Stats {
+    median: Duration,
+    p99: Duration,
+    per_sec: f64,
+}
+
+fn stats(mut samples: Vec<Duration>, total: Duration) -> Stats {
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        median: at(0.5),
+        p99: at(0.99),
+        per_sec: samples.len() as f64 / total.as_secs_f64().max(1e-9),
+    }
+}
+
+/// Runs the benchmark on `store` (which should be empty or a copy) and
+/// prints one line per operation.
+pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
+    let clock = Clock::system();
+    demo::load_demo(&store, clock.now()).await?;
+    let started = Instant::now();
+    let generated =
+        demo::generate_tickets(&store, clock.now(), "cachemire", args.tickets, |_| {}).await?;
+    let gen_time = started.elapsed();
+    println!(
+        "generate {generated} tickets (bulk import): {:.1} s, {:.0} tickets/s",
+        gen_time.as_secs_f64(),
+        generated as f64 / gen_time.as_secs_f64().max(1e-9)
+    );
+    let (user, _) = store
+        .find_user_by_login("dsi")
+        .await?
+        .context("demo user dsi")?;
+    let secret = auth::new_api_token();
+    let new = NewToken {
+        user_id: user.id,
+        name: "bench".into(),
+        prefix: secret.prefix,
+        secret_hash: secret.hash,
+    };
+    store
+        .create_token(&Actor::system(), &Scope::Platform, clock.now(), &new)
+        .await?;
+    let entity = user.entity_id.0;
+    let app = vigie_server::app(AppState::new(store, ServerConfig::default(), clock));
+    let bearer = format!("Bearer {}", secret.secret);
+
+    let call = |req: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let t = Instant::now();
+            let res = app.oneshot(req).await?;
+            let status = res.status();
+            let body = res.into_body().collect().await?.to_bytes();
+            let took = t.elapsed();
+            if !status.is_success() {
+                bail!("{status}: {}", String::from_utf8_lossy(&body));
+            }
+            Ok::<_, anyhow::Error>((took, body))
+        }
+    };
+    let get = |path: String| {
+        Request::get(path)
+            .header(header::AUTHORIZATION, &bearer)
+            .body(Body::empty())
+    };
+
+    // Creation, one after the other.
+    let mut samples = Vec::with_capacity(args.requests);
+    let mut last_id = 0;
+    let t0 = Instant::now();
+    for i in 0..args.requests {
+        let body = serde_json::json!({"type": "incident", "entity_id": entity, "title": format!("Bench {i}"),
+            "description": "Mesure", "impact": "haut", "urgency": "moyen"});
+        let req = Request::post("/api/v1/tickets")
+            .header(header::AUTHORIZATION, &bearer)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))?;
+        let (took, body) = call(req).await?;
+        let v: serde_json::Value = serde_json::from_slice(&body)?;
+        last_id = v["id"].as_i64().unwrap_or(last_id);
+        samples.push(took);
+    }
+    report(
+        "POST /api/v1/tickets (sequential)",
+        stats(samples, t0.elapsed()),
+    );
+
+    for (label, path) in [
+        (
+            "GET queue: open, by priority, 50",
+            "/api/v1/tickets?open=true&sort=priority&limit=50".to_owned(),
+        ),
+        (
+            "GET queue: my groups, open, 50",
+            "/api/v1/tickets?my_groups=true&open=true&limit=50".to_owned(),
+        ),
+        (
+            "GET full-text search, 50",
+            "/api/v1/tickets?q=imprimante&limit=50".to_owned(),
+        ),
+        (
+            "GET ticket page (JSON)",
+            format!("/api/v1/tickets/{last_id}"),
+        ),
+    ] {
+        let mut samples = Vec::with_capacity(args.requests);
+        let t0 = Instant::now();
+        for _ in 0..args.requests {
+            samples.push(call(get(path.clone())?).await?.0);
+        }
+        report(label, stats(samples, t0.elapsed()));
+    }
+    Ok(())
+}
+
+fn report(label: &str, s: Stats) {
+    println!(
+        "{label}: median {:.2} ms, p99 {:.2} ms, {:.0} requests/s",
+        s.median.as_secs_f64() * 1e3,
+        s.p99.as_secs_f64() * 1e3,
+        s.per_sec
+    );
+}
