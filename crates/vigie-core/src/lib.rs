@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod ids;
 pub mod role;
 pub mod tenancy;

@@ -15,7 +15,9 @@ pub enum EscalationError {
     #[error("an escalation needs a `reason`")]
     NoReason,
     /// The target group is not above the current one.
-    #[error("a functional escalation goes to a higher support level: the ticket is at level {from}, the group chosen is at level {to}")]
+    #[error(
+        "a functional escalation goes to a higher support level: the ticket is at level {from}, the group chosen is at level {to}"
+    )]
     NotHigher {
         /// The current level.
         from: i64,
@@ -35,7 +37,12 @@ pub fn current_level(group_level: Option<i64>) -> i64 {
 
 /// Checks a functional escalation from the ticket's current group level to
 /// a group of level `to`.
-pub fn check_functional(status: Status, group_level: Option<i64>, to: i64, reason: &str) -> Result<(), EscalationError> {
+pub fn check_functional(
+    status: Status,
+    group_level: Option<i64>,
+    to: i64,
+    reason: &str,
+) -> Result<(), EscalationError> {
     check_common(status, reason)?;
     let from = current_level(group_level);
     if to <= from {
@@ -46,7 +53,11 @@ pub fn check_functional(status: Status, group_level: Option<i64>, to: i64, reaso
 
 /// Checks a hierarchical escalation: the group holding the ticket must have
 /// a manager.
-pub fn check_hierarchical(status: Status, has_manager: bool, reason: &str) -> Result<(), EscalationError> {
+pub fn check_hierarchical(
+    status: Status,
+    has_manager: bool,
+    reason: &str,
+) -> Result<(), EscalationError> {
     check_common(status, reason)?;
     if !has_manager {
         return Err(EscalationError::NoManager);
@@ -70,20 +81,46 @@ mod tests {
 
     #[test]
     fn functional_escalation_only_goes_up() {
-        let check = |group: Option<i64>, to: i64| check_functional(Status::InProgress, group, to, "needs a DBA");
+        let check = |group: Option<i64>, to: i64| {
+            check_functional(Status::InProgress, group, to, "needs a DBA")
+        };
         assert_eq!(check(None, 2), Ok(()));
         assert_eq!(check(Some(1), 3), Ok(()));
-        assert_eq!(check(Some(2), 2), Err(EscalationError::NotHigher { from: 2, to: 2 }));
-        assert_eq!(check(Some(3), 2), Err(EscalationError::NotHigher { from: 3, to: 2 }));
-        assert_eq!(check(None, 1), Err(EscalationError::NotHigher { from: 1, to: 1 }));
+        assert_eq!(
+            check(Some(2), 2),
+            Err(EscalationError::NotHigher { from: 2, to: 2 })
+        );
+        assert_eq!(
+            check(Some(3), 2),
+            Err(EscalationError::NotHigher { from: 3, to: 2 })
+        );
+        assert_eq!(
+            check(None, 1),
+            Err(EscalationError::NotHigher { from: 1, to: 1 })
+        );
     }
 
     #[test]
     fn both_need_an_open_ticket_and_a_reason() {
-        assert_eq!(check_functional(Status::Resolved, None, 2, "x"), Err(EscalationError::NotOpen(Status::Resolved)));
-        assert_eq!(check_functional(Status::New, None, 2, "  "), Err(EscalationError::NoReason));
-        assert_eq!(check_hierarchical(Status::Closed, true, "x"), Err(EscalationError::NotOpen(Status::Closed)));
-        assert_eq!(check_hierarchical(Status::Pending, false, "x"), Err(EscalationError::NoManager));
-        assert_eq!(check_hierarchical(Status::Pending, true, "SLA at risk"), Ok(()));
+        assert_eq!(
+            check_functional(Status::Resolved, None, 2, "x"),
+            Err(EscalationError::NotOpen(Status::Resolved))
+        );
+        assert_eq!(
+            check_functional(Status::New, None, 2, "  "),
+            Err(EscalationError::NoReason)
+        );
+        assert_eq!(
+            check_hierarchical(Status::Closed, true, "x"),
+            Err(EscalationError::NotOpen(Status::Closed))
+        );
+        assert_eq!(
+            check_hierarchical(Status::Pending, false, "x"),
+            Err(EscalationError::NoManager)
+        );
+        assert_eq!(
+            check_hierarchical(Status::Pending, true, "SLA at risk"),
+            Ok(())
+        );
     }
 }

@@ -138,7 +138,7 @@ impl Layout {
                 selected: session.current_entity == Some(e.id),
             })
             .collect();
-        let mut nav = vec![(("/"), "nav-home", true)];
+        let mut nav = vec![(("/"), "nav-home", true), ("/tickets", "nav-tickets", true)];
         let directory = actor.can_anywhere(Permission::ViewDirectory);
         nav.push(("/admin/entities", "nav-entities", directory));
         nav.push(("/admin/users", "nav-users", directory));

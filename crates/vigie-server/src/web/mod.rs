@@ -11,8 +11,11 @@ mod group_page;
 mod groups;
 mod layout;
 mod login;
+mod markdown;
 mod pages;
 mod profile;
+mod ticket_page;
+mod tickets;
 mod tokens;
 mod user_page;
 mod users;
@@ -50,6 +53,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(tokens::router())
         .merge(profile::router())
+        .merge(tickets::router())
+        .merge(ticket_page::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

@@ -29,6 +29,8 @@ struct HomePage {
     tenant: String,
     roles: Vec<RoleLine>,
     platform_admin: bool,
+    /// How many tickets wait in the user's queues.
+    tickets: super::tickets::TicketSummary,
 }
 
 async fn home(State(state): State<AppState>, session: WebSession, headers: HeaderMap) -> Response {
@@ -61,7 +63,12 @@ async fn home(State(state): State<AppState>, session: WebSession, headers: Heade
             recursive: g.recursive,
         });
     }
+    let tickets = match super::tickets::home_summary(&state, &session, &l).await {
+        Ok(lines) => lines,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
     render(&HomePage {
+        tickets,
         l,
         tenant,
         roles,

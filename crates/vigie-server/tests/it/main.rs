@@ -3,8 +3,10 @@
 mod auth;
 mod bad_input;
 mod browser;
+mod browser_tickets;
 mod isolation;
 mod openapi;
 mod support;
 mod tickets;
 mod web_pages;
+mod web_tickets;

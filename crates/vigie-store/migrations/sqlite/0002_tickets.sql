@@ -63,6 +63,9 @@ CREATE TABLE tickets (
     CONSTRAINT tickets_number_key UNIQUE (tenant_id, number)
 );
 CREATE INDEX tickets_queue ON tickets (tenant_id, status, priority_rank, id);
+-- The work order of open tickets (queries must repeat this predicate).
+CREATE INDEX tickets_open_queue ON tickets (tenant_id, priority_rank, id)
+    WHERE status NOT IN ('resolved', 'closed');
 CREATE INDEX tickets_assignee ON tickets (tenant_id, assignee_id, status);
 CREATE INDEX tickets_group ON tickets (tenant_id, group_id, status);
 CREATE INDEX tickets_requester ON tickets (tenant_id, requester_id);
