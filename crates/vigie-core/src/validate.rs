@@ -60,6 +60,27 @@ pub fn name(field: &'static str, value: &str, max: usize) -> Result<String, Inva
     Ok(v.to_owned())
 }
 
+/// A long text (description, reply, solution): at most `max` characters,
+/// no control characters but line breaks and tabs. Kept as typed.
+pub fn long_text(field: &'static str, value: &str, max: usize) -> Result<String, InvalidValue> {
+    if value.chars().count() > max {
+        return Err(InvalidValue::TooLong { field, max });
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(InvalidValue::Format {
+            field,
+            rule: "must not contain control characters",
+        });
+    }
+    Ok(value.to_owned())
+}
+
+/// The longest description, reply or solution, in characters.
+pub const MAX_LONG_TEXT: usize = 65_536;
+
 /// A tenant slug: 2 to 32 of `a-z`, `0-9` and `-`, starting with a letter.
 pub fn slug(value: &str) -> Result<String, InvalidValue> {
     let field = "slug";
@@ -145,6 +166,22 @@ mod tests {
         assert_eq!(login(" Admin ").as_deref(), Ok("admin"));
         assert!(login("a b").is_err());
         assert!(login("é").is_err());
+    }
+
+    #[test]
+    fn long_texts_keep_lines_and_refuse_control_characters() {
+        assert_eq!(
+            long_text("body", "ligne 1\r\nligne 2\tfin", 100).as_deref(),
+            Ok("ligne 1\r\nligne 2\tfin")
+        );
+        assert!(long_text("body", "bell\u{7}", 100).is_err());
+        assert_eq!(
+            long_text("body", "xxx", 2),
+            Err(InvalidValue::TooLong {
+                field: "body",
+                max: 2
+            })
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::audit::AuditOut;
 use super::{ApiJson, ApiPath, ApiQuery, PageParams};
 use crate::AppState;
 use crate::auth::ApiActor;
+use crate::desk::{self, ActError, AssignTo};
 use crate::error::{ApiError, Problem, ProblemKind};
 use axum::Json;
 use axum::extract::State;
@@ -34,26 +35,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(escalate_ticket))
 }
 
-/// The largest description or comment, in characters.
-const MAX_TEXT: usize = 65_536;
-
 fn text(field: &'static str, value: &str) -> Result<String, ApiError> {
-    if value.chars().count() > MAX_TEXT {
-        return Err(ApiError::invalid(
-            field,
-            format!("`{field}` must have at most {MAX_TEXT} characters"),
-        ));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ApiError::invalid(
-            field,
-            format!("`{field}` must not contain control characters"),
-        ));
-    }
-    Ok(value.to_owned())
+    Ok(validate::long_text(field, value, validate::MAX_LONG_TEXT)?)
 }
 
 fn parse<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, ApiError>
@@ -248,28 +231,7 @@ async fn act_on_ticket(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ActionIn>,
 ) -> Result<Json<TicketOut>, ApiError> {
-    let access = TicketAccess::of(&actor);
     let kind: ActionKind = parse("action", &body.action)?;
-    // The requester may reopen or close his own resolved ticket; the rest
-    // is the agents' work.
-    let own_closure = matches!(kind, ActionKind::Reopen | ActionKind::Close);
-    let before = match state
-        .store()
-        .get_workable_ticket(&access, TicketId(id))
-        .await
-    {
-        Ok(t) => t,
-        Err(vigie_store::StoreError::Forbidden(_)) if own_closure => {
-            let t = state.store().get_ticket(&access, TicketId(id)).await?;
-            if t.requester_id != actor.user {
-                return Err(ApiError::forbidden(
-                    "only the requester or an agent may do this",
-                ));
-            }
-            t
-        }
-        Err(e) => return Err(e.into()),
-    };
     let action = match kind {
         ActionKind::Assign => Action::Assign,
         ActionKind::Start => Action::Start,
@@ -286,25 +248,19 @@ async fn act_on_ticket(
         ActionKind::Reopen => Action::Reopen,
         ActionKind::Close => Action::Close,
     };
-    let settings = state.store().ticket_settings(before.tenant_id).await?;
-    let now = state.clock().now();
-    let state_now = LifecycleState {
-        status: before.status,
-        resolved_at: before.resolved_at,
-    };
-    let delay = jiff::SignedDuration::from_hours(settings.reopen_hours);
-    let outcome = lifecycle::apply(&state_now, &action, now, delay).map_err(|e| match e {
-        lifecycle::LifecycleError::Missing { field } => ApiError::invalid(field, e.to_string()),
-        _ => ApiError::new(ProblemKind::Conflict, e.to_string()),
-    })?;
-    let assignment = (kind == ActionKind::Assign).then_some(Assignment {
+    let assign = AssignTo::Explicit(Assignment {
         group_id: body.group_id.map(GroupId),
         assignee_id: body.assignee_id.map(UserId),
     });
-    let t = state
-        .store()
-        .apply_ticket_outcome(&actor, &before, now, &outcome, assignment)
-        .await?;
+    let t = desk::act_on_ticket(&state, &actor, TicketId(id), action, assign)
+        .await
+        .map_err(|e| match e {
+            ActError::Store(e) => ApiError::from(e),
+            ActError::Lifecycle(e @ lifecycle::LifecycleError::Missing { field }) => {
+                ApiError::invalid(field, e.to_string())
+            }
+            ActError::Lifecycle(e) => ApiError::new(ProblemKind::Conflict, e.to_string()),
+        })?;
     Ok(Json(t.into()))
 }
 

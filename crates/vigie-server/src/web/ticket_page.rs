@@ -24,6 +24,7 @@ use super::tickets::{
 use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
+use crate::desk::{ActError, AssignTo};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -36,9 +37,7 @@ use vigie_core::Timestamp;
 use vigie_core::ids::{GroupId, TicketId, UserId};
 use vigie_core::role::Permission;
 use vigie_core::tenancy::Scope;
-use vigie_core::ticket::lifecycle::{
-    self, Action, ActionKind, LifecycleError, LifecycleState, allowed_actions,
-};
+use vigie_core::ticket::lifecycle::{Action, ActionKind, LifecycleError, allowed_actions};
 use vigie_core::ticket::{PendingReason, Status, TicketAccess};
 use vigie_core::validate;
 use vigie_store::{Assignment, PageRequest, StoreError, TicketRecord, UserFilter};
@@ -665,30 +664,11 @@ async fn apply_action(
     id: TicketId,
     form: &ActionFormIn,
 ) -> Result<(), Refusal> {
-    let actor = &session.actor;
-    let access = TicketAccess::of(actor);
     let take = form.action == "take";
     let kind: ActionKind = if take {
         ActionKind::Assign
     } else {
         parse_named(&form.action)?
-    };
-    // The requester may reopen or close his own resolved ticket; the rest
-    // is the agents' work.
-    let own_closure = matches!(kind, ActionKind::Reopen | ActionKind::Close);
-    let before = match state.store().get_workable_ticket(&access, id).await {
-        Ok(t) => t,
-        Err(StoreError::Forbidden(_)) if own_closure => {
-            let t = state.store().get_ticket(&access, id).await?;
-            if t.requester_id != actor.user {
-                return Err(StoreError::Forbidden(
-                    "only the requester or an agent may do this".into(),
-                )
-                .into());
-            }
-            t
-        }
-        Err(e) => return Err(e.into()),
     };
     let action = match kind {
         ActionKind::Assign => Action::Assign,
@@ -702,43 +682,20 @@ async fn apply_action(
         ActionKind::Reopen => Action::Reopen,
         ActionKind::Close => Action::Close,
     };
-    let settings = state.store().ticket_settings(before.tenant_id).await?;
-    let now = state.clock().now();
-    let state_now = LifecycleState {
-        status: before.status,
-        resolved_at: before.resolved_at,
-    };
-    let delay = jiff::SignedDuration::from_hours(settings.reopen_hours);
-    let decided =
-        lifecycle::apply(&state_now, &action, now, delay).map_err(|e| lifecycle_refusal(l, &e))?;
-    let assignment = if kind != ActionKind::Assign {
-        None
-    } else if take {
-        // Keep the group when the agent belongs to it.
-        let group = match before.group_id {
-            Some(g) => {
-                let members = state
-                    .store()
-                    .list_group_members(&Scope::Platform, g)
-                    .await?;
-                members.iter().any(|m| m.id == actor.user).then_some(g)
-            }
-            None => None,
-        };
-        Some(Assignment {
-            group_id: group,
-            assignee_id: Some(actor.user),
-        })
+    let assign = if take {
+        AssignTo::Myself
     } else {
-        Some(Assignment {
+        AssignTo::Explicit(Assignment {
             group_id: parse_id(&form.group).map(GroupId),
             assignee_id: parse_id(&form.assignee).map(UserId),
         })
     };
-    state
-        .store()
-        .apply_ticket_outcome(actor, &before, now, &decided, assignment)
-        .await?;
+    crate::desk::act_on_ticket(state, &session.actor, id, action, assign)
+        .await
+        .map_err(|e| match e {
+            ActError::Store(e) => e.into(),
+            ActError::Lifecycle(e) => lifecycle_refusal(l, &e),
+        })?;
     Ok(())
 }
 

@@ -84,27 +84,15 @@ pub(super) fn level_choices(l: &Layout) -> Vec<Choice> {
         .collect()
 }
 
-/// The largest description or reply, in characters: the API's limit.
-pub(super) const MAX_TEXT: usize = 65_536;
-
 /// A description, reply or solution: the same rule as the API's (at most
-/// [`MAX_TEXT`] characters, no control characters but line breaks and
+/// `vigie_core::validate::MAX_LONG_TEXT` characters, no control characters but line breaks and
 /// tabs).
 pub(super) fn long_text(field: &'static str, value: &str) -> Result<String, FormError> {
-    if value.chars().count() > MAX_TEXT {
-        return Err(FormError::Invalid(format!(
-            "`{field}` must have at most {MAX_TEXT} characters"
-        )));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(FormError::Invalid(format!(
-            "`{field}` must not contain control characters"
-        )));
-    }
-    Ok(value.to_owned())
+    Ok(vigie_core::validate::long_text(
+        field,
+        value,
+        vigie_core::validate::MAX_LONG_TEXT,
+    )?)
 }
 
 /// A value of a closed set typed in a form; a refusal naming the allowed
@@ -797,6 +785,12 @@ mod tests {
     fn long_text_follows_the_api_rule() {
         assert!(long_text("description", "ligne 1\nligne 2\ttab").is_ok());
         assert!(long_text("description", "bell\u{7}").is_err());
-        assert!(long_text("description", &"x".repeat(MAX_TEXT + 1)).is_err());
+        assert!(
+            long_text(
+                "description",
+                &"x".repeat(vigie_core::validate::MAX_LONG_TEXT + 1)
+            )
+            .is_err()
+        );
     }
 }

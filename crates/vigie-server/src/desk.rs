@@ -1,0 +1,95 @@
+//! The service desk's use cases that the API and the web pages share, so
+//! that both follow one path: read the ticket within the actor's access,
+//! ask the core for the outcome, let the store write it.
+
+use crate::AppState;
+use vigie_core::ids::TicketId;
+use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::ticket::TicketAccess;
+use vigie_core::ticket::lifecycle::{self, Action, ActionKind, LifecycleError, LifecycleState};
+use vigie_store::{Assignment, StoreError, TicketRecord};
+
+/// Who holds the ticket after an `assign`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AssignTo {
+    /// This group and/or agent.
+    Explicit(Assignment),
+    /// The actor himself, keeping the ticket's group if he belongs to it.
+    Myself,
+}
+
+/// Why an action did not happen.
+#[derive(Debug)]
+pub(crate) enum ActError {
+    /// The store refused or failed (not found, forbidden, conflict…).
+    Store(StoreError),
+    /// The lifecycle refused the action.
+    Lifecycle(LifecycleError),
+}
+
+impl From<StoreError> for ActError {
+    fn from(e: StoreError) -> Self {
+        ActError::Store(e)
+    }
+}
+
+/// Applies a lifecycle action to a ticket. Agents of the ticket's entity
+/// may do anything the status allows; the requester may only reopen or
+/// close his own resolved ticket.
+pub(crate) async fn act_on_ticket(
+    state: &AppState,
+    actor: &Actor,
+    id: TicketId,
+    action: Action,
+    assign: AssignTo,
+) -> Result<TicketRecord, ActError> {
+    let access = TicketAccess::of(actor);
+    let own_closure = matches!(action.kind(), ActionKind::Reopen | ActionKind::Close);
+    let before = match state.store().get_workable_ticket(&access, id).await {
+        Ok(t) => t,
+        Err(StoreError::Forbidden(_)) if own_closure => {
+            let t = state.store().get_ticket(&access, id).await?;
+            if t.requester_id != actor.user {
+                return Err(StoreError::Forbidden(
+                    "only the requester or an agent may do this".into(),
+                )
+                .into());
+            }
+            t
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let settings = state.store().ticket_settings(before.tenant_id).await?;
+    let now = state.clock().now();
+    let current = LifecycleState {
+        status: before.status,
+        resolved_at: before.resolved_at,
+    };
+    let delay = jiff::SignedDuration::from_hours(settings.reopen_hours);
+    let outcome = lifecycle::apply(&current, &action, now, delay).map_err(ActError::Lifecycle)?;
+    let assignment = match assign {
+        AssignTo::Explicit(a) => Some(a),
+        AssignTo::Myself => Some(Assignment {
+            group_id: match before.group_id {
+                Some(g) => {
+                    let members = state
+                        .store()
+                        .list_group_members(&Scope::Platform, g)
+                        .await?;
+                    members.iter().any(|m| m.id == actor.user).then_some(g)
+                }
+                None => None,
+            },
+            assignee_id: Some(actor.user),
+        }),
+    };
+    let assignment = if action.kind() == ActionKind::Assign {
+        assignment
+    } else {
+        None
+    };
+    Ok(state
+        .store()
+        .apply_ticket_outcome(actor, &before, now, &outcome, assignment)
+        .await?)
+}
