@@ -93,3 +93,31 @@ pub(crate) async fn act_on_ticket(
         .apply_ticket_outcome(actor, &before, now, &outcome, assignment)
         .await?)
 }
+
+/// Opens a ticket, placing it with the group the tenant's assignment rules
+/// choose (decided by the core: `ticket::routing::route`), if any.
+pub(crate) async fn open_ticket(
+    state: &AppState,
+    actor: &Actor,
+    entity: &vigie_store::EntityRecord,
+    new: &vigie_store::NewTicket,
+) -> Result<TicketRecord, StoreError> {
+    use vigie_core::ticket::routing::{TicketFacts, route};
+    let rules = state
+        .store()
+        .list_assignment_rules(entity.tenant_id)
+        .await?;
+    let facts = TicketFacts {
+        category: new.category_id,
+        service_ref: new.service_ref.as_deref(),
+        entity: &entity.path,
+        channel: new.channel,
+        ticket_type: new.ticket_type,
+    };
+    let group = route(&rules, &facts).map(|r| r.group);
+    let access = TicketAccess::of(actor);
+    state
+        .store()
+        .create_routed_ticket(actor, &access, state.clock().now(), new, group)
+        .await
+}

@@ -7,6 +7,7 @@
 //! [`Actor`](vigie_core::tenancy::Actor): tenant and entity scoping happen
 //! here, and each write records its audit entry in its own transaction.
 
+mod assignment_rules;
 mod audit;
 mod categories;
 mod comments;
@@ -24,6 +25,7 @@ mod tickets;
 mod tokens;
 mod users;
 
+pub use assignment_rules::NewAssignmentRule;
 pub use audit::{AuditFilter, AuditRecord};
 pub use categories::{CategoryInput, CategoryRecord};
 pub use comments::CommentRecord;

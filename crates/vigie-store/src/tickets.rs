@@ -484,6 +484,20 @@ impl Store {
         now: Timestamp,
         new: &NewTicket,
     ) -> Result<TicketRecord> {
+        self.create_routed_ticket(actor, access, now, new, None)
+            .await
+    }
+
+    /// Like [`Store::create_ticket`], placing the ticket with the group an
+    /// assignment rule chose (it starts `assigned`).
+    pub async fn create_routed_ticket(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        new: &NewTicket,
+        group: Option<GroupId>,
+    ) -> Result<TicketRecord> {
         let entity = self.get_entity(&access.open, new.entity_id).await?;
         if new.requester_id != actor.user {
             if !access.work.covers(entity.tenant_id, &entity.path) {
@@ -514,7 +528,17 @@ impl Store {
                 ("type", new.ticket_type.as_str().into()),
                 ("title", new.title.as_str().into()),
                 ("description", new.description.as_str().into()),
-                ("status", Status::New.as_str().into()),
+                (
+                    "status",
+                    if group.is_some() {
+                        Status::Assigned
+                    } else {
+                        Status::New
+                    }
+                    .as_str()
+                    .into(),
+                ),
+                ("group_id", group.map(|g| g.0).into()),
                 ("requester_id", new.requester_id.0.into()),
                 ("channel", new.channel.as_str().into()),
                 ("category_id", new.category_id.map(|c| c.0).into()),

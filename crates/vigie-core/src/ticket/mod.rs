@@ -8,6 +8,7 @@
 pub mod escalation;
 pub mod lifecycle;
 pub mod priority;
+pub mod routing;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

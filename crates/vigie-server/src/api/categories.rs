@@ -13,18 +13,148 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vigie_core::ids::{CategoryId, TenantId};
+use vigie_core::ids::{CategoryId, EntityId, GroupId, TenantId};
 use vigie_core::role::Permission;
 use vigie_core::tenancy::{Actor, EntityPath, Scope};
 use vigie_core::ticket::priority::{Priority, PriorityMatrix};
+use vigie_core::ticket::routing::RoutingRule;
 use vigie_core::validate;
-use vigie_store::{CategoryInput, CategoryRecord, TicketSettings};
+use vigie_store::{CategoryInput, CategoryRecord, NewAssignmentRule, TicketSettings};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_categories, create_category))
         .routes(routes!(update_category))
         .routes(routes!(get_settings, put_settings))
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(delete_rule))
+}
+
+/// An assignment rule: tickets matching every condition given go to the group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleOut {
+    id: i64,
+    /// Rules are tried by increasing position; the first match wins.
+    position: i64,
+    category_id: Option<i64>,
+    service_ref: Option<String>,
+    /// The path of the entity whose subtree the rule covers.
+    entity_path: Option<String>,
+    channel: Option<String>,
+    #[serde(rename = "type")]
+    ticket_type: Option<String>,
+    group_id: i64,
+}
+
+impl From<RoutingRule> for RuleOut {
+    fn from(r: RoutingRule) -> Self {
+        RuleOut {
+            id: r.id,
+            position: r.position,
+            category_id: r.category.map(|c| c.0),
+            service_ref: r.service_ref,
+            entity_path: r.entity.map(|e| e.as_str().to_owned()),
+            channel: r.channel.map(|c| c.to_string()),
+            ticket_type: r.ticket_type.map(|t| t.to_string()),
+            group_id: r.group.0,
+        }
+    }
+}
+
+/// A rule to create; conditions left out match anything.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleIn {
+    position: i64,
+    category_id: Option<i64>,
+    service_ref: Option<String>,
+    /// The entity whose subtree the rule covers.
+    entity_id: Option<i64>,
+    /// `phone`, `email`, `portal`, `api` or `event`.
+    channel: Option<String>,
+    /// `incident` or `request`.
+    #[serde(rename = "type")]
+    ticket_type: Option<String>,
+    group_id: i64,
+}
+
+fn named<T: std::str::FromStr<Err = vigie_core::ticket::UnknownName>>(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    value
+        .map(|v| {
+            v.parse()
+                .map_err(|e: T::Err| ApiError::invalid(field, e.to_string()))
+        })
+        .transpose()
+}
+
+impl RuleIn {
+    fn rule(&self) -> Result<NewAssignmentRule, ApiError> {
+        Ok(NewAssignmentRule {
+            position: self.position,
+            category_id: self.category_id.map(CategoryId),
+            service_ref: self
+                .service_ref
+                .as_deref()
+                .map(|s| validate::name("service_ref", s, 200))
+                .transpose()?,
+            entity_id: self.entity_id.map(EntityId),
+            channel: named("channel", self.channel.as_deref())?,
+            ticket_type: named("type", self.ticket_type.as_deref())?,
+            group_id: GroupId(self.group_id),
+        })
+    }
+}
+
+/// Lists a tenant's assignment rules, in the order they are tried.
+#[utoipa::path(get, path = "/tenants/{id}/assignment-rules", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RuleOut>), (status = 404, body = Problem)))]
+async fn list_rules(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<RuleOut>>, ApiError> {
+    let rules = state
+        .store()
+        .list_assignment_rules(readable(&actor, id)?)
+        .await?;
+    Ok(Json(rules.into_iter().map(RuleOut::from).collect()))
+}
+
+/// Creates an assignment rule (tenant administrators).
+#[utoipa::path(post, path = "/tenants/{id}/assignment-rules", tag = "tickets", params(("id" = i64, Path)), request_body = RuleIn,
+    responses((status = 201, body = RuleOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_rule(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<RuleIn>,
+) -> Result<(StatusCode, Json<RuleOut>), ApiError> {
+    let tenant = manageable(&state, &actor, id).await?;
+    let rule = state
+        .store()
+        .create_assignment_rule(&actor, tenant, state.clock().now(), &body.rule()?)
+        .await?;
+    Ok((StatusCode::CREATED, Json(rule.into())))
+}
+
+/// Deletes an assignment rule (tenant administrators).
+#[utoipa::path(delete, path = "/tenants/{id}/assignment-rules/{rule_id}", tag = "tickets",
+    params(("id" = i64, Path), ("rule_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_rule(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, rule)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    let tenant = manageable(&state, &actor, id).await?;
+    state
+        .store()
+        .delete_assignment_rule(&actor, tenant, state.clock().now(), rule)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A ticket category.

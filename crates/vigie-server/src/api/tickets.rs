@@ -145,10 +145,7 @@ async fn create_ticket(
         urgency,
         priority: settings.matrix.priority(impact, urgency),
     };
-    let t = state
-        .store()
-        .create_ticket(&actor, &access, state.clock().now(), &new)
-        .await?;
+    let t = desk::open_ticket(&state, &actor, &entity, &new).await?;
     Ok((StatusCode::CREATED, Json(t.into())))
 }
 

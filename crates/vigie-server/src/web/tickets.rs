@@ -724,10 +724,7 @@ async fn create(
             urgency,
             priority: settings.matrix.priority(impact, urgency),
         };
-        let t = state
-            .store()
-            .create_ticket(actor, &access, state.clock().now(), &new)
-            .await?;
+        let t = crate::desk::open_ticket(&state, actor, &entity, &new).await?;
         Ok::<_, FormError>(t.id)
     }
     .await;

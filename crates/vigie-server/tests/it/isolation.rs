@@ -18,6 +18,7 @@ struct Target {
     token: i64,
     ticket: i64,
     category: i64,
+    rule: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -40,6 +41,7 @@ fn sibling_target(a: &TenantWorld) -> Target {
         token: a.worker_sud.token_id,
         ticket: a.ticket_sud.0,
         category: a.category.0,
+        rule: a.rule,
         markers: vec![
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
@@ -63,6 +65,7 @@ fn weak_target(a: &TenantWorld) -> Target {
         token: a.admin_nord.token_id,
         ticket: a.ticket_nord.0,
         category: a.category.0,
+        rule: a.rule,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -120,6 +123,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{grant_id}", &t.grant.to_string())
         .replace("{user_id}", &t.user.to_string())
         .replace("{category_id}", &t.category.to_string())
+        .replace("{rule_id}", &t.rule.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -185,6 +189,7 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
                 "group_id" => json!(t.group),
                 "category_id" => json!(t.category),
                 "level" => json!(2),
+                "position" => json!(1),
                 "reopen_hours" => json!(48),
                 _ => json!(t.entity),
             }
@@ -291,6 +296,7 @@ async fn attack(
                 "/api/v1/tenants/{id}"
                     | "/api/v1/tenants/{id}/categories"
                     | "/api/v1/tenants/{id}/ticket-settings"
+                    | "/api/v1/tenants/{id}/assignment-rules"
             );
         if own_tenant_read {
             assert_eq!(res.status, StatusCode::OK, "{what}");

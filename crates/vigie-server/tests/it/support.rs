@@ -15,8 +15,8 @@ use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, TicketAccess, TicketType};
 use vigie_server::{AppState, Clock, ServerConfig, app, auth};
 use vigie_store::{
-    CategoryInput, NewEntity, NewGrant, NewGroup, NewTenant, NewTicket, NewToken, NewUser, Store,
-    TenantRecord,
+    CategoryInput, NewAssignmentRule, NewEntity, NewGrant, NewGroup, NewTenant, NewTicket,
+    NewToken, NewUser, Store, TenantRecord,
 };
 
 /// The fixed start of time in tests.
@@ -56,6 +56,8 @@ pub struct TenantWorld {
     pub ticket_nord: TicketId,
     /// A category of the tenant.
     pub category: CategoryId,
+    /// An assignment rule of the tenant (requests of Sud → Sud's group).
+    pub rule: i64,
 }
 
 /// The whole world.
@@ -280,6 +282,24 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         .await
         .expect("category")
         .id;
+    let rule = store
+        .create_assignment_rule(
+            &system,
+            tenant.id,
+            t0(),
+            &NewAssignmentRule {
+                position: 10,
+                category_id: None,
+                service_ref: None,
+                entity_id: Some(sud),
+                channel: None,
+                ticket_type: Some(TicketType::Request),
+                group_id: group_sud,
+            },
+        )
+        .await
+        .expect("rule")
+        .id;
     TenantWorld {
         tenant,
         root,
@@ -296,6 +316,7 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         ticket_sud,
         ticket_nord,
         category,
+        rule,
     }
 }
 

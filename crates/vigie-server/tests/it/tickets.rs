@@ -503,3 +503,64 @@ async fn escalations_go_up_a_level_or_alert_the_manager() {
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
+
+#[tokio::test]
+async fn assignment_rules_place_new_tickets() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let admin = &a.admin.token;
+    // The fixture's rule: requests of Sud go to Sud's group.
+    let request = open(&world, admin, json!({"type": "request", "entity_id": a.sud.0, "title": "Nouveau poste", "requester_id": a.worker_sud.id.0})).await;
+    assert_eq!(
+        (request["status"].as_str(), request["group_id"].as_i64()),
+        (Some("assigned"), Some(a.group_sud.0))
+    );
+    let incident = open(&world, admin, json!({"type": "incident", "entity_id": a.sud.0, "title": "Panne", "requester_id": a.worker_sud.id.0})).await;
+    assert_eq!(
+        (incident["status"].as_str(), incident["group_id"].as_i64()),
+        (Some("new"), None)
+    );
+    // A rule on the category, tried first, wins over the entity rule.
+    let path = format!("/api/v1/tenants/{}/assignment-rules", a.tenant.id);
+    let rule = json!({"position": 1, "category_id": a.category.0, "group_id": a.group_nord.0});
+    let created = world
+        .api(Method::POST, &path, Some(admin), Some(rule))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let t = open(&world, admin, json!({"type": "request", "entity_id": a.sud.0, "title": "Accès", "category_id": a.category.0, "requester_id": a.worker_sud.id.0})).await;
+    assert_eq!(t["group_id"].as_i64(), Some(a.group_nord.0));
+    let rules = world
+        .api(Method::GET, &path, Some(&a.requester_nord.token), None)
+        .await
+        .json();
+    assert_eq!(
+        rules.as_array().map(Vec::len),
+        Some(2),
+        "everyone in the tenant reads them"
+    );
+    // Bad rules are named; only the tenant's administrators change them.
+    let bad = json!({"position": 2, "group_id": world.beta.group_sud.0});
+    world
+        .api(Method::POST, &path, Some(admin), Some(bad))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let bad = json!({"position": 2, "group_id": a.group_sud.0, "channel": "pigeon"});
+    let p = world
+        .api(Method::POST, &path, Some(admin), Some(bad))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(p["field"], "channel");
+    let id = created.json()["id"].clone();
+    let del = format!("{path}/{id}");
+    world
+        .api(Method::DELETE, &del, Some(&a.admin_nord.token), None)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(
+        world
+            .api(Method::DELETE, &del, Some(admin), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}
