@@ -188,6 +188,17 @@ const SELECT: &str = "SELECT t.id, t.tenant_id, t.number, t.entity_id, t.entity_
     FROM tickets t JOIN users r ON r.id = t.requester_id \
     LEFT JOIN support_groups g ON g.id = t.group_id LEFT JOIN users a ON a.id = t.assignee_id WHERE 1 = 1";
 
+/// The same columns, driven by SQLite's full-text index: FTS5 yields the
+/// matching tickets newest first, so a page stops after `limit` rows
+/// instead of collecting every match (`CROSS JOIN` keeps that order).
+const SELECT_BY_SEARCH: &str = "SELECT t.id, t.tenant_id, t.number, t.entity_id, t.entity_path, t.type, t.title, \
+    t.description, t.status, t.pending_reason, t.requester_id, r.display_name AS requester_name, t.channel, \
+    t.category_id, t.service_ref, t.ci_refs, t.impact, t.urgency, t.priority, t.group_id, g.name AS group_name, \
+    t.assignee_id, a.display_name AS assignee_name, t.solution, t.solution_code, t.resolved_at, t.closed_at, \
+    t.created_at, t.updated_at \
+    FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid JOIN users r ON r.id = t.requester_id \
+    LEFT JOIN support_groups g ON g.id = t.group_id LEFT JOIN users a ON a.id = t.assignee_id WHERE 1 = 1";
+
 /// The sort key of the priority order, packed in one integer so that one
 /// cursor continues it: the rank (1–4) above any id.
 const RANK_FACTOR: i64 = 1_000_000_000_000_000;
@@ -328,7 +339,15 @@ impl Store {
         filter: &TicketFilter,
         page: PageRequest,
     ) -> Result<Page<TicketRecord>> {
-        let mut sql = Sql::new(SELECT);
+        let search = filter.q.as_deref().and_then(|q| self.search_words(q));
+        let search_first = search.is_some()
+            && self.backend() == crate::Backend::Sqlite
+            && filter.sort == TicketSort::Newest;
+        let mut sql = Sql::new(if search_first {
+            SELECT_BY_SEARCH
+        } else {
+            SELECT
+        });
         readable(&mut sql, access);
         if !filter.statuses.is_empty() {
             sql.push(" AND t.status IN (");
@@ -370,10 +389,20 @@ impl Store {
             sql.push(" AND t.entity_path LIKE ")
                 .bind(format!("{}%", p.as_str()));
         }
-        if let Some(q) = filter.q.as_deref() {
-            self.full_text(&mut sql, q);
+        match (&search, search_first) {
+            (Some(query), true) => {
+                sql.push(" AND ticket_search MATCH ").bind(query.clone());
+            }
+            (Some(query), false) => self.full_text(&mut sql, query),
+            (None, _) => {}
         }
         match filter.sort {
+            TicketSort::Newest if search_first => {
+                if let Some(after) = page.after {
+                    sql.push(" AND ticket_search.rowid < ").bind(after);
+                }
+                sql.push(" ORDER BY ticket_search.rowid DESC");
+            }
             TicketSort::Newest => {
                 if let Some(after) = page.after {
                     sql.push(" AND t.id < ").bind(after);
@@ -400,41 +429,45 @@ impl Store {
         }))
     }
 
-    /// Adds the full-text condition for `q`. SQLite (FTS5): every word must
-    /// appear, accents folded, the last word as a prefix. PostgreSQL: the
-    /// words stemmed in French or in English. A query without words adds
-    /// nothing.
-    fn full_text(&self, sql: &mut Sql, q: &str) {
+    /// The full-text query for what a user typed, in the backend's syntax,
+    /// or `None` when it holds no word. SQLite (FTS5): every word must
+    /// appear, accents folded, the last word as a prefix; each word is
+    /// quoted, so nothing typed is FTS5 syntax. PostgreSQL: the words,
+    /// stemmed in French or in English by `full_text`.
+    fn search_words(&self, q: &str) -> Option<String> {
         let words: Vec<String> = q
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .take(16)
             .map(str::to_lowercase)
             .collect();
-        if words.is_empty() {
-            return;
-        }
+        let last = words.len().checked_sub(1)?;
+        Some(match self.backend() {
+            crate::Backend::Sqlite => words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("\"{w}\"{}", if i == last { "*" } else { "" }))
+                .collect::<Vec<_>>()
+                .join(" "),
+            crate::Backend::Postgres => words.join(" "),
+        })
+    }
+
+    /// Adds the full-text condition for a query made by `search_words`.
+    fn full_text(&self, sql: &mut Sql, query: &str) {
         match self.backend() {
             crate::Backend::Sqlite => {
-                // Each word quoted, so that nothing in it is FTS5 syntax.
-                let last = words.len() - 1;
-                let query: Vec<String> = words
-                    .iter()
-                    .enumerate()
-                    .map(|(i, w)| format!("\"{w}\"{}", if i == last { "*" } else { "" }))
-                    .collect();
                 sql.push(
                     " AND t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ",
                 )
-                .bind(query.join(" "))
+                .bind(query)
                 .push(")");
             }
             crate::Backend::Postgres => {
-                let text = words.join(" ");
                 sql.push(" AND t.id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ (plainto_tsquery('french', ")
-                    .bind(text.clone())
+                    .bind(query)
                     .push(") || plainto_tsquery('english', ")
-                    .bind(text)
+                    .bind(query)
                     .push(")))");
             }
         }
