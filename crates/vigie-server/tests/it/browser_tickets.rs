@@ -6,16 +6,13 @@
 //! `VIGIE_TEST_CHROMIUM`) are set, like `browser.rs`, whose approach this
 //! copies.
 
+use crate::browser_support::{Browser, chromedriver, set_password, wait_for, wait_for_text};
 use crate::support::{World, t0};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 use thirtyfour::prelude::*;
-use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::tenancy::Actor;
 use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, TicketAccess, TicketType};
-use vigie_server::{AppState, ServerConfig};
-use vigie_store::{NewTicket, UserChanges};
+use vigie_store::NewTicket;
 
 const PASSWORD: &str = "browser-test-password";
 
@@ -28,86 +25,6 @@ const DESCRIPTION: &str = "Le **serveur** ne répond plus.\n\n\
 <img src=x onerror=\"window.__pwned=4\">\n\n\
 <svg onload=\"window.__pwned=5\"></svg>\n\n\
 [lien](javascript:window.__pwned=6) <a href=\"javascript:window.__pwned=7\" id=\"evil\">x</a>";
-
-/// Kills ChromeDriver when the test ends, however it ends.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Starts ChromeDriver and waits (bounded) until it accepts connections.
-async fn start_chromedriver(path: &str) -> (Driver, u16) {
-    let port = free_port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return (driver, port);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on port {port} within 10 s");
-}
-
-/// Serves the world's app on a real socket.
-async fn serve(world: &World) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let state = AppState::new(
-        world.store.clone(),
-        ServerConfig::default(),
-        world.clock.clone(),
-    );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(vigie_server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
-    (addr, stop)
-}
-
-/// Waits (bounded, polling) for an element of the page being loaded.
-async fn wait_for(driver: &WebDriver, by: By) -> WebElement {
-    driver
-        .query(by)
-        .wait(Duration::from_secs(10), Duration::from_millis(50))
-        .first()
-        .await
-        .expect("the element appears within 10 s")
-}
-
-/// Waits (bounded) for an element whose text contains `text`: the page
-/// after a form, not the one before it.
-async fn wait_for_text(driver: &WebDriver, by: By, text: &str) -> WebElement {
-    let wanted = text.to_owned();
-    driver
-        .query(by)
-        .with_text(move |t: &str| t.contains(wanted.as_str()))
-        .wait(Duration::from_secs(10), Duration::from_millis(50))
-        .first()
-        .await
-        .unwrap_or_else(|e| panic!("no element with {text:?} within 10 s: {e}"))
-}
 
 /// Fails if any payload ran or an alert is open.
 async fn assert_nothing_ran(driver: &WebDriver, when: &str) {
@@ -136,28 +53,12 @@ async fn focused_id(driver: &WebDriver) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
-    let Some(chromedriver) = std::env::var("VIGIE_TEST_CHROMEDRIVER")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
-        assert!(
-            std::env::var_os(vigie_store::testing::REQUIRE_ALL_VAR).is_none(),
-            "VIGIE_TEST_CHROMEDRIVER is not set but VIGIE_REQUIRE_ALL_SUITES requires the browser suite"
-        );
+    let Some(chromedriver) = chromedriver() else {
         return;
     };
     let world = World::sqlite().await;
     let agent = &world.alpha.agent_sud;
-    let hash = vigie_server::auth::hash_password(PASSWORD).expect("hash");
-    let changes = UserChanges {
-        password_hash: Some(hash),
-        ..Default::default()
-    };
-    world
-        .store
-        .update_user(&Actor::system(), &Scope::Platform, t0(), agent.id, &changes)
-        .await
-        .expect("password");
+    set_password(&world, agent.id, PASSWORD).await;
     let system = Actor::system();
     let ticket = world
         .store
@@ -183,41 +84,13 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .await
         .expect("ticket");
     let (number, ticket) = (ticket.number, ticket.id);
-    let (addr, stop) = serve(&world).await;
-    let (_chromedriver, port) = start_chromedriver(&chromedriver).await;
-
-    let mut caps = DesiredCapabilities::chrome();
-    if let Ok(bin) = std::env::var("VIGIE_TEST_CHROMIUM")
-        && !bin.is_empty()
-    {
-        caps.set_binary(&bin).expect("binary");
-    }
-    let profile =
-        std::env::temp_dir().join(format!("vigie-chromium-tickets-{}", std::process::id()));
-    for arg in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--lang=en-US",
-        "--window-size=1366,900",
-        &format!("--user-data-dir={}", profile.display()),
-    ] {
-        caps.add_arg(arg).expect("arg");
-    }
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
-        .await
-        .expect("browser session");
-    let base = format!("http://{addr}");
+    let browser = Browser::start(&world, &chromedriver, "tickets").await;
+    let driver = &browser.driver;
+    let base = browser.base.clone();
 
     // Log in.
     driver.goto(format!("{base}/login")).await.expect("goto");
-    wait_for(&driver, By::Id("login"))
+    wait_for(driver, By::Id("login"))
         .await
         .send_keys(&agent.login)
         .await
@@ -238,7 +111,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .expect("enter");
 
     // The queue, through the navigation, then the "All open" tab.
-    wait_for(&driver, By::Id("home-tickets")).await;
+    wait_for(driver, By::Id("home-tickets")).await;
     driver
         .find(By::Css("nav.side a[href='/tickets']"))
         .await
@@ -246,7 +119,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .click()
         .await
         .expect("click");
-    wait_for(&driver, By::Id("queue-tabs")).await;
+    wait_for(driver, By::Id("queue-tabs")).await;
     driver
         .find(By::Id("queue-open"))
         .await
@@ -255,7 +128,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .await
         .expect("click");
     let link = wait_for(
-        &driver,
+        driver,
         By::Css(format!("#ticket-{ticket} a[href='/tickets/{ticket}']")),
     )
     .await;
@@ -264,11 +137,11 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         TITLE,
         "the title shows as text"
     );
-    assert_nothing_ran(&driver, "queue").await;
+    assert_nothing_ran(driver, "queue").await;
     link.click().await.expect("click");
 
     // The ticket: payloads inert, the title and the Markdown shown.
-    let description = wait_for(&driver, By::Id("ticket-description")).await;
+    let description = wait_for(driver, By::Id("ticket-description")).await;
     let h1 = driver.find(By::Css("main h1")).await.expect("h1");
     assert_eq!(
         h1.text().await.expect("text"),
@@ -314,7 +187,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
     for a in description.find_all(By::Tag("a")).await.expect("links") {
         let _ = a.click().await;
     }
-    assert_nothing_ran(&driver, "ticket page").await;
+    assert_nothing_ran(driver, "ticket page").await;
     if !driver
         .current_url()
         .await
@@ -324,7 +197,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
     {
         driver.back().await.expect("back");
     }
-    wait_for(&driver, By::Id("ticket-description")).await;
+    wait_for(driver, By::Id("ticket-description")).await;
 
     // Keyboard shortcuts: `a` focuses the assign form, `r` the reply box.
     driver
@@ -340,7 +213,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .perform()
         .await
         .expect("keys");
-    assert_eq!(focused_id(&driver).await, "assign-group");
+    assert_eq!(focused_id(driver).await, "assign-group");
     driver
         .find(By::Css("main h1"))
         .await
@@ -354,7 +227,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .perform()
         .await
         .expect("keys");
-    assert_eq!(focused_id(&driver).await, "reply-body");
+    assert_eq!(focused_id(driver).await, "reply-body");
     // Typing in the box is typing, not a shortcut.
     driver
         .action_chain()
@@ -379,11 +252,11 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .click()
         .await
         .expect("click");
-    wait_for_text(&driver, By::Id("ticket-assignee"), "Person alpha.agent-sud").await;
-    wait_for_text(&driver, By::Id("ticket-status"), "Assigned").await;
+    wait_for_text(driver, By::Id("ticket-assignee"), "Person alpha.agent-sud").await;
+    wait_for_text(driver, By::Id("ticket-status"), "Assigned").await;
 
     // Reply.
-    let reply = wait_for(&driver, By::Id("reply-body")).await;
+    let reply = wait_for(driver, By::Id("reply-body")).await;
     reply.clear().await.expect("clear");
     reply
         .send_keys("Nous regardons **maintenant**.")
@@ -397,14 +270,14 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .await
         .expect("click");
     wait_for_text(
-        &driver,
+        driver,
         By::Css("#timeline .tl-reply"),
         "Nous regardons maintenant.",
     )
     .await;
 
     // Resolve with a solution.
-    let solution = wait_for(&driver, By::Id("resolve-solution")).await;
+    let solution = wait_for(driver, By::Id("resolve-solution")).await;
     solution
         .send_keys("Service redémarré.")
         .await
@@ -423,14 +296,14 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .click()
         .await
         .expect("click");
-    wait_for_text(&driver, By::Id("ticket-status"), "Resolved").await;
-    let shown = text_of(&driver, By::Id("ticket-solution")).await;
+    wait_for_text(driver, By::Id("ticket-status"), "Resolved").await;
+    let shown = text_of(driver, By::Id("ticket-solution")).await;
     assert_eq!(shown, "Service redémarré.");
     assert_eq!(
-        text_of(&driver, By::Id("ticket-solution-code")).await,
+        text_of(driver, By::Id("ticket-solution-code")).await,
         "Workaround"
     );
-    assert_nothing_ran(&driver, "after resolving").await;
+    assert_nothing_ran(driver, "after resolving").await;
 
     // `g q` goes back to the queue, where the ticket no longer waits.
     driver
@@ -446,7 +319,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
         .perform()
         .await
         .expect("keys");
-    wait_for(&driver, By::Id("queue-tabs")).await;
+    wait_for(driver, By::Id("queue-tabs")).await;
     assert!(
         driver
             .current_url()
@@ -456,9 +329,7 @@ async fn an_agent_takes_replies_to_and_resolves_a_hostile_ticket() {
             .ends_with("/tickets")
     );
 
-    driver.quit().await.expect("quit");
-    let _ = stop.send(());
-    let _ = std::fs::remove_dir_all(profile);
+    browser.finish().await;
 }
 
 async fn text_of(driver: &WebDriver, by: By) -> String {

@@ -3,6 +3,7 @@
 mod auth;
 mod bad_input;
 mod browser;
+mod browser_support;
 mod browser_tickets;
 mod isolation;
 mod openapi;
