@@ -1,0 +1,356 @@
+//! Changing tickets: opening (numbered, optionally routed), field changes,
+//! and the outcome of lifecycle actions, each with its audit line.
+
+use super::*;
+
+impl Store {
+    /// Opens a ticket. The entity must be one where the actor holds a role;
+    /// opening for someone else needs the right to work the entity's tickets,
+    /// and the requester must be an active user of the tenant.
+    pub async fn create_ticket(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        new: &NewTicket,
+    ) -> Result<TicketRecord> {
+        self.create_routed_ticket(actor, access, now, new, None)
+            .await
+    }
+
+    /// Like [`Store::create_ticket`], placing the ticket with the group an
+    /// assignment rule chose (it starts `assigned`).
+    pub async fn create_routed_ticket(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        new: &NewTicket,
+        group: Option<GroupId>,
+    ) -> Result<TicketRecord> {
+        let entity = self.get_entity(&access.open, new.entity_id).await?;
+        if new.requester_id != actor.user {
+            if !access.work.covers(entity.tenant_id, &entity.path) {
+                return Err(StoreError::Forbidden(
+                    "only agents of the entity open tickets for someone else".into(),
+                ));
+            }
+            let requester = self.get_user(&Scope::Platform, new.requester_id).await?;
+            if requester.tenant_id != entity.tenant_id || !requester.active {
+                return Err(StoreError::Invalid(
+                    "the requester is not an active user of this tenant".into(),
+                ));
+            }
+        }
+        if let Some(c) = new.category_id {
+            self.check_category(entity.tenant_id, c, new.ticket_type)
+                .await?;
+        }
+        let mut tx = self.write_tx().await?;
+        let number = next_number(&mut tx, entity.tenant_id, "ticket").await?;
+        let id = Sql::insert(
+            "tickets",
+            vec![
+                ("tenant_id", entity.tenant_id.0.into()),
+                ("number", number.into()),
+                ("entity_id", entity.id.0.into()),
+                ("entity_path", entity.path.as_str().into()),
+                ("type", new.ticket_type.as_str().into()),
+                ("title", new.title.as_str().into()),
+                ("description", new.description.as_str().into()),
+                (
+                    "status",
+                    if group.is_some() {
+                        Status::Assigned
+                    } else {
+                        Status::New
+                    }
+                    .as_str()
+                    .into(),
+                ),
+                ("group_id", group.map(|g| g.0).into()),
+                ("requester_id", new.requester_id.0.into()),
+                ("channel", new.channel.as_str().into()),
+                ("category_id", new.category_id.map(|c| c.0).into()),
+                ("service_ref", new.service_ref.clone().into()),
+                ("ci_refs", new.ci_refs.as_str().into()),
+                ("impact", new.impact.as_str().into()),
+                ("urgency", new.urgency.as_str().into()),
+                ("priority", new.priority.as_str().into()),
+                ("priority_rank", i64::from(new.priority.rank()).into()),
+                (
+                    "created_by",
+                    (actor.user != UserId::SYSTEM)
+                        .then_some(actor.user.0)
+                        .into(),
+                ),
+                ("created_at", micros(now).into()),
+                ("updated_at", micros(now).into()),
+            ],
+        )
+        .insert_returning_id(&mut tx)
+        .await?;
+        let mut sql = Sql::new(SELECT);
+        sql.push(" AND t.id = ").bind(id);
+        let created = ticket_row(&sql.query().fetch_one(&mut *tx).await?)?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&created),
+            None,
+            Some(&fields(&created)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Checks that a category exists in the tenant, is active and fits the
+    /// ticket type.
+    pub(crate) async fn check_category(
+        &self,
+        tenant: TenantId,
+        id: CategoryId,
+        kind: TicketType,
+    ) -> Result<()> {
+        let c = self.get_category(tenant, id).await.map_err(|e| match e {
+            StoreError::NotFound => StoreError::Invalid(format!("there is no category {id}")),
+            e => e,
+        })?;
+        if !c.active {
+            return Err(StoreError::Invalid(format!(
+                "the category `{}` is no longer in use",
+                c.name
+            )));
+        }
+        if c.applies_to != "both" && c.applies_to != kind.as_str() {
+            return Err(StoreError::Invalid(format!(
+                "the category `{}` is for {}s only",
+                c.name, c.applies_to
+            )));
+        }
+        Ok(())
+    }
+
+    /// Changes a ticket's fields; the actor must be able to work it.
+    /// Closed tickets do not change.
+    pub async fn update_ticket(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        id: TicketId,
+        changes: &TicketChanges,
+    ) -> Result<TicketRecord> {
+        let before = self.get_workable_ticket(access, id).await?;
+        if before.status == Status::Closed {
+            return Err(StoreError::Conflict {
+                what: "a closed ticket does not change".into(),
+            });
+        }
+        let mut after = before.clone();
+        if let Some(v) = &changes.title {
+            after.title = v.clone();
+        }
+        if let Some(v) = &changes.description {
+            after.description = v.clone();
+        }
+        if let Some(v) = changes.ticket_type {
+            after.ticket_type = v;
+        }
+        if let Some(v) = changes.category_id {
+            after.category_id = v;
+        }
+        if let Some(c) = after
+            .category_id
+            .filter(|_| changes.category_id.is_some() || changes.ticket_type.is_some())
+        {
+            self.check_category(before.tenant_id, c, after.ticket_type)
+                .await?;
+        }
+        if let Some(v) = &changes.service_ref {
+            after.service_ref = v.clone();
+        }
+        if let Some(v) = &changes.ci_refs {
+            after.ci_refs = v.clone();
+        }
+        if let Some(v) = changes.impact {
+            after.impact = v;
+        }
+        if let Some(v) = changes.urgency {
+            after.urgency = v;
+        }
+        if let Some(v) = changes.priority {
+            after.priority = v;
+        }
+        after.updated_at = now;
+        let mut tx = self.write_tx().await?;
+        Sql::update(
+            "tickets",
+            vec![
+                ("title", after.title.as_str().into()),
+                ("description", after.description.as_str().into()),
+                ("type", after.ticket_type.as_str().into()),
+                ("category_id", after.category_id.map(|c| c.0).into()),
+                ("service_ref", after.service_ref.clone().into()),
+                ("ci_refs", after.ci_refs.as_str().into()),
+                ("impact", after.impact.as_str().into()),
+                ("urgency", after.urgency.as_str().into()),
+                ("priority", after.priority.as_str().into()),
+                ("priority_rank", i64::from(after.priority.rank()).into()),
+                ("updated_at", micros(now).into()),
+            ],
+            ("id", id.0.into()),
+        )
+        .query()
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&after),
+            Some(&fields(&before)),
+            Some(&fields(&after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Checks who may hold a ticket: a group of its tenant, an active user
+    /// of its tenant, a member of the group when both are given.
+    async fn check_assignment(&self, tenant: TenantId, a: &Assignment) -> Result<()> {
+        if let Some(g) = a.group_id {
+            let group = self
+                .get_group(&Scope::Platform, g)
+                .await
+                .map_err(|_| StoreError::Invalid(format!("there is no group {g}")))?;
+            if group.tenant_id != tenant {
+                return Err(StoreError::Invalid(format!("there is no group {g}")));
+            }
+        }
+        if let Some(u) = a.assignee_id {
+            let user = self
+                .get_user(&Scope::Platform, u)
+                .await
+                .map_err(|_| StoreError::Invalid(format!("there is no user {u}")))?;
+            if user.tenant_id != tenant || !user.active {
+                return Err(StoreError::Invalid(format!(
+                    "there is no active user {u} here"
+                )));
+            }
+            if let Some(g) = a.group_id {
+                let members = self.list_group_members(&Scope::Platform, g).await?;
+                if !members.iter().any(|m| m.id == u) {
+                    return Err(StoreError::Invalid(format!(
+                        "{} is not a member of that group",
+                        user.login
+                    )));
+                }
+            }
+        }
+        if a.group_id.is_none() && a.assignee_id.is_none() {
+            return Err(StoreError::Invalid(
+                "an assignment needs a group or an agent".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the outcome of a lifecycle action decided by the core, if the
+    /// ticket is still in the status the decision was made from (otherwise
+    /// a conflict: someone acted meanwhile). `assignment` is for `assign`.
+    pub async fn apply_ticket_outcome(
+        &self,
+        actor: &Actor,
+        before: &TicketRecord,
+        now: Timestamp,
+        outcome: &Outcome,
+        assignment: Option<Assignment>,
+    ) -> Result<TicketRecord> {
+        self.apply_ticket_outcome_with_note(actor, before, now, outcome, assignment, None)
+            .await
+    }
+
+    /// Like [`Store::apply_ticket_outcome`], also writing an internal note
+    /// (e.g. the reason of an escalation) in the same transaction.
+    pub async fn apply_ticket_outcome_with_note(
+        &self,
+        actor: &Actor,
+        before: &TicketRecord,
+        now: Timestamp,
+        outcome: &Outcome,
+        assignment: Option<Assignment>,
+        note: Option<&str>,
+    ) -> Result<TicketRecord> {
+        if let Some(a) = &assignment {
+            self.check_assignment(before.tenant_id, a).await?;
+        }
+        let mut after = before.clone();
+        after.status = outcome.status;
+        after.pending_reason = outcome.pending_reason;
+        after.resolved_at = outcome.resolved_at;
+        after.closed_at = outcome.closed_at;
+        match &outcome.solution {
+            SolutionChange::Keep => {}
+            SolutionChange::Set(s, c) => {
+                after.solution = Some(s.clone());
+                after.solution_code = Some(c.clone());
+            }
+            SolutionChange::Clear => {
+                after.solution = None;
+                after.solution_code = None;
+            }
+        }
+        if let Some(a) = assignment {
+            after.group_id = a.group_id;
+            after.assignee_id = a.assignee_id;
+        }
+        after.updated_at = now;
+        let mut tx = self.write_tx().await?;
+        let mut sql = Sql::update(
+            "tickets",
+            vec![
+                ("status", after.status.as_str().into()),
+                (
+                    "pending_reason",
+                    after.pending_reason.map(|p| p.as_str().to_owned()).into(),
+                ),
+                ("solution", after.solution.clone().into()),
+                ("solution_code", after.solution_code.clone().into()),
+                ("resolved_at", after.resolved_at.map(micros).into()),
+                ("closed_at", after.closed_at.map(micros).into()),
+                ("group_id", after.group_id.map(|g| g.0).into()),
+                ("assignee_id", after.assignee_id.map(|u| u.0).into()),
+                ("updated_at", micros(now).into()),
+            ],
+            ("id", before.id.0.into()),
+        );
+        sql.push(" AND status = ").bind(before.status.as_str());
+        let changed = sql.query().execute(&mut *tx).await?.rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Conflict {
+                what: "the ticket changed meanwhile; reload it and try again".into(),
+            });
+        }
+        let mut fresh = Sql::new(SELECT);
+        fresh.push(" AND t.id = ").bind(before.id.0);
+        let after = ticket_row(&fresh.query().fetch_one(&mut *tx).await?)?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&after),
+            Some(&fields(before)),
+            Some(&fields(&after)),
+        )
+        .await?;
+        if let Some(body) = note {
+            crate::comments::insert_comment(&mut tx, actor, now, &after, false, body).await?;
+        }
+        tx.commit().await?;
+        Ok(after)
+    }
+}
