@@ -7,6 +7,7 @@
 
 pub mod escalation;
 pub mod lifecycle;
+pub mod major;
 pub mod priority;
 pub mod routing;
 

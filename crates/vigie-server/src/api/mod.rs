@@ -9,6 +9,7 @@ mod categories;
 mod entities;
 mod extract;
 mod groups;
+mod major;
 mod me;
 mod page;
 mod tenants;
@@ -77,6 +78,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(groups::routes())
             .merge(tokens::routes())
             .merge(tickets::routes())
+            .merge(major::routes())
             .merge(categories::routes())
             .merge(audit::routes()),
     )

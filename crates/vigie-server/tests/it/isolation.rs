@@ -124,6 +124,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{user_id}", &t.user.to_string())
         .replace("{category_id}", &t.category.to_string())
         .replace("{rule_id}", &t.rule.to_string())
+        .replace("{child_id}", &t.ticket.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -218,6 +219,7 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
                 "channel" => json!("portal"),
                 "impact" | "urgency" => json!("haut"),
                 "code" => json!("fixed"),
+                "audience" => json!("Direction"),
                 "kind" => json!("region"),
                 "locale" => json!("fr"),
                 "password" => json!("intruder-password-1"),

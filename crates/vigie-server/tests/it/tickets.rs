@@ -564,3 +564,138 @@ async fn assignment_rules_place_new_tickets() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn a_major_incident_gathers_children_and_logs_communications() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let admin = &a.admin.token;
+    let p1 = open(
+        &world,
+        admin,
+        json!({"type": "incident", "entity_id": a.sud.0, "title": "Coupure électrique salle B",
+        "impact": "critique", "urgency": "critique", "requester_id": a.worker_sud.id.0}),
+    )
+    .await;
+    let minor = open(
+        &world,
+        admin,
+        json!({"type": "incident", "entity_id": a.sud.0, "title": "Serveur de fichiers injoignable",
+        "requester_id": a.worker_sud.id.0}),
+    )
+    .await;
+    let major = |id: &Value, on: bool| {
+        let path = format!("/api/v1/tickets/{id}/major");
+        let world = &world;
+        async move {
+            world
+                .api(
+                    Method::PUT,
+                    &path,
+                    Some(admin),
+                    Some(json!({ "major": on })),
+                )
+                .await
+        }
+    };
+    // Only a P1 incident becomes major.
+    major(&minor["id"], true)
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    let declared = major(&p1["id"], true).await;
+    assert_eq!(declared.status, StatusCode::OK, "{}", declared.body);
+    assert_eq!(declared.json()["major"], true);
+    // Link a child; someone who cannot work the tickets cannot.
+    let link = format!("/api/v1/tickets/{}/children/{}", p1["id"], minor["id"]);
+    world
+        .api(Method::PUT, &link, Some(&a.requester_nord.token), None)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND, "not-found");
+    assert_eq!(
+        world
+            .api(Method::PUT, &link, Some(admin), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let back = format!("/api/v1/tickets/{}/children/{}", minor["id"], p1["id"]);
+    world
+        .api(Method::PUT, &back, Some(admin), None)
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    let children = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/tickets/{}/children", p1["id"]),
+            Some(admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(children["items"][0]["id"], minor["id"]);
+    // Communications: only on a major incident, audience and text required.
+    let comms = format!("/api/v1/tickets/{}/communications", p1["id"]);
+    let said = json!({"audience": "Direction", "body": "Rétablissement prévu à 15 h."});
+    assert_eq!(
+        world
+            .api(Method::POST, &comms, Some(admin), Some(said))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let p = world
+        .api(
+            Method::POST,
+            &comms,
+            Some(admin),
+            Some(json!({"audience": " ", "body": "x"})),
+        )
+        .await;
+    assert_eq!(
+        p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+        "audience"
+    );
+    let elsewhere = format!("/api/v1/tickets/{}/communications", minor["id"]);
+    world
+        .api(
+            Method::POST,
+            &elsewhere,
+            Some(admin),
+            Some(json!({"audience": "a", "body": "b"})),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT, "conflict");
+    let log = world
+        .api(Method::GET, &comms, Some(admin), None)
+        .await
+        .json();
+    assert_eq!(log[0]["audience"], "Direction");
+    // Stopping the major incident unlinks its children, with history.
+    assert_eq!(major(&p1["id"], false).await.json()["major"], false);
+    let child = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/tickets/{}", minor["id"]),
+            Some(admin),
+            None,
+        )
+        .await
+        .json();
+    assert!(child["parent_id"].is_null());
+    let history = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/tickets/{}/history", minor["id"]),
+            Some(admin),
+            None,
+        )
+        .await
+        .json();
+    let parent_changes = history
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|h| h.to_string().contains("parent_id"))
+        .count();
+    assert_eq!(parent_changes, 2, "linked, then unlinked");
+}

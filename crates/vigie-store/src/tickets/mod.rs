@@ -76,6 +76,10 @@ pub struct TicketRecord {
     pub resolved_at: Option<Timestamp>,
     /// When it was closed.
     pub closed_at: Option<Timestamp>,
+    /// Whether it is a major incident.
+    pub major: bool,
+    /// The major incident it is linked to, as a child.
+    pub parent_id: Option<TicketId>,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last change.
@@ -176,6 +180,8 @@ pub struct TicketFilter {
     pub ticket_type: Option<TicketType>,
     /// Only this entity's subtree.
     pub within: Option<EntityPath>,
+    /// Only the children of this major incident.
+    pub parent_id: Option<TicketId>,
     /// Words found in the title, the description or the conversation
     /// (the database's full-text engine; see `Store::full_text`).
     pub q: Option<String>,
@@ -187,7 +193,7 @@ const SELECT: &str = "SELECT t.id, t.tenant_id, t.number, t.entity_id, t.entity_
     t.description, t.status, t.pending_reason, t.requester_id, r.display_name AS requester_name, t.channel, \
     t.category_id, t.service_ref, t.ci_refs, t.impact, t.urgency, t.priority, t.group_id, g.name AS group_name, \
     t.assignee_id, a.display_name AS assignee_name, t.solution, t.solution_code, t.resolved_at, t.closed_at, \
-    t.created_at, t.updated_at \
+    t.major, t.parent_id, t.created_at, t.updated_at \
     FROM tickets t JOIN users r ON r.id = t.requester_id \
     LEFT JOIN support_groups g ON g.id = t.group_id LEFT JOIN users a ON a.id = t.assignee_id WHERE 1 = 1";
 
@@ -198,7 +204,7 @@ const SELECT_BY_SEARCH: &str = "SELECT t.id, t.tenant_id, t.number, t.entity_id,
     t.description, t.status, t.pending_reason, t.requester_id, r.display_name AS requester_name, t.channel, \
     t.category_id, t.service_ref, t.ci_refs, t.impact, t.urgency, t.priority, t.group_id, g.name AS group_name, \
     t.assignee_id, a.display_name AS assignee_name, t.solution, t.solution_code, t.resolved_at, t.closed_at, \
-    t.created_at, t.updated_at \
+    t.major, t.parent_id, t.created_at, t.updated_at \
     FROM ticket_search CROSS JOIN tickets t ON t.id = ticket_search.rowid JOIN users r ON r.id = t.requester_id \
     LEFT JOIN support_groups g ON g.id = t.group_id LEFT JOIN users a ON a.id = t.assignee_id WHERE 1 = 1";
 
@@ -253,6 +259,8 @@ fn ticket_row(row: &AnyRow) -> Result<TicketRecord> {
             .try_get::<Option<i64>, _>("resolved_at")?
             .map(from_micros),
         closed_at: row.try_get::<Option<i64>, _>("closed_at")?.map(from_micros),
+        major: crate::get_bool(row, "major")?,
+        parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(TicketId),
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })
@@ -279,6 +287,8 @@ fn fields(t: &TicketRecord) -> Fields {
         ("assignee_id", t.assignee_id.map(|a| a.to_string())),
         ("solution", t.solution.clone()),
         ("solution_code", t.solution_code.clone()),
+        ("major", t.major.then(|| "true".to_owned())),
+        ("parent_id", t.parent_id.map(|p| p.to_string())),
     ]
 }
 

@@ -54,6 +54,9 @@ impl Store {
         if let Some(p) = filter.priority {
             sql.push(" AND t.priority = ").bind(p.as_str());
         }
+        if let Some(p) = filter.parent_id {
+            sql.push(" AND t.parent_id = ").bind(p.0);
+        }
         if let Some(k) = filter.ticket_type {
             sql.push(" AND t.type = ").bind(k.as_str());
         }

@@ -53,6 +53,10 @@ pub struct TicketOut {
     closed_at: Option<String>,
     created_at: String,
     updated_at: String,
+    /// Whether it is a major incident.
+    major: bool,
+    /// The major incident it is linked to.
+    parent_id: Option<i64>,
     /// The lifecycle actions the status allows now.
     allowed_actions: Vec<String>,
 }
@@ -94,6 +98,8 @@ impl From<TicketRecord> for TicketOut {
             closed_at: t.closed_at.map(|x| x.to_string()),
             created_at: t.created_at.to_string(),
             updated_at: t.updated_at.to_string(),
+            major: t.major,
+            parent_id: t.parent_id.map(|p| p.0),
             allowed_actions: allowed_actions(t.status)
                 .iter()
                 .map(|a| a.to_string())
@@ -281,6 +287,7 @@ impl TicketQuery {
                 .map(|t| super::parse::<TicketType>("type", t))
                 .transpose()?,
             within,
+            parent_id: None,
             q: self.q.as_ref().map(|q| q.chars().take(200).collect()),
             sort: match self.sort.as_deref() {
                 None | Some("newest") => TicketSort::Newest,
