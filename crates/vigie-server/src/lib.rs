@@ -12,6 +12,7 @@ mod clock;
 mod desk;
 pub mod error;
 mod i18n;
+pub mod jobs;
 mod ops;
 pub mod web;
 
@@ -98,8 +99,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application on `listener` until `shutdown` completes, then
-/// lets requests in flight finish.
+/// Serves the application on `listener`, with the background jobs, until
+/// `shutdown` completes; then lets requests in flight finish and stops the
+/// jobs.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,

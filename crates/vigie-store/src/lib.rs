@@ -7,13 +7,16 @@
 //! [`Actor`](vigie_core::tenancy::Actor): tenant and entity scoping happen
 //! here, and each write records its audit entry in its own transaction.
 
+mod absences;
 mod assignment_rules;
+mod attachments;
 mod audit;
 mod categories;
 mod comments;
 mod entities;
 mod error;
 mod groups;
+mod leases;
 mod major_incidents;
 mod page;
 mod sessions;
@@ -26,7 +29,9 @@ mod tickets;
 mod tokens;
 mod users;
 
+pub use absences::AbsenceRecord;
 pub use assignment_rules::NewAssignmentRule;
+pub use attachments::{AttachmentRecord, NewAttachment};
 pub use audit::{AuditFilter, AuditRecord};
 pub use categories::{CategoryInput, CategoryRecord};
 pub use comments::CommentRecord;

@@ -5,6 +5,7 @@
 //! live in [`lifecycle`] (which actions each status allows) and [`priority`]
 //! (impact × urgency → priority through a tenant's matrix).
 
+pub mod absence;
 pub mod escalation;
 pub mod lifecycle;
 pub mod major;

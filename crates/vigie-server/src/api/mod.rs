@@ -4,6 +4,8 @@
 //! handlers carry `#[utoipa::path]`, so the document at
 //! `/api/v1/openapi.json` is generated from the code it describes.
 
+mod absences;
+mod attachments;
 mod audit;
 mod categories;
 mod entities;
@@ -75,9 +77,11 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(tenants::routes())
             .merge(entities::routes())
             .merge(users::routes())
+            .merge(absences::routes())
             .merge(groups::routes())
             .merge(tokens::routes())
             .merge(tickets::routes())
+            .merge(attachments::routes())
             .merge(major::routes())
             .merge(categories::routes())
             .merge(audit::routes()),

@@ -144,6 +144,11 @@ impl Layout {
         nav.push(("/admin/users", "nav-users", directory));
         nav.push(("/admin/groups", "nav-groups", directory));
         nav.push((
+            super::desk_settings::HERE,
+            "nav-desk",
+            super::desk_settings::may_read_anywhere(actor),
+        ));
+        nav.push((
             "/audit",
             "nav-audit",
             actor.can_anywhere(Permission::ViewAudit),

@@ -6,6 +6,7 @@
 
 mod audit;
 mod common;
+mod desk_settings;
 mod entities;
 mod group_page;
 mod groups;
@@ -14,6 +15,7 @@ mod login;
 mod markdown;
 mod pages;
 mod profile;
+mod ticket_desk;
 mod ticket_page;
 mod tickets;
 mod tokens;
@@ -55,6 +57,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(profile::router())
         .merge(tickets::router())
         .merge(ticket_page::router())
+        .merge(ticket_desk::router())
+        .merge(desk_settings::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

@@ -7,7 +7,9 @@
 //! read within the actor's [`TicketAccess`], the lifecycle decides
 //! ([`lifecycle::apply`]), the store writes ([`Store::apply_ticket_outcome`],
 //! [`Store::add_comment`]). A refusal shows the page again with the reason;
-//! a success comes back to the page (Post/Redirect/Get).
+//! a success comes back to the page (Post/Redirect/Get). Escalation and
+//! major incidents, shown here to those who work the ticket, have their
+//! forms in [`super::ticket_desk`].
 //!
 //! [`Store::apply_ticket_outcome`]: vigie_store::Store::apply_ticket_outcome
 //! [`Store::add_comment`]: vigie_store::Store::add_comment
@@ -17,9 +19,10 @@ use super::common::{
     store_page, utc, with_status,
 };
 use super::markdown::{SafeHtml, safe_markdown};
+use super::ticket_desk::{EscalationView, MajorView};
 use super::tickets::{
-    HERE, channel_label, level_label, long_text, parse_named, pending_label, priority_label,
-    status_label, type_label,
+    HERE, ParentLink, channel_label, level_label, long_text, parse_named, pending_label,
+    priority_label, status_label, type_label,
 };
 use super::{Layout, render};
 use crate::AppState;
@@ -85,6 +88,10 @@ struct TicketView {
     updated: String,
     resolved: Option<String>,
     closed: Option<String>,
+    /// Whether it is a major incident.
+    major: bool,
+    /// The major incident it is linked to.
+    parent: Option<ParentLink>,
 }
 
 /// One field change of the timeline.
@@ -121,14 +128,23 @@ struct ActionForm {
 
 /// What the forms held, to show again after a refusal.
 #[derive(Default)]
-struct Drafts {
-    reply: String,
-    internal: bool,
-    solution: String,
-    code: String,
-    reason: String,
-    group: i64,
-    assignee: i64,
+pub(super) struct Drafts {
+    pub reply: String,
+    pub internal: bool,
+    pub solution: String,
+    pub code: String,
+    pub reason: String,
+    pub group: i64,
+    pub assignee: i64,
+    /// The escalation form: `functional` or `hierarchical`.
+    pub esc_kind: String,
+    pub esc_group: i64,
+    pub esc_reason: String,
+    /// The incident to link under a major incident.
+    pub child: i64,
+    /// The communication form.
+    pub audience: String,
+    pub message: String,
 }
 
 #[derive(Template)]
@@ -149,6 +165,11 @@ struct TicketPage {
     codes: Vec<Choice>,
     timeline: Vec<TimelineItem>,
     drafts: Drafts,
+    /// The escalation form, for those who work an open ticket.
+    escalation: Option<EscalationView>,
+    /// The major incident section, for those who work the ticket when it
+    /// is major or may be declared so.
+    major: Option<MajorView>,
 }
 
 impl TicketPage {
@@ -179,6 +200,8 @@ struct Names {
     users: HashMap<i64, String>,
     groups: HashMap<i64, String>,
     categories: HashMap<i64, String>,
+    /// Numbers of the tickets the history names (major incidents).
+    tickets: HashMap<i64, i64>,
 }
 
 impl Names {
@@ -186,6 +209,7 @@ impl Names {
     /// tenant (the ticket itself was read within the reader's access).
     async fn of(
         state: &AppState,
+        access: &TicketAccess,
         t: &TicketRecord,
         lines: &[vigie_store::AuditRecord],
     ) -> Result<Names, StoreError> {
@@ -204,6 +228,12 @@ impl Names {
                             }
                             Ok(_) | Err(StoreError::NotFound) => {}
                             Err(e) => return Err(e),
+                        }
+                    }
+                    "parent_id" if !names.tickets.contains_key(&id) => {
+                        let link = ParentLink::of(state, access, TicketId(id)).await?;
+                        if let Some(n) = link.number {
+                            names.tickets.insert(id, n);
                         }
                     }
                     "group_id" if !names.groups.contains_key(&id) => {
@@ -241,6 +271,10 @@ impl Names {
             "assignee_id" | "requester_id" => id.and_then(|i| self.users.get(&i).cloned()),
             "group_id" => id.and_then(|i| self.groups.get(&i).cloned()),
             "category_id" => id.and_then(|i| self.categories.get(&i).cloned()),
+            "parent_id" => id
+                .and_then(|i| self.tickets.get(&i))
+                .map(|n| format!("#{n}")),
+            "major" if v == "true" => Some(l.t("yes")),
             _ => None,
         };
         cut(known.unwrap_or(v))
@@ -268,6 +302,8 @@ fn field_label(l: &Layout, field: &str) -> String {
         "assignee_id" => "field-assignee",
         "solution" => "field-solution",
         "solution_code" => "field-solution-code",
+        "major" => "major-incident",
+        "parent_id" => "field-major-parent",
         other => return other.to_owned(),
     };
     l.t(key)
@@ -301,7 +337,9 @@ async fn show(
         .await
         .map_err(failed)?;
     let history = state.store().ticket_history(&t).await.map_err(failed)?;
-    let names = Names::of(state, &t, &history).await.map_err(failed)?;
+    let names = Names::of(state, &access, &t, &history)
+        .await
+        .map_err(failed)?;
     let entity = match state
         .store()
         .get_entity(&Scope::Platform, t.entity_id)
@@ -422,6 +460,22 @@ async fn show(
             .unwrap_or_else(|| format!("#{c}")),
         None => String::new(),
     };
+    let (escalation, major) = if worker {
+        (
+            super::ticket_desk::escalation_view(state, &l, &t)
+                .await
+                .map_err(failed)?,
+            super::ticket_desk::major_view(state, &l, &access, &t)
+                .await
+                .map_err(failed)?,
+        )
+    } else {
+        (None, None)
+    };
+    let parent = match t.parent_id {
+        Some(p) => Some(ParentLink::of(state, &access, p).await.map_err(failed)?),
+        None => None,
+    };
     let ticket = TicketView {
         id: t.id.0,
         kind: type_label(&l, t.ticket_type),
@@ -456,6 +510,8 @@ async fn show(
         updated: utc(t.updated_at),
         resolved: t.resolved_at.map(utc),
         closed: t.closed_at.map(utc),
+        major: t.major,
+        parent,
     };
     l.title = format!("#{} — {}", t.number, t.title);
     l.here = format!("/tickets/{}", t.id);
@@ -472,6 +528,8 @@ async fn show(
         codes,
         timeline,
         drafts,
+        escalation,
+        major,
     }))
 }
 
@@ -520,7 +578,7 @@ async fn assign_choices(
     clippy::result_large_err,
     reason = "the error is the page to answer with, returned once per request"
 )]
-fn ticket_id(l: &Layout, raw: &str) -> Result<TicketId, Response> {
+pub(super) fn ticket_id(l: &Layout, raw: &str) -> Result<TicketId, Response> {
     parse_id(raw).map(TicketId).ok_or_else(|| not_found(l))
 }
 
@@ -536,11 +594,12 @@ async fn view(
 }
 
 /// Why an action was refused.
-enum Refusal {
+pub(super) enum Refusal {
     /// A form refusal (store, validation).
     Form(FormError),
-    /// The lifecycle's refusal, already in words, with its status.
-    Lifecycle(StatusCode, String),
+    /// A refusal already in words (the lifecycle's, the core's), with its
+    /// status.
+    Worded(StatusCode, String),
 }
 
 impl From<FormError> for Refusal {
@@ -557,7 +616,7 @@ impl From<StoreError> for Refusal {
 
 /// The lifecycle's refusal in the page's language: 409 for what the status
 /// does not allow (naming what it allows), 422 for a missing value.
-fn lifecycle_refusal(l: &Layout, e: &LifecycleError) -> Refusal {
+pub(super) fn lifecycle_refusal(l: &Layout, e: &LifecycleError) -> Refusal {
     match e {
         LifecycleError::NotAllowed { allowed, .. } => {
             let names = if allowed.is_empty() {
@@ -569,12 +628,12 @@ fn lifecycle_refusal(l: &Layout, e: &LifecycleError) -> Refusal {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            Refusal::Lifecycle(
+            Refusal::Worded(
                 StatusCode::CONFLICT,
                 l.lang.t1("ticket-action-refused", "allowed", names),
             )
         }
-        LifecycleError::ReopenDelayPassed { delay } => Refusal::Lifecycle(
+        LifecycleError::ReopenDelayPassed { delay } => Refusal::Worded(
             StatusCode::CONFLICT,
             l.lang.t1(
                 "ticket-reopen-too-late",
@@ -588,7 +647,7 @@ fn lifecycle_refusal(l: &Layout, e: &LifecycleError) -> Refusal {
                 "code" => l.t("field-solution-code"),
                 other => other.to_owned(),
             };
-            Refusal::Lifecycle(
+            Refusal::Worded(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 l.lang.t1("ticket-missing", "field", name),
             )
@@ -597,7 +656,7 @@ fn lifecycle_refusal(l: &Layout, e: &LifecycleError) -> Refusal {
 }
 
 /// Redirects to the ticket page, or shows it again with the refusal.
-async fn outcome(
+pub(super) async fn outcome(
     state: &AppState,
     session: &WebSession,
     l: Layout,
@@ -608,7 +667,7 @@ async fn outcome(
     let (status, message) = match result {
         Ok(()) => return Ok(see_other(&format!("/tickets/{id}"))),
         Err(Refusal::Form(e)) => explain(&l, e)?,
-        Err(Refusal::Lifecycle(status, message)) => (status, message),
+        Err(Refusal::Worded(status, message)) => (status, message),
     };
     let page = show(state, session, l, id, Some(message), drafts).await?;
     Ok(with_status(page, status))

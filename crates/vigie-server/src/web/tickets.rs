@@ -234,6 +234,62 @@ pub(super) struct TicketRow {
     pub group: String,
     pub assignee: String,
     pub updated: String,
+    /// Whether it is a major incident.
+    pub major: bool,
+    /// The major incident it is linked to.
+    pub parent: Option<ParentLink>,
+}
+
+/// The major incident a ticket is linked to, with its number when the
+/// reader may read it.
+pub(super) struct ParentLink {
+    pub id: i64,
+    pub number: Option<i64>,
+}
+
+impl ParentLink {
+    /// The link of a ticket's parent, its number looked up within the
+    /// reader's access (`None` when he may not read it).
+    pub(super) async fn of(
+        state: &AppState,
+        access: &TicketAccess,
+        parent: vigie_core::ids::TicketId,
+    ) -> Result<ParentLink, StoreError> {
+        let number = match state.store().get_ticket(access, parent).await {
+            Ok(p) => Some(p.number),
+            Err(StoreError::NotFound | StoreError::Forbidden(_)) => None,
+            Err(e) => return Err(e),
+        };
+        Ok(ParentLink {
+            id: parent.0,
+            number,
+        })
+    }
+}
+
+/// Fills in the numbers of the rows' parents (one read per parent).
+pub(super) async fn parent_numbers(
+    state: &AppState,
+    access: &TicketAccess,
+    rows: &mut [TicketRow],
+) -> Result<(), StoreError> {
+    let mut known: std::collections::HashMap<i64, Option<i64>> = Default::default();
+    for row in rows.iter_mut() {
+        let Some(parent) = row.parent.as_mut() else {
+            continue;
+        };
+        let number = match known.get(&parent.id) {
+            Some(n) => *n,
+            None => {
+                let link =
+                    ParentLink::of(state, access, vigie_core::ids::TicketId(parent.id)).await?;
+                known.insert(parent.id, link.number);
+                link.number
+            }
+        };
+        parent.number = number;
+    }
+    Ok(())
 }
 
 impl TicketRow {
@@ -251,6 +307,11 @@ impl TicketRow {
             group: t.group_name.unwrap_or_default(),
             assignee: t.assignee_name.unwrap_or_default(),
             updated: utc(t.updated_at),
+            major: t.major,
+            parent: t.parent_id.map(|p| ParentLink {
+                id: p.0,
+                number: None,
+            }),
         }
     }
 }
@@ -391,11 +452,14 @@ async fn list(
             label: type_label(&l, *t),
         })
         .collect();
-    let rows = page
+    let mut rows: Vec<TicketRow> = page
         .items
         .into_iter()
         .map(|t| TicketRow::of(&l, t))
         .collect();
+    parent_numbers(&state, &access, &mut rows)
+        .await
+        .map_err(|e| store_page(&l, e))?;
     Ok(render(&TicketsPage {
         can_open: can_open(&access),
         l,

@@ -19,6 +19,8 @@ struct Target {
     ticket: i64,
     category: i64,
     rule: i64,
+    attachment: i64,
+    absence: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -42,6 +44,8 @@ fn sibling_target(a: &TenantWorld) -> Target {
         ticket: a.ticket_sud.0,
         category: a.category.0,
         rule: a.rule,
+        attachment: a.attachment,
+        absence: a.absence,
         markers: vec![
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
@@ -66,6 +70,8 @@ fn weak_target(a: &TenantWorld) -> Target {
         ticket: a.ticket_nord.0,
         category: a.category.0,
         rule: a.rule,
+        attachment: a.attachment,
+        absence: a.absence,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -125,6 +131,8 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{category_id}", &t.category.to_string())
         .replace("{rule_id}", &t.rule.to_string())
         .replace("{child_id}", &t.ticket.to_string())
+        .replace("{attachment_id}", &t.attachment.to_string())
+        .replace("{absence_id}", &t.absence.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.

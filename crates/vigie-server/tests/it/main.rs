@@ -1,13 +1,16 @@
 //! HTTP-level tests of the whole application, one binary for fast linking.
 
+mod attachments;
 mod auth;
 mod bad_input;
 mod browser;
 mod browser_support;
 mod browser_tickets;
 mod isolation;
+mod jobs;
 mod openapi;
 mod support;
 mod tickets;
+mod web_desk;
 mod web_pages;
 mod web_tickets;

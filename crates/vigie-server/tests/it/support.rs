@@ -11,6 +11,7 @@ use vigie_core::Timestamp;
 use vigie_core::ids::{CategoryId, EntityId, GroupId, TicketId, UserId};
 use vigie_core::role::Role;
 use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::ticket::absence::{Absence, AbsenceKind};
 use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, TicketAccess, TicketType};
 use vigie_server::{AppState, Clock, ServerConfig, app, auth};
@@ -58,6 +59,10 @@ pub struct TenantWorld {
     pub category: CategoryId,
     /// An assignment rule of the tenant (requests of Sud → Sud's group).
     pub rule: i64,
+    /// An internal attachment of the ticket of Sud.
+    pub attachment: i64,
+    /// An absence of the worker of Sud, next year.
+    pub absence: i64,
 }
 
 /// The whole world.
@@ -300,6 +305,40 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         .await
         .expect("rule")
         .id;
+    let worker = store
+        .get_user(&Scope::Platform, worker_sud.id)
+        .await
+        .expect("worker");
+    let next_year = Absence {
+        user: worker_sud.id,
+        kind: AbsenceKind::Training,
+        starts_at: t0() + jiff::SignedDuration::from_hours(24 * 365),
+        ends_at: t0() + jiff::SignedDuration::from_hours(24 * 366),
+        backup: None,
+    };
+    let absence = store
+        .create_absence(&system, t0(), &worker, &next_year)
+        .await
+        .expect("absence")
+        .id;
+    let attachment = store
+        .add_attachment(
+            &system,
+            &access,
+            t0(),
+            &store.get_ticket(&access, ticket_sud).await.expect("ticket"),
+            &vigie_store::NewAttachment {
+                file_name: format!("{slug}-ticket-sud-notes.txt"),
+                content_type: "text/plain; charset=utf-8".into(),
+                public: false,
+                // printf 'Notes internes.\n' | sha256sum
+                sha256: "d0bdb97ceffac2410ff982f6c7450b93f6369b6964f7a5c71d6fc0450951e8e0".into(),
+                content: b"Notes internes.\n".to_vec(),
+            },
+        )
+        .await
+        .expect("attachment")
+        .id;
     TenantWorld {
         tenant,
         root,
@@ -317,6 +356,8 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         ticket_nord,
         category,
         rule,
+        attachment,
+        absence,
     }
 }
 

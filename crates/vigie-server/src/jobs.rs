@@ -1,0 +1,148 @@
+//! Background jobs of `vigie serve`. Each runs on the instance holding its
+//! lease in the database, so two or ten instances on one PostgreSQL never
+//! do the same work twice; durable state is in the database, so a restart
+//! simply goes on. Today: handing over the tickets of absent agents.
+
+use crate::AppState;
+use jiff::SignedDuration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::ticket::TicketAccess;
+use vigie_core::ticket::absence::{BackupState, Handover, handover};
+use vigie_core::ticket::lifecycle::{Action, LifecycleState, apply};
+use vigie_store::{Assignment, StoreError};
+
+/// The lease of the absence handover job.
+pub const HANDOVER_LEASE: &str = "absence-handover";
+/// How often the jobs look for work.
+pub const PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The running jobs; [`Jobs::stop`] ends them cleanly.
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Jobs {
+    /// Starts the jobs for this instance (`holder` names it in leases).
+    pub fn start(state: AppState, holder: String) -> Jobs {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                if let Err(e) = handover_absent_owners(&state, &holder).await {
+                    tracing::warn!(error = %e, "absence handover failed; retrying at the next period");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(PERIOD) => {}
+                    _ = stopped.changed() => break,
+                }
+            }
+            let _ = state.store().release_lease(HANDOVER_LEASE, &holder).await;
+        });
+        Jobs { stop, task }
+    }
+
+    /// Asks the jobs to stop and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Hands the open tickets of agents who are away over to their backup or
+/// their group (the core decides which), if this instance holds the lease.
+/// Returns how many tickets moved.
+pub async fn handover_absent_owners(state: &AppState, holder: &str) -> Result<usize, StoreError> {
+    let store = state.store();
+    let now = state.clock().now();
+    let lease_until = now + SignedDuration::from_mins(5);
+    if !store
+        .claim_lease(HANDOVER_LEASE, holder, now, lease_until)
+        .await?
+    {
+        return Ok(0);
+    }
+    let system = Actor::system();
+    let access = TicketAccess::of(&system);
+    let mut moved = 0;
+    for (id, absence) in store.tickets_of_absent_owners(now, 500).await? {
+        let ticket = store.get_ticket(&access, id).await?;
+        let backup = match absence.backup {
+            Some(b) => {
+                let user = store.get_user(&Scope::Platform, b).await.ok();
+                let member = match ticket.group_id {
+                    Some(g) => store
+                        .list_group_members(&Scope::Platform, g)
+                        .await?
+                        .iter()
+                        .any(|m| m.id == b),
+                    None => true,
+                };
+                Some(BackupState {
+                    user: b,
+                    away: store.current_absence(b, now).await?.is_some(),
+                    eligible: user.is_some_and(|u| u.active && u.tenant_id == ticket.tenant_id)
+                        && member,
+                })
+            }
+            None => None,
+        };
+        let (assignment, to) = match handover(ticket.group_id, backup) {
+            Handover::Backup(b) => {
+                let name = store.get_user(&Scope::Platform, b).await?.display_name;
+                (
+                    Assignment {
+                        group_id: ticket.group_id,
+                        assignee_id: Some(b),
+                    },
+                    name,
+                )
+            }
+            Handover::Group(g) => {
+                let name = store.get_group(&Scope::Platform, g).await?.name;
+                (
+                    Assignment {
+                        group_id: Some(g),
+                        assignee_id: None,
+                    },
+                    name,
+                )
+            }
+            // Nowhere to go: the ticket stays, and is looked at again next time.
+            Handover::Unassigned => continue,
+        };
+        let current = LifecycleState {
+            status: ticket.status,
+            resolved_at: ticket.resolved_at,
+        };
+        let Ok(outcome) = apply(&current, &Action::Assign, now, SignedDuration::ZERO) else {
+            continue;
+        };
+        let owner = ticket.assignee_name.clone().unwrap_or_default();
+        let note = format!(
+            "Handed over to {to} while {owner} is away ({}, until {})",
+            absence.kind, absence.ends_at
+        );
+        match store
+            .apply_ticket_outcome_with_note(
+                &system,
+                &ticket,
+                now,
+                &outcome,
+                Some(assignment),
+                Some(&note),
+            )
+            .await
+        {
+            Ok(_) => moved += 1,
+            // Someone acted on the ticket meanwhile: next time.
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if moved > 0 {
+        tracing::info!(moved, "tickets of absent agents handed over");
+    }
+    Ok(moved)
+}

@@ -1,0 +1,325 @@
+//! Files attached to tickets, kept in the database so that several
+//! instances need no shared disk.
+//!
+//! A content is stored once per tenant in `attachment_blobs`, keyed by its
+//! SHA-256; each upload is a row of `ticket_attachments` pointing at it, with
+//! its own name, type, uploader and visibility. Like internal notes, internal
+//! attachments are seen only by those who may work the ticket. What may be
+//! uploaded (size, types, names) is decided by the caller before it calls;
+//! this module checks only what keeps the data consistent.
+
+use crate::audit::{AuditTarget, record};
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError, TicketRecord, from_micros, get_bool, micros};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use vigie_core::Timestamp;
+use vigie_core::audit::Fields;
+use vigie_core::ids::{TenantId, TicketId, UserId};
+use vigie_core::tenancy::Actor;
+use vigie_core::ticket::{Status, TicketAccess};
+
+/// A file attached to a ticket (without its content).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    /// Its id.
+    pub id: i64,
+    /// The ticket's tenant.
+    pub tenant_id: TenantId,
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// SHA-256 of the content, lowercase hex: the key of the stored blob.
+    pub sha256: String,
+    /// The file name, as sanitised by the caller.
+    pub file_name: String,
+    /// The media type Vigie decided for it.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// Who uploaded it (`None`: Vigie itself).
+    pub uploaded_by: Option<UserId>,
+    /// His login.
+    pub uploader_label: String,
+    /// `true`: the requester sees it; `false`: agents only.
+    pub public: bool,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A file to attach, already checked by the caller (name sanitised, type
+/// decided, size within the limit).
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    /// The sanitised file name.
+    pub file_name: String,
+    /// The media type decided for it.
+    pub content_type: String,
+    /// `true`: the requester sees it; `false`: agents only.
+    pub public: bool,
+    /// SHA-256 of `content`, lowercase hex (the store has no hash function:
+    /// the caller computes it, and the key of the blob is only as good as
+    /// this value).
+    pub sha256: String,
+    /// The bytes.
+    pub content: Vec<u8>,
+}
+
+const COLUMNS: &str = "a.id, a.tenant_id, a.ticket_id, a.blob_hash, a.file_name, a.content_type, \
+    a.size, a.uploaded_by, a.uploader_label, a.public, a.created_at";
+
+fn attachment_row(row: &AnyRow) -> Result<AttachmentRecord> {
+    Ok(AttachmentRecord {
+        id: row.try_get("id")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        ticket_id: TicketId(row.try_get("ticket_id")?),
+        sha256: row.try_get("blob_hash")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        uploaded_by: row.try_get::<Option<i64>, _>("uploaded_by")?.map(UserId),
+        uploader_label: row.try_get("uploader_label")?,
+        public: get_bool(row, "public")?,
+        created_at: from_micros(row.try_get("created_at")?),
+    })
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The attachments of `ticket` the access may see: `SELECT … FROM
+/// ticket_attachments a WHERE` the ticket's, and only the public ones for
+/// those who may not work it.
+fn visible(access: &TicketAccess, ticket: &TicketRecord, select: &str) -> Sql {
+    let mut sql = Sql::new(select);
+    sql.push(" WHERE a.tenant_id = ")
+        .bind(ticket.tenant_id.0)
+        .push(" AND a.ticket_id = ")
+        .bind(ticket.id.0);
+    if !access.work.covers(ticket.tenant_id, &ticket.entity_path) {
+        sql.push(" AND a.public = ").bind(true);
+    }
+    sql
+}
+
+impl Store {
+    /// Attaches a file to a ticket (read with [`Store::get_ticket`]). Those
+    /// who may work the ticket attach public or internal files; its
+    /// requester attaches public files; nobody attaches to a closed ticket.
+    /// The content is stored only if the tenant does not hold it already;
+    /// the upload is an audit line of the ticket (field `attachment`: the
+    /// file name, or only the attachment's number when it is internal, since
+    /// the requester reads the ticket's history).
+    pub async fn add_attachment(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        ticket: &TicketRecord,
+        new: &NewAttachment,
+    ) -> Result<AttachmentRecord> {
+        let worker = access.work.covers(ticket.tenant_id, &ticket.entity_path);
+        if !worker && ticket.requester_id != actor.user {
+            return Err(StoreError::Forbidden(
+                "only the requester and the agents of the ticket attach files".into(),
+            ));
+        }
+        if !new.public && !worker {
+            return Err(StoreError::Forbidden(
+                "only agents attach internal files".into(),
+            ));
+        }
+        if ticket.status == Status::Closed {
+            return Err(closed());
+        }
+        if new.content.is_empty() {
+            return Err(StoreError::Invalid("the file is empty".into()));
+        }
+        if !is_sha256_hex(&new.sha256) {
+            return Err(StoreError::Invalid(
+                "the content hash must be SHA-256 in lowercase hex".into(),
+            ));
+        }
+        if new.file_name.trim().is_empty() || new.file_name.chars().count() > 255 {
+            return Err(StoreError::Invalid(
+                "the file name must have 1 to 255 characters".into(),
+            ));
+        }
+        let size = i64::try_from(new.content.len())
+            .map_err(|_| StoreError::Invalid("the file is too large".into()))?;
+        let mut tx = self.write_tx().await?;
+        // Bumps the ticket's activity time, only if it is still open: a
+        // ticket closed meanwhile refuses, and on PostgreSQL the row stays
+        // locked until the attachment is written.
+        let open = Sql::new("UPDATE tickets SET updated_at = ")
+            .bind(micros(now))
+            .push(" WHERE id = ")
+            .bind(ticket.id.0)
+            .push(" AND tenant_id = ")
+            .bind(ticket.tenant_id.0)
+            .push(" AND status <> ")
+            .bind(Status::Closed.as_str())
+            .query()
+            .execute(&mut *tx)
+            .await?;
+        if open.rows_affected() != 1 {
+            return Err(closed());
+        }
+        let held = Sql::new("SELECT size FROM attachment_blobs WHERE tenant_id = ")
+            .bind(ticket.tenant_id.0)
+            .push(" AND hash = ")
+            .bind(new.sha256.as_str())
+            .query()
+            .fetch_optional(&mut *tx)
+            .await?;
+        match held {
+            Some(row) => {
+                let held_size: i64 = row.try_get("size")?;
+                if held_size != size {
+                    return Err(StoreError::Database(format!(
+                        "blob {} holds {held_size} bytes, not {size}",
+                        new.sha256
+                    )));
+                }
+            }
+            None => {
+                // The `Sql` builder binds no bytes: the content is the last
+                // placeholder, bound on the query. Two identical uploads at
+                // once on PostgreSQL: the second waits, then does nothing.
+                let mut sql = Sql::new(
+                    "INSERT INTO attachment_blobs (tenant_id, hash, size, created_at, content) VALUES (",
+                );
+                sql.bind(ticket.tenant_id.0)
+                    .push(", ")
+                    .bind(new.sha256.as_str())
+                    .push(", ")
+                    .bind(size)
+                    .push(", ")
+                    .bind(micros(now))
+                    .push(", $5) ON CONFLICT (tenant_id, hash) DO NOTHING");
+                sql.query()
+                    .bind(new.content.as_slice())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let uploaded_by = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
+        let id = Sql::insert(
+            "ticket_attachments",
+            vec![
+                ("tenant_id", ticket.tenant_id.0.into()),
+                ("ticket_id", ticket.id.0.into()),
+                ("blob_hash", new.sha256.as_str().into()),
+                ("file_name", new.file_name.as_str().into()),
+                ("content_type", new.content_type.as_str().into()),
+                ("size", size.into()),
+                ("uploaded_by", uploaded_by.into()),
+                ("uploader_label", actor.login.as_str().into()),
+                ("public", new.public.into()),
+                ("created_at", micros(now).into()),
+            ],
+        )
+        .insert_returning_id(&mut tx)
+        .await?;
+        let shown = if new.public {
+            new.file_name.clone()
+        } else {
+            format!("(internal) #{id}")
+        };
+        let after: Fields = vec![("attachment", Some(shown))];
+        record(
+            &mut tx,
+            actor,
+            now,
+            AuditTarget {
+                tenant: Some(ticket.tenant_id),
+                entity_id: Some(ticket.entity_id.0),
+                entity_path: Some(&ticket.entity_path),
+                record_type: "ticket",
+                record_id: ticket.id.0,
+            },
+            Some(&Fields::new()),
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AttachmentRecord {
+            id,
+            tenant_id: ticket.tenant_id,
+            ticket_id: ticket.id,
+            sha256: new.sha256.clone(),
+            file_name: new.file_name.clone(),
+            content_type: new.content_type.clone(),
+            size,
+            uploaded_by: uploaded_by.map(UserId),
+            uploader_label: actor.login.clone(),
+            public: new.public,
+            created_at: now,
+        })
+    }
+
+    /// The attachments of a ticket the access may read (read with
+    /// [`Store::get_ticket`]), oldest first; internal ones only for those
+    /// who may work it.
+    pub async fn list_attachments(
+        &self,
+        access: &TicketAccess,
+        ticket: &TicketRecord,
+    ) -> Result<Vec<AttachmentRecord>> {
+        let mut sql = visible(
+            access,
+            ticket,
+            &format!("SELECT {COLUMNS} FROM ticket_attachments a"),
+        );
+        sql.push(" ORDER BY a.id LIMIT 10000");
+        let rows = sql.query().fetch_all(self.pool()).await?;
+        rows.iter().map(attachment_row).collect()
+    }
+
+    /// One attachment of a ticket the access may read, with its content.
+    /// Not found when it belongs to another ticket, or is internal and the
+    /// access may not work the ticket.
+    pub async fn attachment_content(
+        &self,
+        access: &TicketAccess,
+        ticket: &TicketRecord,
+        id: i64,
+    ) -> Result<(AttachmentRecord, Vec<u8>)> {
+        let mut sql = visible(
+            access,
+            ticket,
+            &format!(
+                "SELECT {COLUMNS}, b.content FROM ticket_attachments a \
+                 JOIN attachment_blobs b ON b.tenant_id = a.tenant_id AND b.hash = a.blob_hash"
+            ),
+        );
+        sql.push(" AND a.id = ").bind(id);
+        let row = sql
+            .query()
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let record = attachment_row(&row)?;
+        let content: Vec<u8> = row.try_get("content")?;
+        Ok((record, content))
+    }
+
+    /// How many contents the tenant stores, and their total size in bytes
+    /// (uploads of the same bytes count once).
+    pub async fn attachment_storage(&self, tenant: TenantId) -> Result<(i64, i64)> {
+        let row = Sql::new(
+            "SELECT COUNT(*) AS blobs, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM attachment_blobs WHERE tenant_id = ",
+        )
+        .bind(tenant.0)
+        .query()
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("blobs")?, row.try_get("bytes")?))
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError::Conflict {
+        what: "the ticket is closed: open a new one".into(),
+    }
+}
