@@ -6,6 +6,7 @@ use crate::AppState;
 use vigie_core::ids::TicketId;
 use vigie_core::tenancy::{Actor, Scope};
 use vigie_core::ticket::TicketAccess;
+use vigie_core::ticket::escalation::EscalationError;
 use vigie_core::ticket::lifecycle::{self, Action, ActionKind, LifecycleError, LifecycleState};
 use vigie_store::{Assignment, StoreError, TicketRecord};
 
@@ -30,6 +31,118 @@ pub(crate) enum ActError {
 impl From<StoreError> for ActError {
     fn from(e: StoreError) -> Self {
         ActError::Store(e)
+    }
+}
+
+/// Why an escalation did not happen.
+#[derive(Debug)]
+pub(crate) enum EscalateError {
+    /// The store refused or failed.
+    Store(StoreError),
+    /// The lifecycle refused the reassignment.
+    Lifecycle(LifecycleError),
+    /// The escalation rules refused.
+    Escalation(EscalationError),
+    /// The group named does not exist in the ticket's tenant.
+    NoSuchGroup(i64),
+}
+
+impl From<StoreError> for EscalateError {
+    fn from(e: StoreError) -> Self {
+        EscalateError::Store(e)
+    }
+}
+
+/// Which escalation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum EscalateTo {
+    /// To a group of a higher support level.
+    Group(i64),
+    /// To the manager of the group holding the ticket.
+    Manager,
+}
+
+/// Escalates a ticket the actor works: functionally (to a higher-level
+/// group, released from its agent) or hierarchically (alerting the group's
+/// manager); the reason goes to the timeline as an internal note, in the
+/// same transaction as the change.
+pub(crate) async fn escalate(
+    state: &AppState,
+    actor: &Actor,
+    id: TicketId,
+    to: EscalateTo,
+    reason: &str,
+) -> Result<TicketRecord, EscalateError> {
+    use vigie_core::ticket::escalation;
+    let access = TicketAccess::of(actor);
+    let store = state.store();
+    let before = store.get_workable_ticket(&access, id).await?;
+    let current = match before.group_id {
+        Some(g) => Some(store.get_group(&Scope::Platform, g).await?),
+        None => None,
+    };
+    let now = state.clock().now();
+    match to {
+        EscalateTo::Group(target_id) => {
+            let target = store
+                .get_group(&Scope::Platform, vigie_core::ids::GroupId(target_id))
+                .await
+                .ok()
+                .filter(|g| g.tenant_id == before.tenant_id)
+                .ok_or(EscalateError::NoSuchGroup(target_id))?;
+            escalation::check_functional(
+                before.status,
+                current.as_ref().map(|g| g.level),
+                target.level,
+                reason,
+            )
+            .map_err(EscalateError::Escalation)?;
+            let state_now = LifecycleState {
+                status: before.status,
+                resolved_at: before.resolved_at,
+            };
+            let outcome =
+                lifecycle::apply(&state_now, &Action::Assign, now, jiff::SignedDuration::ZERO)
+                    .map_err(EscalateError::Lifecycle)?;
+            let note = format!(
+                "Escalated to {} (level {}): {reason}",
+                target.name, target.level
+            );
+            let assignment = Assignment {
+                group_id: Some(target.id),
+                assignee_id: None,
+            };
+            Ok(store
+                .apply_ticket_outcome_with_note(
+                    actor,
+                    &before,
+                    now,
+                    &outcome,
+                    Some(assignment),
+                    Some(&note),
+                )
+                .await?)
+        }
+        EscalateTo::Manager => {
+            let manager = current.as_ref().and_then(|g| g.manager_id);
+            escalation::check_hierarchical(before.status, manager.is_some(), reason)
+                .map_err(EscalateError::Escalation)?;
+            let manager = store
+                .get_user(
+                    &Scope::Platform,
+                    manager.unwrap_or(vigie_core::ids::UserId(0)),
+                )
+                .await?;
+            let group = current.map(|g| g.name).unwrap_or_default();
+            let note = format!(
+                "Manager {} of {group} alerted: {reason}",
+                manager.display_name
+            );
+            store
+                .add_comment(actor, &access, now, &before, false, &note)
+                .await?;
+            Ok(store.get_ticket(&access, before.id).await?)
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vigie_core::ids::{CategoryId, EntityId, GroupId, TicketId, UserId};
-use vigie_core::ticket::lifecycle::{self, Action, ActionKind, LifecycleState};
+use vigie_core::ticket::lifecycle::{self, Action, ActionKind};
 use vigie_core::ticket::priority::Level;
 use vigie_core::ticket::{PendingReason, TicketAccess, TicketType};
 use vigie_core::validate;
@@ -325,93 +325,15 @@ async fn escalate_ticket(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EscalationIn>,
 ) -> Result<Json<TicketOut>, ApiError> {
-    use vigie_core::tenancy::Scope;
-    use vigie_core::ticket::escalation::{self, EscalationError};
-    let access = TicketAccess::of(&actor);
-    let before = state
-        .store()
-        .get_workable_ticket(&access, TicketId(id))
-        .await?;
-    let reason = text("reason", body.reason.trim())?;
-    let refused = |e: EscalationError| match e {
-        EscalationError::NoReason => ApiError::invalid("reason", e.to_string()),
-        EscalationError::NotHigher { .. } => ApiError::invalid("group_id", e.to_string()),
-        EscalationError::NotOpen(_) | EscalationError::NoManager => {
-            ApiError::new(ProblemKind::Conflict, e.to_string())
-        }
-    };
-    let current = match before.group_id {
-        Some(g) => Some(state.store().get_group(&Scope::Platform, g).await?),
-        None => None,
-    };
-    let now = state.clock().now();
-    let ticket = match body.kind.as_str() {
-        "functional" => {
-            let target_id = body.group_id.ok_or_else(|| {
-                ApiError::invalid("group_id", "a functional escalation needs a `group_id`")
-            })?;
-            let target = state
-                .store()
-                .get_group(&Scope::Platform, GroupId(target_id))
-                .await
-                .ok()
-                .filter(|g| g.tenant_id == before.tenant_id)
-                .ok_or_else(|| {
-                    ApiError::invalid("group_id", format!("there is no group {target_id}"))
-                })?;
-            escalation::check_functional(
-                before.status,
-                current.as_ref().map(|g| g.level),
-                target.level,
-                &reason,
-            )
-            .map_err(refused)?;
-            let state_now = LifecycleState {
-                status: before.status,
-                resolved_at: before.resolved_at,
-            };
-            let outcome =
-                lifecycle::apply(&state_now, &Action::Assign, now, jiff::SignedDuration::ZERO)
-                    .map_err(|e| ApiError::new(ProblemKind::Conflict, e.to_string()))?;
-            let note = format!(
-                "Escalated to {} (level {}): {reason}",
-                target.name, target.level
-            );
-            let assignment = Assignment {
-                group_id: Some(target.id),
-                assignee_id: None,
-            };
-            state
-                .store()
-                .apply_ticket_outcome_with_note(
-                    &actor,
-                    &before,
-                    now,
-                    &outcome,
-                    Some(assignment),
-                    Some(&note),
-                )
-                .await?
-        }
-        "hierarchical" => {
-            let manager = current.as_ref().and_then(|g| g.manager_id);
-            escalation::check_hierarchical(before.status, manager.is_some(), &reason)
-                .map_err(refused)?;
-            let manager = state
-                .store()
-                .get_user(&Scope::Platform, manager.unwrap_or(UserId(0)))
-                .await?;
-            let group = current.map(|g| g.name).unwrap_or_default();
-            let note = format!(
-                "Manager {} of {group} alerted: {reason}",
-                manager.display_name
-            );
-            state
-                .store()
-                .add_comment(&actor, &access, now, &before, false, &note)
-                .await?;
-            state.store().get_ticket(&access, before.id).await?
-        }
+    use vigie_core::ticket::escalation::EscalationError;
+    // Scope first: someone who cannot work the ticket learns nothing from
+    // the validation of his request.
+    state.store().get_workable_ticket(&TicketAccess::of(&actor), TicketId(id)).await?;
+    let to = match body.kind.as_str() {
+        "functional" => desk::EscalateTo::Group(body.group_id.ok_or_else(|| {
+            ApiError::invalid("group_id", "a functional escalation needs a `group_id`")
+        })?),
+        "hierarchical" => desk::EscalateTo::Manager,
         _ => {
             return Err(ApiError::invalid(
                 "kind",
@@ -419,5 +341,26 @@ async fn escalate_ticket(
             ));
         }
     };
+    let reason = text("reason", body.reason.trim())?;
+    let ticket = desk::escalate(&state, &actor, TicketId(id), to, &reason)
+        .await
+        .map_err(|e| match e {
+            desk::EscalateError::Store(e) => ApiError::from(e),
+            desk::EscalateError::NoSuchGroup(g) => {
+                ApiError::invalid("group_id", format!("there is no group {g}"))
+            }
+            desk::EscalateError::Escalation(e @ EscalationError::NoReason) => {
+                ApiError::invalid("reason", e.to_string())
+            }
+            desk::EscalateError::Escalation(e @ EscalationError::NotHigher { .. }) => {
+                ApiError::invalid("group_id", e.to_string())
+            }
+            desk::EscalateError::Escalation(e) => {
+                ApiError::new(ProblemKind::Conflict, e.to_string())
+            }
+            desk::EscalateError::Lifecycle(e) => {
+                ApiError::new(ProblemKind::Conflict, e.to_string())
+            }
+        })?;
     Ok(Json(ticket.into()))
 }

@@ -23,14 +23,13 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde::Deserialize;
-use vigie_core::ids::{GroupId, TicketId, UserId};
+use vigie_core::ids::TicketId;
 use vigie_core::tenancy::{EntityPath, Scope, ScopeRule};
 use vigie_core::ticket::escalation::{self, EscalationError};
-use vigie_core::ticket::lifecycle::{self, Action, LifecycleState};
 use vigie_core::ticket::major::{self, MajorError, MajorFacts};
 use vigie_core::ticket::{TicketAccess, TicketType};
 use vigie_core::validate;
-use vigie_store::{Assignment, PageRequest, StoreError, TicketFilter, TicketRecord};
+use vigie_store::{PageRequest, StoreError, TicketFilter, TicketRecord};
 
 /// The routes of the escalation and major incident forms.
 pub(super) fn router() -> Router<AppState> {
@@ -293,7 +292,7 @@ async fn escalate(
     outcome(&state, &session, l, id, result, drafts).await
 }
 
-/// The API's `escalate_ticket`, for a form.
+/// Escalates through the shared path (`desk::escalate`), for a form.
 async fn apply_escalation(
     state: &AppState,
     session: &WebSession,
@@ -301,85 +300,30 @@ async fn apply_escalation(
     id: TicketId,
     form: &EscalateForm,
 ) -> Result<(), Refusal> {
-    let actor = &session.actor;
-    let access = TicketAccess::of(actor);
-    let before = state.store().get_workable_ticket(&access, id).await?;
+    use crate::desk::{EscalateError, EscalateTo};
     let reason = long_text("reason", form.reason.trim())?;
-    let current = match before.group_id {
-        Some(g) => Some(state.store().get_group(&Scope::Platform, g).await?),
-        None => None,
-    };
-    let now = state.clock().now();
-    match form.kind.as_str() {
-        "functional" => {
-            let target_id =
-                parse_id(&form.group).ok_or(FormError::Refused("escalate-group-needed"))?;
-            let target = state
-                .store()
-                .get_group(&Scope::Platform, GroupId(target_id))
-                .await
-                .ok()
-                .filter(|g| g.tenant_id == before.tenant_id)
-                .ok_or_else(|| FormError::Invalid(format!("there is no group {target_id}")))?;
-            escalation::check_functional(
-                before.status,
-                current.as_ref().map(|g| g.level),
-                target.level,
-                &reason,
-            )
-            .map_err(|e| escalation_refusal(l, e))?;
-            let state_now = LifecycleState {
-                status: before.status,
-                resolved_at: before.resolved_at,
-            };
-            let outcome =
-                lifecycle::apply(&state_now, &Action::Assign, now, jiff::SignedDuration::ZERO)
-                    .map_err(|e| lifecycle_refusal(l, &e))?;
-            let note = format!(
-                "Escalated to {} (level {}): {reason}",
-                target.name, target.level
-            );
-            let assignment = Assignment {
-                group_id: Some(target.id),
-                assignee_id: None,
-            };
-            state
-                .store()
-                .apply_ticket_outcome_with_note(
-                    actor,
-                    &before,
-                    now,
-                    &outcome,
-                    Some(assignment),
-                    Some(&note),
-                )
-                .await?;
-        }
-        "hierarchical" => {
-            let manager = current.as_ref().and_then(|g| g.manager_id);
-            escalation::check_hierarchical(before.status, manager.is_some(), &reason)
-                .map_err(|e| escalation_refusal(l, e))?;
-            let manager = state
-                .store()
-                .get_user(&Scope::Platform, manager.unwrap_or(UserId(0)))
-                .await?;
-            let group = current.map(|g| g.name).unwrap_or_default();
-            let note = format!(
-                "Manager {} of {group} alerted: {reason}",
-                manager.display_name
-            );
-            state
-                .store()
-                .add_comment(actor, &access, now, &before, false, &note)
-                .await?;
-        }
+    let to = match form.kind.as_str() {
+        "functional" => EscalateTo::Group(
+            parse_id(&form.group).ok_or(FormError::Refused("escalate-group-needed"))?,
+        ),
+        "hierarchical" => EscalateTo::Manager,
         _ => {
             return Err(FormError::Invalid(
                 "`kind` must be `functional` or `hierarchical`".to_owned(),
             )
             .into());
         }
-    }
+    };
+    crate::desk::escalate(state, &session.actor, id, to, &reason)
+        .await
+        .map_err(|e| match e {
+            EscalateError::Store(e) => e.into(),
+            EscalateError::Lifecycle(e) => lifecycle_refusal(l, &e),
+            EscalateError::Escalation(e) => escalation_refusal(l, e),
+            EscalateError::NoSuchGroup(g) => {
+                FormError::Invalid(format!("there is no group {g}")).into()
+            }
+        })?;
     Ok(())
 }
 
