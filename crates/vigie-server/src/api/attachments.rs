@@ -318,7 +318,7 @@ fn refused(r: rules::Refusal) -> ApiError {
     ApiError::invalid("file", r.to_string())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");

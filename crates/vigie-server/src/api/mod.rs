@@ -5,7 +5,7 @@
 //! `/api/v1/openapi.json` is generated from the code it describes.
 
 mod absences;
-mod attachments;
+pub(crate) mod attachments;
 mod audit;
 mod categories;
 mod entities;

@@ -328,7 +328,10 @@ async fn escalate_ticket(
     use vigie_core::ticket::escalation::EscalationError;
     // Scope first: someone who cannot work the ticket learns nothing from
     // the validation of his request.
-    state.store().get_workable_ticket(&TicketAccess::of(&actor), TicketId(id)).await?;
+    state
+        .store()
+        .get_workable_ticket(&TicketAccess::of(&actor), TicketId(id))
+        .await?;
     let to = match body.kind.as_str() {
         "functional" => desk::EscalateTo::Group(body.group_id.ok_or_else(|| {
             ApiError::invalid("group_id", "a functional escalation needs a `group_id`")

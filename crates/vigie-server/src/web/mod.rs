@@ -4,6 +4,7 @@
 //! Pages are askama templates (escaped by default); every form carries the
 //! session's CSRF token, checked by [`check_csrf`]. Assets are embedded.
 
+mod absences;
 mod audit;
 mod common;
 mod desk_settings;
@@ -16,6 +17,7 @@ mod markdown;
 mod pages;
 mod profile;
 mod ticket_desk;
+mod ticket_files;
 mod ticket_page;
 mod tickets;
 mod tokens;
@@ -55,8 +57,10 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(tokens::router())
         .merge(profile::router())
+        .merge(absences::router())
         .merge(tickets::router())
         .merge(ticket_page::router())
+        .merge(ticket_files::router())
         .merge(ticket_desk::router())
         .merge(desk_settings::router())
 }

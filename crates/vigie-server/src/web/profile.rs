@@ -34,7 +34,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// What the profile form holds.
-struct Draft {
+pub(super) struct Draft {
     display_name: String,
     email: String,
     locale: String,
@@ -51,9 +51,11 @@ struct ProfilePage {
     login: String,
     locales: Vec<Choice>,
     draft: Draft,
+    /// The user's absences.
+    absences: Option<super::absences::AbsencesView>,
 }
 
-async fn show(
+pub(super) async fn show(
     state: &AppState,
     session: &WebSession,
     l: Layout,
@@ -67,14 +69,29 @@ async fn show(
         .await
         .map_err(|e| store_page(&l, e))?;
     let draft = draft.unwrap_or(Draft {
-        display_name: u.display_name,
-        email: u.email.unwrap_or_default(),
-        locale: u.locale.unwrap_or_default(),
+        display_name: u.display_name.clone(),
+        email: u.email.clone().unwrap_or_default(),
+        locale: u.locale.clone().unwrap_or_default(),
     });
     let (error_of, error) = match error {
         Some((of, message)) => (of, Some(message)),
         None => ("", None),
     };
+    let (error, absence_error) = if error_of == "absence" {
+        (None, error)
+    } else {
+        (error, None)
+    };
+    let absences = super::absences::view_of(
+        state,
+        session,
+        &l,
+        &u,
+        "/profile/absences".to_owned(),
+        absence_error,
+    )
+    .await
+    .map_err(|e| store_page(&l, e))?;
     Ok(render(&ProfilePage {
         locales: locale_choices(&l),
         l,
@@ -83,6 +100,7 @@ async fn show(
         saved,
         login: u.login,
         draft,
+        absences: Some(absences),
     }))
 }
 

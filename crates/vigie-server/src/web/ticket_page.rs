@@ -62,6 +62,17 @@ pub(super) fn router() -> Router<AppState> {
         .route("/tickets/{id}/comments", post(comment))
 }
 
+/// A file attached to the ticket, as listed.
+struct AttachmentView {
+    id: i64,
+    name: String,
+    size: String,
+    uploader: String,
+    at: String,
+    /// Internal: shown to those who work the ticket only.
+    internal: bool,
+}
+
 /// The ticket as shown.
 struct TicketView {
     id: i64,
@@ -159,6 +170,11 @@ struct TicketPage {
     actions: Vec<ActionForm>,
     /// Whether the reply form is offered (not on a closed ticket).
     can_reply: bool,
+    /// The files attached, internal ones only for those who work it.
+    attachments: Vec<AttachmentView>,
+    /// Whether the upload form is offered (the requester or an agent, not
+    /// on a closed ticket).
+    can_attach: bool,
     groups: Vec<EntityChoice>,
     agents: Vec<EntityChoice>,
     reasons: Vec<Choice>,
@@ -304,6 +320,7 @@ fn field_label(l: &Layout, field: &str) -> String {
         "solution_code" => "field-solution-code",
         "major" => "major-incident",
         "parent_id" => "field-major-parent",
+        "attachment" => "field-attachment",
         other => return other.to_owned(),
     };
     l.t(key)
@@ -337,6 +354,21 @@ async fn show(
         .await
         .map_err(failed)?;
     let history = state.store().ticket_history(&t).await.map_err(failed)?;
+    let attachments = state
+        .store()
+        .list_attachments(&access, &t)
+        .await
+        .map_err(failed)?
+        .into_iter()
+        .map(|a| AttachmentView {
+            id: a.id,
+            size: super::ticket_files::size_label(&l, a.size),
+            name: a.file_name,
+            uploader: a.uploader_label,
+            at: utc(a.created_at),
+            internal: !a.public,
+        })
+        .collect();
     let names = Names::of(state, &access, &t, &history)
         .await
         .map_err(failed)?;
@@ -522,6 +554,8 @@ async fn show(
         worker,
         actions,
         can_reply: t.status != Status::Closed,
+        attachments,
+        can_attach: t.status != Status::Closed && (worker || t.requester_id == actor.user),
         groups,
         agents,
         reasons,

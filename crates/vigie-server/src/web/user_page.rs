@@ -87,16 +87,18 @@ struct UserPage {
     locales: Vec<Choice>,
     edit: EditDraft,
     grant: GrantDraft,
+    /// The user's absences, for his administrators.
+    absences: Option<super::absences::AbsencesView>,
 }
 
 /// Form values to show again after a refusal.
 #[derive(Default)]
-struct Drafts {
+pub(super) struct Drafts {
     edit: Option<EditDraft>,
     grant: GrantDraft,
 }
 
-async fn show(
+pub(super) async fn show(
     state: &AppState,
     session: &WebSession,
     l: Layout,
@@ -130,6 +132,22 @@ async fn show(
         entity_choices(&all)
     } else {
         Vec::new()
+    };
+    let absences = if can_manage {
+        Some(
+            super::absences::view_of(
+                state,
+                session,
+                &l,
+                &u,
+                format!("/admin/users/{id}/absences"),
+                None,
+            )
+            .await
+            .map_err(failed)?,
+        )
+    } else {
+        None
     };
     let locales = locale_choices(&l);
     let locale = u.locale.clone().unwrap_or_default();
@@ -190,6 +208,7 @@ async fn show(
         locales,
         edit,
         grant: drafts.grant,
+        absences,
     }))
 }
 
@@ -198,7 +217,7 @@ async fn show(
     clippy::result_large_err,
     reason = "the error is the page to answer with, returned once per request"
 )]
-fn user_id(l: &Layout, raw: &str) -> Result<UserId, Response> {
+pub(super) fn user_id(l: &Layout, raw: &str) -> Result<UserId, Response> {
     parse_id(raw).map(UserId).ok_or_else(|| not_found(l))
 }
 

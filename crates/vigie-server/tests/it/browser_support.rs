@@ -162,21 +162,25 @@ async fn serve(world: &World) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) 
 pub async fn wait_for(driver: &WebDriver, by: By) -> WebElement {
     driver
         .query(by)
-        .wait(Duration::from_secs(10), Duration::from_millis(50))
+        .wait(Duration::from_secs(30), Duration::from_millis(50))
         .first()
         .await
-        .expect("the element appears within 10 s")
+        .expect("the element appears within 30 s")
 }
 
 /// Waits (bounded) for an element whose text contains `text`: the page
-/// after a form, not the one before it.
+/// after a form, not the one before it. An element of the old page that
+/// goes stale while being read is simply looked for again.
 pub async fn wait_for_text(driver: &WebDriver, by: By, text: &str) -> WebElement {
-    let wanted = text.to_owned();
-    driver
-        .query(by)
-        .with_text(move |t: &str| t.contains(wanted.as_str()))
-        .wait(Duration::from_secs(10), Duration::from_millis(50))
-        .first()
-        .await
-        .unwrap_or_else(|e| panic!("no element with {text:?} within 10 s: {e}"))
+    for _ in 0..600 {
+        if let Ok(found) = driver.find_all(by.clone()).await {
+            for element in found {
+                if element.text().await.is_ok_and(|t| t.contains(text)) {
+                    return element;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no element with {text:?} within 30 s");
 }

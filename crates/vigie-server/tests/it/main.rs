@@ -11,6 +11,7 @@ mod jobs;
 mod openapi;
 mod support;
 mod tickets;
+mod web_attachments;
 mod web_desk;
 mod web_pages;
 mod web_tickets;
