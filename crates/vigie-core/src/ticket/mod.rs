@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod major;
 pub mod priority;
 pub mod routing;
+pub mod survey;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

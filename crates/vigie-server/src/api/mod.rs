@@ -14,6 +14,7 @@ mod groups;
 mod major;
 mod me;
 mod page;
+mod surveys;
 mod tenants;
 mod tickets;
 mod tokens;
@@ -83,6 +84,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(tickets::routes())
             .merge(attachments::routes())
             .merge(major::routes())
+            .merge(surveys::routes())
             .merge(categories::routes())
             .merge(audit::routes()),
     )

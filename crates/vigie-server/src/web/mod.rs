@@ -16,6 +16,7 @@ mod login;
 mod markdown;
 mod pages;
 mod profile;
+mod survey;
 mod ticket_desk;
 mod ticket_files;
 mod ticket_page;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/entity", post(layout::switch_entity))
         .route("/assets/{*file}", get(asset))
         .merge(pages::router())
+        .merge(survey::router())
         .merge(entities::router())
         .merge(users::router())
         .merge(user_page::router())

@@ -186,6 +186,9 @@ struct TicketPage {
     /// The major incident section, for those who work the ticket when it
     /// is major or may be declared so.
     major: Option<MajorView>,
+    /// The satisfaction survey link, for the requester of a resolved ticket
+    /// who has not answered it yet.
+    survey_link: Option<String>,
 }
 
 impl TicketPage {
@@ -547,6 +550,19 @@ async fn show(
     };
     l.title = format!("#{} — {}", t.number, t.title);
     l.here = format!("/tickets/{}", t.id);
+    let survey_link = if t.requester_id == actor.user {
+        state
+            .store()
+            .survey_of_ticket(&t)
+            .await
+            .map_err(|e| {
+                axum::response::IntoResponse::into_response(crate::error::ApiError::from(e))
+            })?
+            .filter(|s| s.answered_at.is_none() && t.status == Status::Resolved)
+            .map(|s| format!("/survey/{}", s.token))
+    } else {
+        None
+    };
     Ok(render(&TicketPage {
         l,
         error,
@@ -564,6 +580,7 @@ async fn show(
         drafts,
         escalation,
         major,
+        survey_link,
     }))
 }
 

@@ -10,6 +10,7 @@ mod isolation;
 mod jobs;
 mod openapi;
 mod support;
+mod surveys;
 mod tickets;
 mod web_attachments;
 mod web_desk;

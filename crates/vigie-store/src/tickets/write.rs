@@ -350,6 +350,9 @@ impl Store {
         if let Some(body) = note {
             crate::comments::insert_comment(&mut tx, actor, now, &after, false, body).await?;
         }
+        if after.status == Status::Resolved && before.status != Status::Resolved {
+            crate::surveys::open_survey(&mut tx, &after, now).await?;
+        }
         tx.commit().await?;
         Ok(after)
     }
