@@ -371,6 +371,11 @@ impl Store {
     /// Lists the roles of a user visible in `scope`.
     pub async fn list_grants(&self, scope: &Scope, user: UserId) -> Result<Vec<GrantRecord>> {
         self.get_user(scope, user).await?;
+        self.grants_of(user).await
+    }
+
+    /// The grants of a user, without scope: the caller has read the user.
+    async fn grants_of(&self, user: UserId) -> Result<Vec<GrantRecord>> {
         let rows = Sql::new(
             "SELECT g.id, g.user_id, g.entity_id, e.path, g.role, g.recursive \
              FROM grants g JOIN entities e ON e.id = g.entity_id WHERE g.user_id = ",
@@ -484,7 +489,7 @@ impl Store {
             return Ok(None);
         }
         let grants = self
-            .list_grants(&Scope::Platform, user)
+            .grants_of(user)
             .await?
             .into_iter()
             .map(|g| Grant {

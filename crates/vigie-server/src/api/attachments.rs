@@ -206,14 +206,23 @@ async fn download_attachment(
         .store()
         .attachment_content(&access, &t, attachment_id)
         .await?;
+    download_response(&a, content).ok_or_else(|| ApiError::internal("attachment headers"))
+}
+
+/// The download of an attachment, the same from the API and the web: always
+/// a file to save, the type decided at upload (or `application/octet-stream`),
+/// never sniffed, sandboxed, not cached. `None` if a header cannot be built.
+pub(crate) fn download_response(
+    a: &vigie_store::AttachmentRecord,
+    content: Vec<u8>,
+) -> Option<Response> {
     let content_type = if rules::servable(&a.content_type) {
         a.content_type.as_str()
     } else {
         "application/octet-stream"
     };
-    let disposition = HeaderValue::from_str(&rules::content_disposition(&a.file_name))
-        .map_err(ApiError::internal)?;
-    let content_type = HeaderValue::from_str(content_type).map_err(ApiError::internal)?;
+    let disposition = HeaderValue::from_str(&rules::content_disposition(&a.file_name)).ok()?;
+    let content_type = HeaderValue::from_str(content_type).ok()?;
     let mut res = Body::from(content).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, content_type);
@@ -230,7 +239,7 @@ async fn download_attachment(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(res)
+    Some(res)
 }
 
 /// What an upload carried.

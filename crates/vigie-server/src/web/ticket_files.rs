@@ -14,11 +14,9 @@ use crate::AppState;
 use crate::api::attachments::{hex, rules};
 use crate::auth::WebSession;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::multipart::{Field, Multipart, MultipartError, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use sha2::{Digest, Sha256};
 use vigie_core::ticket::{Status, TicketAccess};
@@ -233,8 +231,7 @@ async fn upload(
     outcome(&state, &session, l, id, result, Drafts::default()).await
 }
 
-/// Downloads an attachment with the API's headers: always a file to save,
-/// the type decided at upload, never sniffed, sandboxed, not cached.
+/// Downloads an attachment with the API's response (same headers).
 async fn download(
     State(state): State<AppState>,
     session: WebSession,
@@ -258,36 +255,7 @@ async fn download(
         .attachment_content(&access, &t, attachment_id)
         .await
         .map_err(failed)?;
-    let content_type = if rules::servable(&a.content_type) {
-        a.content_type.as_str()
-    } else {
-        "application/octet-stream"
-    };
-    let (Ok(disposition), Ok(content_type)) = (
-        HeaderValue::from_str(&rules::content_disposition(&a.file_name)),
-        HeaderValue::from_str(content_type),
-    ) else {
-        return Err(super::common::message(
-            &l,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "error-internal",
-        ));
-    };
-    let mut res = Body::from(content).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, content_type);
-    h.insert(header::CONTENT_DISPOSITION, disposition);
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(res)
+    crate::api::attachments::download_response(&a, content).ok_or_else(|| {
+        super::common::message(&l, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+    })
 }
