@@ -3,6 +3,8 @@
 // form that works without it.
 //   g q  the ticket queue        n  a new ticket
 //   r    focus the reply box     a  focus the assign form
+//   x    tick the focused row of a queue
+// It also shows the queue's "tick all" box, which needs a script to act.
 "use strict";
 (function () {
   var pending = null; // the first key of a two-key shortcut
@@ -51,6 +53,15 @@
       case "a":
         if (focus("assign-group")) e.preventDefault();
         break;
+      case "x":
+        var row = document.activeElement && document.activeElement.closest
+          ? document.activeElement.closest("tr") : null;
+        var box = row ? row.querySelector('input[name="id"]') : null;
+        if (box) {
+          box.checked = !box.checked;
+          e.preventDefault();
+        }
+        break;
       case "?":
         var help = document.getElementById("shortcuts");
         if (help) {
@@ -60,4 +71,13 @@
         break;
     }
   });
+
+  var all = document.getElementById("bulk-all");
+  if (all) {
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      var boxes = document.querySelectorAll('input[name="id"][form="bulk-form"]');
+      for (var i = 0; i < boxes.length; i++) boxes[i].checked = all.checked;
+    });
+  }
 })();

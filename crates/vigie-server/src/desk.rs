@@ -215,22 +215,118 @@ pub(crate) async fn open_ticket(
     entity: &vigie_store::EntityRecord,
     new: &vigie_store::NewTicket,
 ) -> Result<TicketRecord, StoreError> {
+    let mut opened = open_tickets(state, actor, vec![(entity.clone(), new.clone())]).await?;
+    opened
+        .pop()
+        .ok_or_else(|| StoreError::Database("no ticket was opened".into()))
+}
+
+/// Opens several tickets at once, all or none, each routed as
+/// [`open_ticket`] does; the store groups their writes into one
+/// transaction.
+pub(crate) async fn open_tickets(
+    state: &AppState,
+    actor: &Actor,
+    tickets: Vec<(vigie_store::EntityRecord, vigie_store::NewTicket)>,
+) -> Result<Vec<TicketRecord>, StoreError> {
     use vigie_core::ticket::routing::{TicketFacts, route};
-    let rules = state
-        .store()
-        .list_assignment_rules(entity.tenant_id)
-        .await?;
-    let facts = TicketFacts {
-        category: new.category_id,
-        service_ref: new.service_ref.as_deref(),
-        entity: &entity.path,
-        channel: new.channel,
-        ticket_type: new.ticket_type,
-    };
-    let group = route(&rules, &facts).map(|r| r.group);
+    let mut rules = std::collections::HashMap::new();
+    let mut routed = Vec::with_capacity(tickets.len());
+    for (entity, new) in tickets {
+        if !rules.contains_key(&entity.tenant_id) {
+            let list = state
+                .store()
+                .list_assignment_rules(entity.tenant_id)
+                .await?;
+            rules.insert(entity.tenant_id, list);
+        }
+        let facts = TicketFacts {
+            category: new.category_id,
+            service_ref: new.service_ref.as_deref(),
+            entity: &entity.path,
+            channel: new.channel,
+            ticket_type: new.ticket_type,
+        };
+        let group = rules
+            .get(&entity.tenant_id)
+            .and_then(|r| route(r, &facts))
+            .map(|r| r.group);
+        routed.push((new, group));
+    }
     let access = TicketAccess::of(actor);
     state
         .store()
-        .create_routed_ticket(actor, &access, state.clock().now(), new, group)
+        .create_tickets(actor, &access, state.clock().now(), routed)
         .await
+}
+
+/// The most tickets one bulk action takes.
+pub(crate) const MAX_BULK: usize = 200;
+
+/// An action applied to many tickets at once from a queue.
+#[derive(Clone, Debug)]
+pub(crate) enum BulkAction {
+    /// Hand them to a group and/or an agent (or the actor himself).
+    Assign(AssignTo),
+    /// Set their priority (an agent's override of the matrix).
+    Priority(vigie_core::ticket::priority::Priority),
+    /// Resolve them all with one solution.
+    Resolve {
+        /// The solution text.
+        solution: String,
+        /// The solution code.
+        code: String,
+    },
+}
+
+/// Applies `action` to each ticket in turn, through the same path as one
+/// ticket's action, and reports each result: one ticket refused (closed,
+/// out of reach, changed meanwhile) does not stop the others.
+pub(crate) async fn bulk_act(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[TicketId],
+    action: &BulkAction,
+) -> Vec<(TicketId, Result<TicketRecord, ActError>)> {
+    let mut results = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let result = match action {
+            BulkAction::Assign(to) => act_on_ticket(state, actor, id, Action::Assign, *to).await,
+            BulkAction::Resolve { solution, code } => {
+                let resolve = Action::Resolve {
+                    solution: solution.clone(),
+                    code: code.clone(),
+                };
+                act_on_ticket(state, actor, id, resolve, AssignTo::Myself).await
+            }
+            BulkAction::Priority(p) => {
+                let changes = vigie_store::TicketChanges {
+                    priority: Some(*p),
+                    ..Default::default()
+                };
+                state
+                    .store()
+                    .update_ticket(
+                        actor,
+                        &TicketAccess::of(actor),
+                        state.clock().now(),
+                        id,
+                        &changes,
+                    )
+                    .await
+                    .map_err(ActError::Store)
+            }
+        };
+        results.push((id, result));
+    }
+    results
+}
+
+/// The ids of a bulk request, in order, each once.
+pub(crate) fn distinct_ids(ids: impl IntoIterator<Item = i64>) -> Vec<TicketId> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter()
+        .filter(|id| seen.insert(*id))
+        .map(TicketId)
+        .collect()
 }

@@ -87,11 +87,24 @@ impl Lang {
 
     /// The message `key` with one argument.
     pub fn t1(self, key: &str, name: &'static str, value: impl Into<String>) -> String {
-        let mut args = std::collections::HashMap::new();
-        args.insert(
-            std::borrow::Cow::Borrowed(name),
-            fluent_templates::fluent_bundle::FluentValue::from(value.into()),
-        );
+        self.tn(key, [(name, value.into())])
+    }
+
+    /// The message `key` with two arguments.
+    pub fn t2(self, key: &str, a: (&'static str, String), b: (&'static str, String)) -> String {
+        self.tn(key, [a, b])
+    }
+
+    fn tn<const N: usize>(self, key: &str, values: [(&'static str, String); N]) -> String {
+        let args = values
+            .into_iter()
+            .map(|(name, value)| {
+                (
+                    std::borrow::Cow::Borrowed(name),
+                    fluent_templates::fluent_bundle::FluentValue::from(value),
+                )
+            })
+            .collect::<std::collections::HashMap<_, _>>();
         LOCALES
             .try_lookup_with_args(&self.id(), key, &args)
             .unwrap_or_else(|| key.to_owned())

@@ -94,6 +94,11 @@ fn unique_rule(constraint: Option<&str>, message: &str) -> String {
             "categories_sibling_name_key",
             "a category with this name already exists under the same parent",
         ),
+        (
+            "saved_views_name_key",
+            "saved_views.user_id",
+            "you already have a view with this name",
+        ),
     ];
     known
         .iter()

@@ -15,10 +15,12 @@ mod categories;
 mod comments;
 mod entities;
 mod error;
+mod group_commit;
 mod groups;
 mod leases;
 mod major_incidents;
 mod page;
+mod saved_views;
 mod sessions;
 mod sql;
 mod surveys;
@@ -41,6 +43,7 @@ pub use error::StoreError;
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};
+pub use saved_views::SavedViewRecord;
 pub use sessions::{SessionRecord, ThrottleKey};
 pub use surveys::{SurveyRecord, SurveyResult};
 pub use tenants::{NewTenant, TenantChanges, TenantRecord};
@@ -72,6 +75,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    writes: group_commit::GroupCommit,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -115,7 +119,14 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
-        Ok(Store { pool, backend })
+        // The writer task lives on the runtime that connects and ends when
+        // the last clone of this store is dropped.
+        let writes = group_commit::GroupCommit::start(pool.clone(), backend);
+        Ok(Store {
+            pool,
+            backend,
+            writes,
+        })
     }
 
     /// Applies the pending migrations of the backend.
@@ -153,6 +164,11 @@ impl Store {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
+    }
+
+    /// The group commit writer (see `group_commit`).
+    pub(crate) fn group_commit(&self) -> &group_commit::GroupCommit {
+        &self.writes
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -26,6 +26,11 @@ pub struct BenchArgs {
     pub requests: usize,
 }
 
+/// Clients creating tickets at the same time in the concurrent measure.
+const CLIENTS: usize = 32;
+/// Tickets per request in the batch measure.
+const BATCH: usize = 100;
+
 struct Stats {
     median: Duration,
     p99: Duration,
@@ -115,6 +120,65 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
         stats(samples, t0.elapsed()),
     );
 
+    // Creation by many clients at once: the group commit shares
+    // transactions between them.
+    let ticket_body = move |i: usize| {
+        serde_json::json!({"type": "incident", "entity_id": entity, "title": format!("Bench {i}"),
+            "description": "Mesure", "impact": "haut", "urgency": "moyen"})
+    };
+    let post = |path: &str, body: serde_json::Value| {
+        Request::post(path)
+            .header(header::AUTHORIZATION, &bearer)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+    };
+    let per_client = args.requests.div_ceil(CLIENTS);
+    let t0 = Instant::now();
+    let mut clients = tokio::task::JoinSet::new();
+    for c in 0..CLIENTS {
+        let requests: Vec<_> = (0..per_client)
+            .map(|i| post("/api/v1/tickets", ticket_body(c * per_client + i)))
+            .collect::<Result<_, _>>()?;
+        let call = call.clone();
+        clients.spawn(async move {
+            let mut samples = Vec::with_capacity(requests.len());
+            for req in requests {
+                samples.push(call(req).await?.0);
+            }
+            Ok::<_, anyhow::Error>(samples)
+        });
+    }
+    let mut samples = Vec::with_capacity(per_client * CLIENTS);
+    while let Some(done) = clients.join_next().await {
+        samples.extend(done??);
+    }
+    report(
+        &format!("POST /api/v1/tickets ({CLIENTS} clients at once)"),
+        stats(samples, t0.elapsed()),
+    );
+
+    // Creation in batches from one client.
+    let batches = args.requests.div_ceil(BATCH).max(1);
+    let mut samples = Vec::with_capacity(batches);
+    let t0 = Instant::now();
+    for b in 0..batches {
+        let tickets: Vec<_> = (0..BATCH).map(|i| ticket_body(b * BATCH + i)).collect();
+        let req = post(
+            "/api/v1/tickets/batch",
+            serde_json::json!({ "tickets": tickets }),
+        )?;
+        samples.push(call(req).await?.0);
+    }
+    let s = stats(samples, t0.elapsed());
+    report_in(
+        &format!("POST /api/v1/tickets/batch ({BATCH} tickets per request)"),
+        Stats {
+            per_sec: s.per_sec * BATCH as f64,
+            ..s
+        },
+        "tickets",
+    );
+
     for (label, path) in [
         (
             "GET queue: open, by priority, 50",
@@ -144,8 +208,12 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
 }
 
 fn report(label: &str, s: Stats) {
+    report_in(label, s, "requests");
+}
+
+fn report_in(label: &str, s: Stats, unit: &str) {
     println!(
-        "{label}: median {:.2} ms, p99 {:.2} ms, {:.0} requests/s",
+        "{label}: median {:.2} ms, p99 {:.2} ms, {:.0} {unit}/s",
         s.median.as_secs_f64() * 1e3,
         s.p99.as_secs_f64() * 1e3,
         s.per_sec

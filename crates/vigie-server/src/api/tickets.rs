@@ -10,15 +10,19 @@ use crate::error::{ApiError, Problem, ProblemKind};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vigie_core::ids::TenantId;
 use vigie_core::ids::{CategoryId, EntityId, GroupId, TicketId, UserId};
+use vigie_core::tenancy::Actor;
 use vigie_core::ticket::lifecycle::{self, Action, ActionKind};
 use vigie_core::ticket::priority::Level;
 use vigie_core::ticket::{PendingReason, TicketAccess, TicketType};
 use vigie_core::validate;
-use vigie_store::{Assignment, NewTicket, TicketChanges};
+use vigie_store::{Assignment, EntityRecord, NewTicket, TicketChanges, TicketSettings};
 
+mod bulk;
 mod wire;
 pub use wire::{
     ActionIn, CommentIn, CommentOut, EscalationIn, TicketIn, TicketOut, TicketPage, TicketPatch,
@@ -33,13 +37,14 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(ticket_history))
         .routes(routes!(escalate_ticket))
+        .merge(bulk::routes())
 }
 
-fn text(field: &'static str, value: &str) -> Result<String, ApiError> {
+pub(super) fn text(field: &'static str, value: &str) -> Result<String, ApiError> {
     Ok(validate::long_text(field, value, validate::MAX_LONG_TEXT)?)
 }
 
-fn parse<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, ApiError>
+pub(super) fn parse<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
@@ -68,6 +73,18 @@ fn optional_ref(field: &'static str, value: Option<&str>) -> Result<Option<Strin
         .map(|v| validate::name(field, v, 200))
         .transpose()
         .map_err(Into::into)
+}
+
+impl From<ActError> for ApiError {
+    fn from(e: ActError) -> Self {
+        match e {
+            ActError::Store(e) => ApiError::from(e),
+            ActError::Lifecycle(e @ lifecycle::LifecycleError::Missing { field }) => {
+                ApiError::invalid(field, e.to_string())
+            }
+            ActError::Lifecycle(e) => ApiError::new(ProblemKind::Conflict, e.to_string()),
+        }
+    }
 }
 
 /// Lists the tickets the caller may read: queues through filters.
@@ -124,11 +141,34 @@ async fn create_ticket(
     ApiJson(body): ApiJson<TicketIn>,
 ) -> Result<(StatusCode, Json<TicketOut>), ApiError> {
     let access = TicketAccess::of(&actor);
+    let mut settings = HashMap::new();
+    let (entity, new) = new_ticket(&state, &actor, &access, &body, &mut settings).await?;
+    let t = desk::open_ticket(&state, &actor, &entity, &new).await?;
+    Ok((StatusCode::CREATED, Json(t.into())))
+}
+
+/// Validates a ticket to open: its entity within the caller's reach, its
+/// fields, and its priority from the tenant's matrix (`settings` keeps the
+/// matrices already read, for batches).
+pub(super) async fn new_ticket(
+    state: &AppState,
+    actor: &Actor,
+    access: &TicketAccess,
+    body: &TicketIn,
+    settings: &mut HashMap<TenantId, TicketSettings>,
+) -> Result<(EntityRecord, NewTicket), ApiError> {
     let entity = state
         .store()
         .get_entity(&access.open, EntityId(body.entity_id))
         .await?;
-    let settings = state.store().ticket_settings(entity.tenant_id).await?;
+    if !settings.contains_key(&entity.tenant_id) {
+        let s = state.store().ticket_settings(entity.tenant_id).await?;
+        settings.insert(entity.tenant_id, s);
+    }
+    let matrix = &settings
+        .get(&entity.tenant_id)
+        .ok_or_else(|| ApiError::internal("ticket settings vanished"))?
+        .matrix;
     let impact: Level = parse("impact", body.impact.as_deref().unwrap_or("moyen"))?;
     let urgency: Level = parse("urgency", body.urgency.as_deref().unwrap_or("moyen"))?;
     let new = NewTicket {
@@ -143,10 +183,9 @@ async fn create_ticket(
         ci_refs: ci_refs(&body.ci_refs)?,
         impact,
         urgency,
-        priority: settings.matrix.priority(impact, urgency),
+        priority: matrix.priority(impact, urgency),
     };
-    let t = desk::open_ticket(&state, &actor, &entity, &new).await?;
-    Ok((StatusCode::CREATED, Json(t.into())))
+    Ok((entity, new))
 }
 
 /// Changes a ticket's fields (agents of its entity). Changing impact or
@@ -249,15 +288,7 @@ async fn act_on_ticket(
         group_id: body.group_id.map(GroupId),
         assignee_id: body.assignee_id.map(UserId),
     });
-    let t = desk::act_on_ticket(&state, &actor, TicketId(id), action, assign)
-        .await
-        .map_err(|e| match e {
-            ActError::Store(e) => ApiError::from(e),
-            ActError::Lifecycle(e @ lifecycle::LifecycleError::Missing { field }) => {
-                ApiError::invalid(field, e.to_string())
-            }
-            ActError::Lifecycle(e) => ApiError::new(ProblemKind::Conflict, e.to_string()),
-        })?;
+    let t = desk::act_on_ticket(&state, &actor, TicketId(id), action, assign).await?;
     Ok(Json(t.into()))
 }
 

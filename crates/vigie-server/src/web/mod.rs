@@ -17,9 +17,12 @@ mod markdown;
 mod pages;
 mod profile;
 mod survey;
+mod ticket_bulk;
 mod ticket_desk;
 mod ticket_files;
 mod ticket_page;
+mod ticket_queue;
+mod ticket_views;
 mod tickets;
 mod tokens;
 mod user_page;
@@ -61,6 +64,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(profile::router())
         .merge(absences::router())
         .merge(tickets::router())
+        .merge(ticket_queue::router())
         .merge(ticket_page::router())
         .merge(ticket_files::router())
         .merge(ticket_desk::router())

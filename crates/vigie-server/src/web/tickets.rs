@@ -1,8 +1,6 @@
-//! `/tickets`: the agents' queues (mine, my groups, unassigned, all open,
-//! all) with their filters and pages, the requesters' portal (their own
-//! tickets, and their entity's for a contact point), the form opening a
-//! ticket, and the ticket summary of the home page. The ticket page itself
-//! is in [`super::ticket_page`].
+//! The labels and rows the ticket pages share, the form opening a ticket,
+//! and the ticket summary of the home page. The queues are in
+//! [`super::ticket_queue`], the ticket page in [`super::ticket_page`].
 //!
 //! The rules are the API's: the same store calls within the same
 //! [`TicketAccess`], the priority from the tenant's matrix.
@@ -11,12 +9,13 @@ use super::common::{
     Choice, EntityChoice, FormError, PAGE_SIZE, PageResult, all_entities, entity_choices, explain,
     frame, link, parse_id, required_id, see_other, store_page, utc, with_status,
 };
+use super::ticket_queue::Queue;
 use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use serde::Deserialize;
@@ -26,18 +25,14 @@ use vigie_core::tenancy::EntityPath;
 use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, PendingReason, Status, TicketAccess, TicketType};
 use vigie_core::validate;
-use vigie_store::{
-    NewTicket, PageRequest, StoreError, TicketFilter, TicketRecord, TicketSort, UserFilter,
-};
+use vigie_store::{NewTicket, PageRequest, StoreError, TicketFilter, TicketRecord, UserFilter};
 
 /// The queues' address, and the section of every ticket page.
 pub(super) const HERE: &str = "/tickets";
 
 /// The routes of the queues and of the form opening a ticket.
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route(HERE, get(list))
-        .route("/tickets/new", get(new_form).post(create))
+    Router::new().route("/tickets/new", get(new_form).post(create))
 }
 
 // ---------------------------------------------------------------------
@@ -124,101 +119,7 @@ pub(super) async fn switcher_path(
 }
 
 // ---------------------------------------------------------------------
-// The queues and the portal.
-
-/// A queue: a preset of the filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Queue {
-    /// Open tickets assigned to me.
-    Mine,
-    /// Open tickets of my groups.
-    Groups,
-    /// Open tickets nobody holds.
-    Unassigned,
-    /// Every open ticket, by priority.
-    Open,
-    /// Every ticket, newest first.
-    All,
-}
-
-impl Queue {
-    const WORKER: [Queue; 5] = [
-        Queue::Mine,
-        Queue::Groups,
-        Queue::Unassigned,
-        Queue::Open,
-        Queue::All,
-    ];
-    const PORTAL: [Queue; 2] = [Queue::Open, Queue::All];
-
-    fn code(self) -> &'static str {
-        match self {
-            Queue::Mine => "mine",
-            Queue::Groups => "groups",
-            Queue::Unassigned => "unassigned",
-            Queue::Open => "open",
-            Queue::All => "all",
-        }
-    }
-
-    fn parse(s: &str, portal: bool) -> Queue {
-        let allowed: &[Queue] = if portal {
-            &Queue::PORTAL
-        } else {
-            &Queue::WORKER
-        };
-        allowed
-            .iter()
-            .copied()
-            .find(|q| q.code() == s)
-            .unwrap_or(allowed[0])
-    }
-
-    fn label_key(self, portal: bool) -> &'static str {
-        match (self, portal) {
-            (Queue::Open, true) => "portal-open",
-            (Queue::All, true) => "portal-all",
-            (Queue::Mine, _) => "queue-mine",
-            (Queue::Groups, _) => "queue-groups",
-            (Queue::Unassigned, _) => "queue-unassigned",
-            (Queue::Open, _) => "queue-open",
-            (Queue::All, _) => "queue-all",
-        }
-    }
-
-    /// The filter of the queue for `me`.
-    fn filter(self, me: UserId) -> TicketFilter {
-        let open = TicketFilter {
-            open_only: true,
-            sort: TicketSort::Priority,
-            ..Default::default()
-        };
-        match self {
-            Queue::Mine => TicketFilter {
-                assignee_id: Some(me),
-                ..open
-            },
-            Queue::Groups => TicketFilter {
-                groups_of: Some(me),
-                ..open
-            },
-            Queue::Unassigned => TicketFilter {
-                unassigned: true,
-                ..open
-            },
-            Queue::Open => open,
-            Queue::All => TicketFilter::default(),
-        }
-    }
-}
-
-/// A tab of the queues.
-struct Tab {
-    href: String,
-    label: String,
-    current: bool,
-    id: String,
-}
+// The rows of the queues.
 
 /// One line of a ticket table.
 pub(super) struct TicketRow {
@@ -316,169 +217,6 @@ impl TicketRow {
     }
 }
 
-#[derive(Template)]
-#[template(path = "tickets.html")]
-struct TicketsPage {
-    l: Layout,
-    portal: bool,
-    queue: &'static str,
-    tabs: Vec<Tab>,
-    status: String,
-    priority: String,
-    kind: String,
-    q: String,
-    statuses: Vec<Choice>,
-    priorities: Vec<Choice>,
-    kinds: Vec<Choice>,
-    rows: Vec<TicketRow>,
-    next: Option<String>,
-    first: Option<String>,
-    can_open: bool,
-}
-
-/// The queue, its filters and position.
-#[derive(Deserialize)]
-pub(super) struct ListQuery {
-    #[serde(default)]
-    queue: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    priority: String,
-    #[serde(default, rename = "type")]
-    kind: String,
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    after: String,
-}
-
-async fn list(
-    State(state): State<AppState>,
-    session: WebSession,
-    headers: HeaderMap,
-    Query(query): Query<ListQuery>,
-) -> PageResult {
-    let actor = &session.actor;
-    let access = TicketAccess::of(actor);
-    let portal = !access.works_somewhere();
-    let title = if portal {
-        "tickets-portal-title"
-    } else {
-        "tickets-queue-title"
-    };
-    let l = frame(&state, &session, &headers, title, HERE).await?;
-    let queue = Queue::parse(&query.queue, portal);
-    let mut filter = queue.filter(actor.user);
-    // Unknown values of the selects are ignored, as if not chosen.
-    let status = query.status.parse::<Status>().ok();
-    if let Some(s) = status {
-        // A chosen status replaces the queue's "open only".
-        filter.statuses = vec![s];
-        filter.open_only = false;
-    }
-    filter.priority = query.priority.parse::<Priority>().ok();
-    filter.ticket_type = query.kind.parse::<TicketType>().ok();
-    let q: String = query.q.trim().chars().take(200).collect();
-    filter.q = Some(q.clone()).filter(|q| !q.is_empty());
-    filter.within = switcher_path(&state, &session)
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let after = parse_id(&query.after);
-    let page = state
-        .store()
-        .list_tickets(
-            &access,
-            &filter,
-            PageRequest {
-                after,
-                limit: PAGE_SIZE,
-            },
-        )
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let status = status.map(|s| s.as_str().to_owned()).unwrap_or_default();
-    let priority = filter
-        .priority
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let kind = filter
-        .ticket_type
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default();
-    let params = |after: Option<i64>| {
-        vec![
-            ("queue", queue.code().to_owned()),
-            ("status", status.clone()),
-            ("priority", priority.clone()),
-            ("type", kind.clone()),
-            ("q", q.clone()),
-            ("after", after.map(|a| a.to_string()).unwrap_or_default()),
-        ]
-    };
-    let next = page.next_after.map(|n| link(HERE, &params(Some(n))));
-    let first = after.map(|_| link(HERE, &params(None)));
-    let tabs = if portal {
-        &Queue::PORTAL[..]
-    } else {
-        &Queue::WORKER[..]
-    }
-    .iter()
-    .map(|t| Tab {
-        href: link(HERE, &[("queue", t.code().to_owned())]),
-        label: l.t(t.label_key(portal)),
-        current: *t == queue,
-        id: format!("queue-{}", t.code()),
-    })
-    .collect();
-    let statuses = Status::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str().to_owned(),
-            label: status_label(&l, *s),
-        })
-        .collect();
-    let priorities = Priority::ALL
-        .iter()
-        .map(|p| Choice {
-            value: p.as_str().to_owned(),
-            label: priority_label(&l, *p),
-        })
-        .collect();
-    let kinds = TicketType::ALL
-        .iter()
-        .map(|t| Choice {
-            value: t.as_str().to_owned(),
-            label: type_label(&l, *t),
-        })
-        .collect();
-    let mut rows: Vec<TicketRow> = page
-        .items
-        .into_iter()
-        .map(|t| TicketRow::of(&l, t))
-        .collect();
-    parent_numbers(&state, &access, &mut rows)
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    Ok(render(&TicketsPage {
-        can_open: can_open(&access),
-        l,
-        portal,
-        queue: queue.code(),
-        tabs,
-        status,
-        priority,
-        kind,
-        q,
-        statuses,
-        priorities,
-        kinds,
-        rows,
-        next,
-        first,
-    }))
-}
-
 // ---------------------------------------------------------------------
 // The home page's summary.
 
@@ -499,7 +237,7 @@ pub(crate) struct TicketSummary {
 }
 
 /// Whether an access lets its actor open tickets somewhere.
-fn can_open(access: &TicketAccess) -> bool {
+pub(super) fn can_open(access: &TicketAccess) -> bool {
     !matches!(&access.open, vigie_core::tenancy::Scope::Tenant { rules, .. } if rules.is_empty())
 }
 
@@ -816,31 +554,6 @@ async fn create(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn queues_parse_with_a_default_per_audience() {
-        assert_eq!(Queue::parse("groups", false), Queue::Groups);
-        assert_eq!(Queue::parse("", false), Queue::Mine);
-        assert_eq!(Queue::parse("nonsense", false), Queue::Mine);
-        assert_eq!(Queue::parse("", true), Queue::Open);
-        // The portal has no agent queues.
-        assert_eq!(Queue::parse("mine", true), Queue::Open);
-        assert_eq!(Queue::parse("all", true), Queue::All);
-    }
-
-    #[test]
-    fn queue_filters_match_the_api_presets() {
-        let me = UserId(7);
-        let mine = Queue::Mine.filter(me);
-        assert_eq!(mine.assignee_id, Some(me));
-        assert!(mine.open_only);
-        assert_eq!(mine.sort, TicketSort::Priority);
-        assert_eq!(Queue::Groups.filter(me).groups_of, Some(me));
-        assert!(Queue::Unassigned.filter(me).unassigned);
-        let all = Queue::All.filter(me);
-        assert!(!all.open_only);
-        assert_eq!(all.sort, TicketSort::Newest);
-    }
 
     #[test]
     fn long_text_follows_the_api_rule() {

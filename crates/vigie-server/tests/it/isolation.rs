@@ -176,7 +176,12 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
     if schema.is_null() {
         return None;
     }
-    let schema = resolve(doc, &schema);
+    fill_object(doc, resolve(doc, &schema), tenant_route, t)
+}
+
+/// The fields of one object schema, each filled with a value pointing at
+/// the target.
+fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> Option<Value> {
     let mut body = Map::new();
     for (name, prop) in schema["properties"]
         .as_object()
@@ -205,7 +210,12 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
         } else if types.iter().any(|x| x == "boolean") {
             json!(true)
         } else if types.iter().any(|x| x == "array") {
+            let items = resolve(doc, &prop["items"]);
             match name.as_str() {
+                "ids" => json!([t.ticket]),
+                _ if items["type"] == "object" => {
+                    json!([fill_object(doc, items, tenant_route, t)])
+                }
                 "matrix" => json!([
                     ["critique", "critique", "critique", "critique"],
                     ["haut", "haut", "haut", "haut"],
@@ -310,6 +320,17 @@ async fn attack(
             );
         if own_tenant_read {
             assert_eq!(res.status, StatusCode::OK, "{what}");
+        } else if template == "/api/v1/tickets/bulk" {
+            // A bulk action answers ticket by ticket: every one refused.
+            assert_eq!(res.status, StatusCode::OK, "{what}");
+            let out = res.json();
+            assert_eq!(out["succeeded"], 0, "{what}");
+            for r in out["results"].as_array().expect("results") {
+                assert!(
+                    matches!(r["problem"]["status"].as_u64(), Some(403 | 404)),
+                    "{what}"
+                );
+            }
         } else if has_params || method != Method::GET {
             assert!(
                 matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),

@@ -155,6 +155,8 @@ pub enum TicketSort {
     Newest,
     /// P1 first, then oldest first within a priority (the work order).
     Priority,
+    /// Most recently changed first.
+    Updated,
 }
 
 /// Which tickets to list.

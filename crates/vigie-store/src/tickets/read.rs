@@ -93,13 +93,23 @@ impl Store {
                 }
                 sql.push(" ORDER BY t.priority_rank, t.id");
             }
+            TicketSort::Updated => {
+                // The cursor is the last ticket shown; the next page starts
+                // below its (last change, id), read again now.
+                if let Some(after) = page.after {
+                    sql.push(" AND (t.updated_at, t.id) < (SELECT p.updated_at, p.id FROM tickets p WHERE p.id = ")
+                        .bind(after)
+                        .push(")");
+                }
+                sql.push(" ORDER BY t.updated_at DESC, t.id DESC");
+            }
         }
         sql.push(" LIMIT ").bind(page.fetch_limit());
         let rows = sql.query().fetch_all(self.pool()).await?;
         let items = rows.iter().map(ticket_row).collect::<Result<Vec<_>>>()?;
         let sort = filter.sort;
         Ok(Page::from_rows(items, page, move |t| match sort {
-            TicketSort::Newest => t.id.0,
+            TicketSort::Newest | TicketSort::Updated => t.id.0,
             TicketSort::Priority => i64::from(t.priority.rank()) * RANK_FACTOR + t.id.0,
         }))
     }

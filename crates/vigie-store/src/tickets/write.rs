@@ -2,6 +2,8 @@
 //! and the outcome of lifecycle actions, each with its audit line.
 
 use super::*;
+use crate::EntityRecord;
+use std::collections::{HashMap, HashSet};
 
 impl Store {
     /// Opens a ticket. The entity must be one where the actor holds a role;
@@ -28,82 +30,103 @@ impl Store {
         new: &NewTicket,
         group: Option<GroupId>,
     ) -> Result<TicketRecord> {
-        let entity = self.get_entity(&access.open, new.entity_id).await?;
+        let mut created = self
+            .create_tickets(actor, access, now, vec![(new.clone(), group)])
+            .await?;
+        created
+            .pop()
+            .ok_or_else(|| StoreError::Database("no ticket was created".into()))
+    }
+
+    /// Opens several tickets, each optionally placed with a group, all or
+    /// none: every one is checked as [`Store::create_ticket`] does before
+    /// any is written, and an error names the position of the ticket at
+    /// fault (counted from 0). The writes go through the group commit, so
+    /// tickets opened at the same moment by many callers share one
+    /// transaction.
+    pub async fn create_tickets(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        tickets: Vec<(NewTicket, Option<GroupId>)>,
+    ) -> Result<Vec<TicketRecord>> {
+        let several = tickets.len() > 1;
+        let mut checks = NewTicketChecks::default();
+        let mut prepared = Vec::with_capacity(tickets.len());
+        for (i, (new, group)) in tickets.into_iter().enumerate() {
+            let entity = self
+                .check_new_ticket(actor, access, &new, &mut checks)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid(m) | StoreError::Forbidden(m) if several => {
+                        StoreError::Invalid(format!("ticket {i}: {m}"))
+                    }
+                    e => e,
+                })?;
+            prepared.push(PreparedTicket { entity, new, group });
+        }
+        let prepared = std::sync::Arc::new(prepared);
+        let actor = std::sync::Arc::new(actor.clone());
+        self.group_commit()
+            .run(Box::new(move |tx| {
+                let prepared = prepared.clone();
+                let actor = actor.clone();
+                Box::pin(async move {
+                    let mut created = Vec::with_capacity(prepared.len());
+                    for p in prepared.iter() {
+                        created.push(insert_ticket(tx, &actor, now, p).await?);
+                    }
+                    Ok(created)
+                })
+            }))
+            .await
+    }
+
+    /// Checks one ticket to open and returns its entity; `checks` remembers
+    /// what a batch already verified.
+    async fn check_new_ticket(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        new: &NewTicket,
+        checks: &mut NewTicketChecks,
+    ) -> Result<EntityRecord> {
+        let entity = match checks.entities.get(&new.entity_id) {
+            Some(e) => e.clone(),
+            None => {
+                let e = self.get_entity(&access.open, new.entity_id).await?;
+                checks.entities.insert(e.id, e.clone());
+                e
+            }
+        };
         if new.requester_id != actor.user {
             if !access.work.covers(entity.tenant_id, &entity.path) {
                 return Err(StoreError::Forbidden(
                     "only agents of the entity open tickets for someone else".into(),
                 ));
             }
-            let requester = self.get_user(&Scope::Platform, new.requester_id).await?;
-            if requester.tenant_id != entity.tenant_id || !requester.active {
-                return Err(StoreError::Invalid(
-                    "the requester is not an active user of this tenant".into(),
-                ));
+            if checks
+                .requesters
+                .insert((entity.tenant_id, new.requester_id))
+            {
+                let requester = self.get_user(&Scope::Platform, new.requester_id).await?;
+                if requester.tenant_id != entity.tenant_id || !requester.active {
+                    return Err(StoreError::Invalid(
+                        "the requester is not an active user of this tenant".into(),
+                    ));
+                }
             }
         }
-        if let Some(c) = new.category_id {
+        if let Some(c) = new.category_id
+            && checks
+                .categories
+                .insert((entity.tenant_id, c, new.ticket_type))
+        {
             self.check_category(entity.tenant_id, c, new.ticket_type)
                 .await?;
         }
-        let mut tx = self.write_tx().await?;
-        let number = next_number(&mut tx, entity.tenant_id, "ticket").await?;
-        let id = Sql::insert(
-            "tickets",
-            vec![
-                ("tenant_id", entity.tenant_id.0.into()),
-                ("number", number.into()),
-                ("entity_id", entity.id.0.into()),
-                ("entity_path", entity.path.as_str().into()),
-                ("type", new.ticket_type.as_str().into()),
-                ("title", new.title.as_str().into()),
-                ("description", new.description.as_str().into()),
-                (
-                    "status",
-                    if group.is_some() {
-                        Status::Assigned
-                    } else {
-                        Status::New
-                    }
-                    .as_str()
-                    .into(),
-                ),
-                ("group_id", group.map(|g| g.0).into()),
-                ("requester_id", new.requester_id.0.into()),
-                ("channel", new.channel.as_str().into()),
-                ("category_id", new.category_id.map(|c| c.0).into()),
-                ("service_ref", new.service_ref.clone().into()),
-                ("ci_refs", new.ci_refs.as_str().into()),
-                ("impact", new.impact.as_str().into()),
-                ("urgency", new.urgency.as_str().into()),
-                ("priority", new.priority.as_str().into()),
-                ("priority_rank", i64::from(new.priority.rank()).into()),
-                (
-                    "created_by",
-                    (actor.user != UserId::SYSTEM)
-                        .then_some(actor.user.0)
-                        .into(),
-                ),
-                ("created_at", micros(now).into()),
-                ("updated_at", micros(now).into()),
-            ],
-        )
-        .insert_returning_id(&mut tx)
-        .await?;
-        let mut sql = Sql::new(SELECT);
-        sql.push(" AND t.id = ").bind(id);
-        let created = ticket_row(&sql.query().fetch_one(&mut *tx).await?)?;
-        record(
-            &mut tx,
-            actor,
-            now,
-            target(&created),
-            None,
-            Some(&fields(&created)),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(created)
+        Ok(entity)
     }
 
     /// Checks that a category exists in the tenant, is active and fits the
@@ -356,4 +379,82 @@ impl Store {
         tx.commit().await?;
         Ok(after)
     }
+}
+
+/// What a batch of new tickets already verified.
+#[derive(Default)]
+struct NewTicketChecks {
+    entities: HashMap<EntityId, EntityRecord>,
+    requesters: HashSet<(TenantId, UserId)>,
+    categories: HashSet<(TenantId, CategoryId, TicketType)>,
+}
+
+/// A checked ticket waiting for its transaction.
+struct PreparedTicket {
+    entity: EntityRecord,
+    new: NewTicket,
+    group: Option<GroupId>,
+}
+
+/// Writes one checked ticket: its number, its row, its audit line (the
+/// full-text index follows by trigger).
+async fn insert_ticket(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    now: Timestamp,
+    p: &PreparedTicket,
+) -> Result<TicketRecord> {
+    let (entity, new, group) = (&p.entity, &p.new, p.group);
+    let number = next_number(tx, entity.tenant_id, "ticket").await?;
+    let status = if group.is_some() {
+        Status::Assigned
+    } else {
+        Status::New
+    };
+    let id = Sql::insert(
+        "tickets",
+        vec![
+            ("tenant_id", entity.tenant_id.0.into()),
+            ("number", number.into()),
+            ("entity_id", entity.id.0.into()),
+            ("entity_path", entity.path.as_str().into()),
+            ("type", new.ticket_type.as_str().into()),
+            ("title", new.title.as_str().into()),
+            ("description", new.description.as_str().into()),
+            ("status", status.as_str().into()),
+            ("group_id", group.map(|g| g.0).into()),
+            ("requester_id", new.requester_id.0.into()),
+            ("channel", new.channel.as_str().into()),
+            ("category_id", new.category_id.map(|c| c.0).into()),
+            ("service_ref", new.service_ref.clone().into()),
+            ("ci_refs", new.ci_refs.as_str().into()),
+            ("impact", new.impact.as_str().into()),
+            ("urgency", new.urgency.as_str().into()),
+            ("priority", new.priority.as_str().into()),
+            ("priority_rank", i64::from(new.priority.rank()).into()),
+            (
+                "created_by",
+                (actor.user != UserId::SYSTEM)
+                    .then_some(actor.user.0)
+                    .into(),
+            ),
+            ("created_at", micros(now).into()),
+            ("updated_at", micros(now).into()),
+        ],
+    )
+    .insert_returning_id(tx)
+    .await?;
+    let mut sql = Sql::new(SELECT);
+    sql.push(" AND t.id = ").bind(id);
+    let created = ticket_row(&sql.query().fetch_one(&mut **tx).await?)?;
+    record(
+        tx,
+        actor,
+        now,
+        target(&created),
+        None,
+        Some(&fields(&created)),
+    )
+    .await?;
+    Ok(created)
 }

@@ -241,7 +241,8 @@ pub struct TicketQuery {
     pub(super) within: Option<i64>,
     /// Text in the title.
     q: Option<String>,
-    /// `newest` (default) or `priority` (P1 first, then oldest).
+    /// `newest` (default), `priority` (P1 first, then oldest) or `updated`
+    /// (most recently changed first).
     sort: Option<String>,
     /// How many items (1–200, default 50).
     pub(super) limit: Option<u32>,
@@ -292,9 +293,10 @@ impl TicketQuery {
             sort: match self.sort.as_deref() {
                 None | Some("newest") => TicketSort::Newest,
                 Some("priority") => TicketSort::Priority,
+                Some("updated") => TicketSort::Updated,
                 Some(_) => {
                     return Err(ApiError::bad_request(
-                        "`sort` must be `newest` or `priority`",
+                        "`sort` must be `newest`, `priority` or `updated`",
                     ));
                 }
             },
