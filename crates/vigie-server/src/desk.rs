@@ -233,12 +233,13 @@ pub(crate) async fn open_tickets(
     let mut rules = std::collections::HashMap::new();
     let mut routed = Vec::with_capacity(tickets.len());
     for (entity, new) in tickets {
-        if !rules.contains_key(&entity.tenant_id) {
-            let list = state
-                .store()
-                .list_assignment_rules(entity.tenant_id)
-                .await?;
-            rules.insert(entity.tenant_id, list);
+        if let std::collections::hash_map::Entry::Vacant(e) = rules.entry(entity.tenant_id) {
+            e.insert(
+                state
+                    .store()
+                    .list_assignment_rules(entity.tenant_id)
+                    .await?,
+            );
         }
         let facts = TicketFacts {
             category: new.category_id,

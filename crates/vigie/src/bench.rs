@@ -79,7 +79,7 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
     let app = vigie_server::app(AppState::new(store, ServerConfig::default(), clock));
     let bearer = format!("Bearer {}", secret.secret);
 
-    let call = |req: Request<Body>| {
+    let call = move |req: Request<Body>| {
         let app = app.clone();
         async move {
             let t = Instant::now();

@@ -161,14 +161,13 @@ pub(super) async fn new_ticket(
         .store()
         .get_entity(&access.open, EntityId(body.entity_id))
         .await?;
-    if !settings.contains_key(&entity.tenant_id) {
-        let s = state.store().ticket_settings(entity.tenant_id).await?;
-        settings.insert(entity.tenant_id, s);
-    }
-    let matrix = &settings
-        .get(&entity.tenant_id)
-        .ok_or_else(|| ApiError::internal("ticket settings vanished"))?
-        .matrix;
+    let matrix = match settings.entry(entity.tenant_id) {
+        std::collections::hash_map::Entry::Occupied(e) => &e.into_mut().matrix,
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let s = state.store().ticket_settings(entity.tenant_id).await?;
+            &e.insert(s).matrix
+        }
+    };
     let impact: Level = parse("impact", body.impact.as_deref().unwrap_or("moyen"))?;
     let urgency: Level = parse("urgency", body.urgency.as_deref().unwrap_or("moyen"))?;
     let new = NewTicket {

@@ -108,6 +108,10 @@ impl BulkForm {
     }
 }
 
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to answer with, returned once per request"
+)]
 fn refusal_words(
     l: &Layout,
     e: ActError,

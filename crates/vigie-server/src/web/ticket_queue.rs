@@ -408,9 +408,9 @@ async fn list(
             .map(|s| sort_code(s).to_owned())
             .unwrap_or_default(),
         q: view.q.clone(),
-        statuses: choices(&Status::ALL, |s| s.as_str(), |s| status_label(&l, s)),
-        priorities: choices(&Priority::ALL, |p| p.as_str(), |p| priority_label(&l, p)),
-        kinds: choices(&TicketType::ALL, |t| t.as_str(), |t| type_label(&l, t)),
+        statuses: choices(Status::ALL, |s| s.as_str(), |s| status_label(&l, s)),
+        priorities: choices(Priority::ALL, |p| p.as_str(), |p| priority_label(&l, p)),
+        kinds: choices(TicketType::ALL, |t| t.as_str(), |t| type_label(&l, t)),
         sorts,
         groups,
         rows,

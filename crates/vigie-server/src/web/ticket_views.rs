@@ -41,6 +41,10 @@ pub(super) struct SaveViewIn {
 }
 
 /// Shows a refusal on a page of its own, with its status.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to answer with, returned once per request"
+)]
 fn refused(l: super::Layout, e: FormError) -> PageResult {
     let (status, message) = explain(&l, e)?;
     Ok(with_status(render(&MessagePage { l, message }), status))
