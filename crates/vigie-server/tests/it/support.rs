@@ -488,6 +488,16 @@ impl Answer {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// Where a 303 sends the browser (asserting it is one).
+    pub fn location(&self) -> String {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "{}", self.body);
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .expect("location")
+            .to_owned()
+    }
+
     /// Asserts a problem document of the given status and `type` code.
     pub fn assert_problem(&self, status: StatusCode, code: &str) -> Value {
         assert_eq!(self.status, status, "{}", self.body);

@@ -11,24 +11,26 @@ fn incident(world: &World, title: &str) -> Value {
            "impact": "haut", "urgency": "moyen"})
 }
 
-async fn ticket_count(world: &World, token: &str) -> usize {
-    let mut n = 0;
+/// Every ticket `path` lists, walking its pages.
+async fn walk(world: &World, token: &str, path: &str) -> Vec<Value> {
+    let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/tickets?limit=200&cursor={c}"),
-            None => "/api/v1/tickets?limit=200".to_owned(),
+        let url = match &cursor {
+            Some(c) => format!("{path}&cursor={c}"),
+            None => path.to_owned(),
         };
-        let page = world
-            .api(Method::GET, &path, Some(token), None)
-            .await
-            .json();
-        n += page["items"].as_array().map_or(0, Vec::len);
+        let page = world.api(Method::GET, &url, Some(token), None).await.json();
+        items.extend(page["items"].as_array().cloned().unwrap_or_default());
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
-            None => return n,
+            None => return items,
         }
     }
+}
+
+async fn ticket_count(world: &World, token: &str) -> usize {
+    walk(world, token, "/api/v1/tickets?limit=200").await.len()
 }
 
 #[tokio::test]
@@ -324,28 +326,16 @@ async fn recently_updated_lists_the_last_changed_first_and_pages() {
         .json();
     assert_eq!(page["items"][0]["title"], "R0 modifié");
     // Walking the pages gives every ticket once, in order of last change.
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/tickets?sort=updated&limit=2&cursor={c}"),
-            None => "/api/v1/tickets?sort=updated&limit=2".to_owned(),
-        };
-        let page = world
-            .api(Method::GET, &path, Some(admin), None)
-            .await
-            .json();
-        for t in page["items"].as_array().expect("items") {
-            seen.push((
+    let seen: Vec<(String, i64)> = walk(&world, admin, "/api/v1/tickets?sort=updated&limit=2")
+        .await
+        .iter()
+        .map(|t| {
+            (
                 t["updated_at"].as_str().expect("u").to_owned(),
                 t["id"].as_i64().expect("id"),
-            ));
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+            )
+        })
+        .collect();
     let total = ticket_count(&world, admin).await;
     assert_eq!(seen.len(), total);
     let mut sorted = seen.clone();

@@ -59,16 +59,6 @@ async fn upload(
     world.send(req).await
 }
 
-/// Where a 303 sends the browser.
-fn location(a: &Answer) -> String {
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    a.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned()
-}
-
 /// The download links of a ticket page.
 fn download_links(html: &str, ticket: TicketId) -> Vec<String> {
     let prefix = format!("href=\"/tickets/{ticket}/attachments/");
@@ -135,7 +125,7 @@ async fn files_are_uploaded_listed_and_downloaded_through_the_ticket_page() {
         Some(("rapport.txt", b"Bonjour.\n")),
     )
     .await;
-    assert_eq!(location(&ok), format!("/tickets/{ticket}"));
+    assert_eq!(ok.location(), format!("/tickets/{ticket}"));
     assert_eq!(world.audit_count().await, before + 1);
     let page = world.page(&cookie, &format!("/tickets/{ticket}")).await;
     assert!(page.body.contains("rapport.txt"), "{}", page.body);
@@ -280,7 +270,7 @@ async fn internal_files_are_kept_from_the_requester() {
         Some(("capture.txt", b"Erreur 42\n")),
     )
     .await;
-    assert_eq!(location(&ok), format!("/tickets/{id}"));
+    assert_eq!(ok.location(), format!("/tickets/{id}"));
     // Asking for an internal file is refused to him.
     let refused = upload(
         &world,
@@ -385,7 +375,7 @@ async fn absences_are_recorded_and_deleted_on_the_profile_page() {
             ],
         )
         .await;
-    assert_eq!(location(&ok), "/profile#absences");
+    assert_eq!(ok.location(), "/profile#absences");
     let list = world.store.list_absences(me, t0()).await.expect("list");
     assert_eq!(list.len(), before + 1);
     let new = list
@@ -402,7 +392,7 @@ async fn absences_are_recorded_and_deleted_on_the_profile_page() {
     let forged = world.form(&cookie, &path, &[("csrf", "forged")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let deleted = world.form(&cookie, &path, &[("csrf", &csrf)]).await;
-    assert_eq!(location(&deleted), "/profile#absences");
+    assert_eq!(deleted.location(), "/profile#absences");
     let list = world.store.list_absences(me, t0()).await.expect("list");
     assert_eq!(list.len(), before);
     assert!(list.iter().all(|r| r.id != new.id));
@@ -428,7 +418,7 @@ async fn absences_are_recorded_and_deleted_on_the_profile_page() {
             ],
         )
         .await;
-    assert_eq!(location(&ok), format!("/admin/users/{me}#absences"));
+    assert_eq!(ok.location(), format!("/admin/users/{me}#absences"));
     assert_eq!(
         world
             .store

@@ -12,16 +12,6 @@ use vigie_core::ticket::priority::{Level, Priority, PriorityMatrix};
 use vigie_core::ticket::{Channel, TicketAccess, TicketType};
 use vigie_store::{NewGroup, NewTicket, TicketRecord};
 
-/// Where a 303 sends the browser.
-fn location(a: &Answer) -> String {
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    a.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned()
-}
-
 /// The matrix's fields as the form sends them, from a matrix.
 fn matrix_fields(m: &PriorityMatrix) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -268,7 +258,7 @@ async fn administrators_edit_categories_and_the_matrix_within_the_cores_rules() 
             ],
         )
         .await;
-    assert_eq!(location(&created), "/admin/desk#categories-title");
+    assert_eq!(created.location(), "/admin/desk#categories-title");
     let list = world
         .store
         .list_categories(a.tenant.id)
@@ -301,7 +291,7 @@ async fn administrators_edit_categories_and_the_matrix_within_the_cores_rules() 
             ],
         )
         .await;
-    location(&edited);
+    edited.location();
     let after = world
         .store
         .get_category(a.tenant.id, network.id)
@@ -336,7 +326,7 @@ async fn administrators_edit_categories_and_the_matrix_within_the_cores_rules() 
     let mut matrix = PriorityMatrix::default();
     matrix.cells[3][0] = Priority::Haut;
     let saved = save_settings(&world, &admin, &csrf, &matrix, "48").await;
-    assert_eq!(location(&saved), "/admin/desk#matrix-title");
+    assert_eq!(saved.location(), "/admin/desk#matrix-title");
     let settings = world
         .store
         .ticket_settings(a.tenant.id)
@@ -413,7 +403,7 @@ async fn administrators_create_and_delete_assignment_rules() {
             ],
         )
         .await;
-    assert_eq!(location(&created), "/admin/desk#rules-title");
+    assert_eq!(created.location(), "/admin/desk#rules-title");
     let rules = world
         .store
         .list_assignment_rules(a.tenant.id)
@@ -483,7 +473,7 @@ async fn administrators_create_and_delete_assignment_rules() {
             &[("csrf", csrf.as_str())],
         )
         .await;
-    location(&deleted);
+    deleted.location();
     let rules = world
         .store
         .list_assignment_rules(a.tenant.id)
@@ -559,7 +549,7 @@ async fn an_agent_escalates_a_ticket_through_the_form() {
             ],
         )
         .await;
-    assert_eq!(location(&done), path);
+    assert_eq!(done.location(), path);
     let t = ticket(&world, id).await;
     assert_eq!((t.group_id, t.assignee_id), (Some(experts), None));
     let page = world.page(&agent, &path).await;
@@ -691,7 +681,7 @@ async fn an_agent_runs_a_major_incident_from_the_ticket_page() {
             &[("csrf", csrf.as_str()), ("major", "true")],
         )
         .await;
-    assert_eq!(location(&declared), p1_path);
+    assert_eq!(declared.location(), p1_path);
     assert!(ticket(&world, p1).await.major);
     let page = world.page(&agent, &p1_path).await;
     assert!(page.body.contains("id=\"ticket-major\""));
@@ -712,7 +702,7 @@ async fn an_agent_runs_a_major_incident_from_the_ticket_page() {
             &[("csrf", csrf.as_str()), ("child", &child)],
         )
         .await;
-    assert_eq!(location(&linked), p1_path);
+    assert_eq!(linked.location(), p1_path);
     assert_eq!(ticket(&world, a.ticket_sud).await.parent_id, Some(p1));
     let page = world.page(&agent, &p1_path).await;
     assert!(
@@ -781,7 +771,7 @@ async fn an_agent_runs_a_major_incident_from_the_ticket_page() {
             ],
         )
         .await;
-    assert_eq!(location(&said), p1_path);
+    assert_eq!(said.location(), p1_path);
     let page = world.page(&agent, &p1_path).await;
     assert!(page.body.contains("id=\"communications\""));
     assert!(page.body.contains("Direction</span>"));
@@ -810,7 +800,7 @@ async fn an_agent_runs_a_major_incident_from_the_ticket_page() {
             &[("csrf", csrf.as_str())],
         )
         .await;
-    assert_eq!(location(&unlinked), p1_path);
+    assert_eq!(unlinked.location(), p1_path);
     assert_eq!(ticket(&world, a.ticket_sud).await.parent_id, None);
     let ended = world
         .form(
@@ -819,7 +809,7 @@ async fn an_agent_runs_a_major_incident_from_the_ticket_page() {
             &[("csrf", csrf.as_str()), ("major", "false")],
         )
         .await;
-    assert_eq!(location(&ended), p1_path);
+    assert_eq!(ended.location(), p1_path);
     assert!(!ticket(&world, p1).await.major);
 
     // Someone who does not work the ticket cannot post the forms.

@@ -3,18 +3,9 @@
 //! and bulk actions over ticked rows (CSRF, each ticket decided alone,
 //! refusals explained).
 
-use crate::support::{Answer, World};
-use axum::http::{Method, StatusCode, header};
+use crate::support::World;
+use axum::http::{Method, StatusCode};
 use serde_json::json;
-
-fn location(a: &Answer) -> String {
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    a.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned()
-}
 
 /// Opens `n` incidents of Sud through the API; their ids.
 async fn open_sud(world: &World, n: usize, title: &str) -> Vec<i64> {
@@ -72,7 +63,7 @@ async fn saved_views_are_personal_and_canonical() {
         ],
     )
     .await;
-    assert_eq!(location(&saved), "/tickets?queue=open&priority=critique");
+    assert_eq!(saved.location(), "/tickets?queue=open&priority=critique");
     let page = world
         .page(&cookie, "/tickets?queue=open&priority=critique")
         .await;
@@ -122,7 +113,7 @@ async fn saved_views_are_personal_and_canonical() {
             &[("csrf", csrf.as_str())],
         )
         .await;
-    assert_eq!(location(&deleted), "/tickets");
+    assert_eq!(deleted.location(), "/tickets");
     assert!(
         !world
             .page(&cookie, "/tickets")

@@ -11,16 +11,6 @@ use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, TicketAccess, TicketType};
 use vigie_store::NewTicket;
 
-/// Where a 303 sends the browser.
-fn location(a: &Answer) -> String {
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    a.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned()
-}
-
 /// Whether `needle` occurs inside a tag (an attribute) rather than in text:
 /// the nearest `<` before it comes after the nearest `>`.
 fn inside_a_tag(html: &str, needle: &str) -> bool {
@@ -159,7 +149,7 @@ async fn an_agents_queues_show_only_tickets_in_his_scope() {
         &[("action", "take")],
     )
     .await;
-    location(&taken);
+    taken.location();
     let mine = world.page(&agent, "/tickets?queue=mine").await;
     assert!(mine.body.contains("alpha-ticket-sud"), "{}", mine.body);
     let unassigned = world.page(&agent, "/tickets?queue=unassigned").await;
@@ -183,7 +173,7 @@ async fn an_agents_queues_show_only_tickets_in_his_scope() {
             ],
         )
         .await;
-    assert_eq!(location(&switched), "/tickets");
+    assert_eq!(switched.location(), "/tickets");
     let narrowed = world.page(&admin, "/tickets?queue=all").await;
     assert!(
         narrowed.body.contains("alpha-ticket-nord"),
@@ -282,7 +272,7 @@ async fn a_requester_sees_the_portal_with_only_his_tickets() {
             ],
         )
         .await;
-    let to = location(&created);
+    let to = created.location();
     let page = world.page(&cookie, &to).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Mon imprimante"));
@@ -419,7 +409,7 @@ async fn opening_a_ticket_needs_the_csrf_token_and_valid_values() {
         ),
     )
     .await;
-    let to = location(&created);
+    let to = created.location();
     assert!(to.starts_with("/tickets/"), "{to}");
     assert_eq!(world.audit_count().await, before + 1);
     let page = world.page(&agent, &to).await;
@@ -469,7 +459,7 @@ async fn take_reply_note_and_resolve_through_the_forms() {
 
     // Take it.
     assert_eq!(
-        location(&act(&world, &agent, &csrf, ticket, &[("action", "take")]).await),
+        (act(&world, &agent, &csrf, ticket, &[("action", "take")]).await).location(),
         path
     );
     let page = world.page(&agent, &path).await;
@@ -512,7 +502,7 @@ async fn take_reply_note_and_resolve_through_the_forms() {
         ],
     )
     .await;
-    location(&assigned);
+    assigned.location();
     let page = world.page(&agent, &path).await;
     assert!(
         page.body.contains("id=\"ticket-group\">alpha-group-sud<"),
@@ -542,48 +532,45 @@ async fn take_reply_note_and_resolve_through_the_forms() {
     assert!(refused.body.contains("id=\"form-error\""));
 
     // Start, put on hold, resume.
-    location(&act(&world, &agent, &csrf, ticket, &[("action", "start")]).await);
-    location(
-        &act(
-            &world,
-            &agent,
-            &csrf,
-            ticket,
-            &[("action", "pend"), ("reason", "supplier")],
-        )
-        .await,
-    );
+    (act(&world, &agent, &csrf, ticket, &[("action", "start")]).await).location();
+    (act(
+        &world,
+        &agent,
+        &csrf,
+        ticket,
+        &[("action", "pend"), ("reason", "supplier")],
+    )
+    .await)
+        .location();
     let page = world.page(&agent, &path).await;
     assert!(
         page.body.contains("id=\"ticket-pending\">A supplier<"),
         "{}",
         page.body
     );
-    location(&act(&world, &agent, &csrf, ticket, &[("action", "resume")]).await);
+    (act(&world, &agent, &csrf, ticket, &[("action", "resume")]).await).location();
 
     // A reply and an internal note.
-    location(
-        &reply(
-            &world,
-            &agent,
-            &csrf,
-            ticket,
-            "On regarde **tout de suite**.",
-            "public",
-        )
-        .await,
-    );
-    location(
-        &reply(
-            &world,
-            &agent,
-            &csrf,
-            ticket,
-            "Le disque est mort.",
-            "internal",
-        )
-        .await,
-    );
+    (reply(
+        &world,
+        &agent,
+        &csrf,
+        ticket,
+        "On regarde **tout de suite**.",
+        "public",
+    )
+    .await)
+        .location();
+    (reply(
+        &world,
+        &agent,
+        &csrf,
+        ticket,
+        "Le disque est mort.",
+        "internal",
+    )
+    .await)
+        .location();
     let empty = reply(&world, &agent, &csrf, ticket, "   ", "public").await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = world.page(&agent, &path).await;
@@ -632,7 +619,7 @@ async fn take_reply_note_and_resolve_through_the_forms() {
         ],
     )
     .await;
-    location(&resolved);
+    resolved.location();
     let page = world.page(&agent, &path).await;
     assert!(
         page.body.contains("id=\"ticket-status\">Resolved<"),
@@ -687,7 +674,7 @@ async fn a_refused_action_shows_the_allowed_ones() {
             &[("lang", "fr"), ("csrf", &fr_csrf), ("back", "/tickets")],
         )
         .await;
-    location(&lang);
+    lang.location();
     let refused = act(&world, &fr, &fr_csrf, ticket, &[("action", "close")]).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(
@@ -742,39 +729,36 @@ async fn internal_notes_are_not_shown_to_the_requester() {
     let (agent, csrf) = world.web_session(world.alpha.admin_nord.id).await;
     let (requester, requester_csrf) = world.web_session(requester_id).await;
 
-    location(
-        &reply(
-            &world,
-            &agent,
-            &csrf,
-            ticket,
-            "Pouvez-vous redémarrer ?",
-            "public",
-        )
-        .await,
-    );
-    location(
-        &reply(
-            &world,
-            &agent,
-            &csrf,
-            ticket,
-            "SECRET-NOTE: utilisateur pénible",
-            "internal",
-        )
-        .await,
-    );
-    location(
-        &reply(
-            &world,
-            &requester,
-            &requester_csrf,
-            ticket,
-            "Redémarrage fait.",
-            "public",
-        )
-        .await,
-    );
+    (reply(
+        &world,
+        &agent,
+        &csrf,
+        ticket,
+        "Pouvez-vous redémarrer ?",
+        "public",
+    )
+    .await)
+        .location();
+    (reply(
+        &world,
+        &agent,
+        &csrf,
+        ticket,
+        "SECRET-NOTE: utilisateur pénible",
+        "internal",
+    )
+    .await)
+        .location();
+    (reply(
+        &world,
+        &requester,
+        &requester_csrf,
+        ticket,
+        "Redémarrage fait.",
+        "public",
+    )
+    .await)
+        .location();
     // He may not write notes, even by hand.
     let sneaky = reply(
         &world,
@@ -800,35 +784,33 @@ async fn internal_notes_are_not_shown_to_the_requester() {
     assert!(agents_view.body.contains("SECRET-NOTE"));
 
     // Resolved: the requester may close his own ticket, nothing else.
-    location(
-        &act(
-            &world,
-            &agent,
-            &csrf,
-            ticket,
-            &[
-                ("action", "resolve"),
-                ("solution", "Redémarré."),
-                ("code", "fixed"),
-            ],
-        )
-        .await,
-    );
+    (act(
+        &world,
+        &agent,
+        &csrf,
+        ticket,
+        &[
+            ("action", "resolve"),
+            ("solution", "Redémarré."),
+            ("code", "fixed"),
+        ],
+    )
+    .await)
+        .location();
     let seen = world.page(&requester, &path).await;
     assert!(
         seen.body.contains("id=\"action-close\"") && seen.body.contains("id=\"action-reopen\"")
     );
     assert!(!seen.body.contains("id=\"assign-form\""));
-    location(
-        &act(
-            &world,
-            &requester,
-            &requester_csrf,
-            ticket,
-            &[("action", "close")],
-        )
-        .await,
-    );
+    (act(
+        &world,
+        &requester,
+        &requester_csrf,
+        ticket,
+        &[("action", "close")],
+    )
+    .await)
+        .location();
     let seen = world.page(&requester, &path).await;
     assert!(
         seen.body.contains("id=\"ticket-status\">Closed<"),
@@ -879,9 +861,9 @@ async fn markup_in_titles_descriptions_and_replies_renders_inert() {
             ],
         )
         .await;
-    let to = location(&created);
+    let to = created.location();
     let id: i64 = to.trim_start_matches("/tickets/").parse().expect("id");
-    location(&reply(&world, &agent, &csrf, TicketId(id), payload, "public").await);
+    (reply(&world, &agent, &csrf, TicketId(id), payload, "public").await).location();
 
     for path in [to.as_str(), "/tickets?queue=all", "/tickets?queue=open"] {
         let page = world.page(&agent, path).await;
