@@ -20,6 +20,7 @@ mod leases;
 mod major_incidents;
 mod page;
 mod sessions;
+mod sla;
 mod sql;
 mod surveys;
 mod tenants;
@@ -42,6 +43,10 @@ pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};
 pub use sessions::{SessionRecord, ThrottleKey};
+pub use sla::{
+    CalendarRecord, ClockRecord, EscalationCase, EscalationEffect, NewOutage, NewTarget,
+    OutageRecord, ReportQuery, ServiceLevelRecord, TargetRecord,
+};
 pub use surveys::{SurveyRecord, SurveyResult};
 pub use tenants::{NewTenant, TenantChanges, TenantRecord};
 pub use ticket_import::ImportedTicket;

@@ -189,8 +189,9 @@ impl SlaClock {
         }
     }
 
-    /// Stops counting at `at`: the running stretch joins `elapsed`.
-    fn settle(&self, at: Timestamp, calendar: &BusinessCalendar) -> SlaClock {
+    /// Stops counting at `at`: the running stretch joins `elapsed`. A clock
+    /// that is not running is unchanged.
+    pub fn settle(&self, at: Timestamp, calendar: &BusinessCalendar) -> SlaClock {
         let mut clock = *self;
         if let Some(since) = self.running_since {
             clock.elapsed += calendar.business_between(since, at);

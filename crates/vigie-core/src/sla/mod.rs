@@ -16,6 +16,7 @@ pub mod availability;
 pub mod clock;
 pub mod escalate;
 pub mod report;
+pub mod spec;
 mod target;
 
 #[cfg(test)]
@@ -25,6 +26,7 @@ mod properties;
 
 pub use clock::{ClockState, SlaClock, TicketPhase};
 pub use escalate::{EscalationAction, EscalationLevel};
+pub use spec::CalendarSpec;
 pub use target::{
     Metric, PauseOn, Policy, SlaTarget, TargetError, TargetKind, parse_priority, priority_label,
     select_targets,

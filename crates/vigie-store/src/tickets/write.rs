@@ -102,6 +102,8 @@ impl Store {
             Some(&fields(&created)),
         )
         .await?;
+        // SLA: start the ticket's clocks in its own transaction.
+        crate::sla::insert_clocks(&mut tx, &created, now).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -215,6 +217,8 @@ impl Store {
             Some(&fields(&after)),
         )
         .await?;
+        // SLA: a new priority reprices the ticket's clocks.
+        crate::sla::follow_clocks(&mut tx, &before, &after, now).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -353,6 +357,8 @@ impl Store {
         if after.status == Status::Resolved && before.status != Status::Resolved {
             crate::surveys::open_survey(&mut tx, &after, now).await?;
         }
+        // SLA: pause, resume, stop or reopen the ticket's clocks.
+        crate::sla::follow_clocks(&mut tx, before, &after, now).await?;
         tx.commit().await?;
         Ok(after)
     }
