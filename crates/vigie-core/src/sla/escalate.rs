@@ -15,6 +15,7 @@ use std::str::FromStr;
 use super::clock::SlaClock;
 use crate::calendar::BusinessCalendar;
 use crate::ticket::named_enum;
+use crate::ticket::priority::Priority;
 
 named_enum!(
     /// What an escalation level does.
@@ -101,13 +102,21 @@ pub fn next_due_at(
     next
 }
 
+/// The priority one step above (P1 stays P1).
+pub fn raised(priority: Priority) -> Priority {
+    match priority {
+        Priority::Bas => Priority::Moyen,
+        Priority::Moyen => Priority::Haut,
+        Priority::Haut | Priority::Critique => Priority::Critique,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::calendar::{BusinessCalendar, DEFAULT_TIME_ZONE};
     use crate::sla::{Metric, SlaTarget, TargetKind, TicketPhase};
     use crate::ticket::Status;
-    use crate::ticket::priority::Priority;
 
     fn at(text: &str) -> Timestamp {
         text.parse().expect("an instant")
@@ -149,5 +158,7 @@ mod tests {
         let late = at("2026-01-13T09:00+01:00");
         assert_eq!(due_levels(&levels, &stopped, &[], late, &calendar), []);
         assert_eq!(next_due_at(&levels, &stopped, &[], &calendar), None);
+        assert_eq!(raised(Priority::Bas), Priority::Moyen);
+        assert_eq!(raised(Priority::Critique), Priority::Critique);
     }
 }

@@ -307,6 +307,42 @@ pub(super) async fn recompute_calendar(
     Ok(())
 }
 
+/// Gives the open clocks of target `id` their next escalation instant again
+/// (its levels changed); their allowance stays the one they started with.
+pub(super) async fn refresh_target(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    id: i64,
+) -> Result<()> {
+    let records = tenant_targets(tx, tenant).await?;
+    let Some(record) = records.iter().find(|r| r.target.id == id) else {
+        return Ok(());
+    };
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE c.target_id = ")
+        .bind(id)
+        .push(" AND c.tenant_id = ")
+        .bind(tenant.0)
+        .push(" AND c.stopped_at IS NULL");
+    let rows = sql.query().fetch_all(&mut **tx).await?;
+    let mut calendars = Calendars::default();
+    for row in rows {
+        let stored = clock_row(&row)?;
+        let fired = fired_of_ticket(tx, stored.ticket_id).await?;
+        let calendar = calendars.get(tx, tenant, record.calendar_id).await?;
+        let done = fired.get(&stored.id).map(Vec::as_slice).unwrap_or_default();
+        let next = next_due_at(&record.target.levels, &stored.clock, done, calendar);
+        Sql::new("UPDATE sla_clocks SET next_escalation_at = ")
+            .bind(next.map(micros))
+            .push(" WHERE id = ")
+            .bind(stored.id)
+            .query()
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Which tickets a monthly report covers.
 #[derive(Clone, Debug)]
 pub struct ReportQuery {

@@ -1,6 +1,7 @@
 //! Service level targets of a tenant: one per kind, service (or any) and
-//! priority. Clocks already running keep the allowance they started with;
-//! a new target applies to the tickets opened (or repriced) afterwards.
+//! priority. Clocks already running keep the allowance they started with
+//! (a new target applies to the tickets opened or repriced afterwards), but
+//! follow its escalation levels as they change.
 
 use super::{load_calendar, parse};
 use crate::audit::{AuditTarget, record};
@@ -261,6 +262,7 @@ impl Store {
             .await
             .map_err(|e| conflict(e.into()))?;
         let after = by_id(&mut tx, tenant, id).await?;
+        super::clocks::refresh_target(&mut tx, tenant, id).await?;
         record(
             &mut tx,
             actor,
