@@ -307,3 +307,49 @@ async fn each_escalation_fires_once_with_two_instances_on_postgres() {
         escalate_twice(World::on(store).await).await;
     }
 }
+
+#[tokio::test]
+async fn the_pages_show_clocks_targets_and_a_printable_report() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    // Still 1 January, a holiday: nothing spent yet.
+    world.clock.advance(SignedDuration::from_hours(9));
+    let (admin, _) = world.web_session(a.admin.id).await;
+    let ticket = world
+        .page(&admin, &format!("/tickets/{}", a.ticket_nord.0))
+        .await;
+    assert_eq!(ticket.status, StatusCode::OK);
+    assert!(
+        ticket.body.contains("id=\"ticket-clocks\""),
+        "{}",
+        ticket.body
+    );
+    assert!(
+        ticket.body.contains("2026-01-02T15:00:00Z") && ticket.body.contains("8 h"),
+        "{}",
+        ticket.body
+    );
+    let admin_page = world.page(&admin, "/admin/sla").await;
+    assert_eq!(admin_page.status, StatusCode::OK, "{}", admin_page.body);
+    assert!(
+        admin_page.body.contains("alpha P2") && admin_page.body.contains("alpha heures ouvrées")
+    );
+    assert!(!admin_page.body.contains("beta"), "another tenant leaked");
+    let report = world.page(&admin, "/reports/sla?month=2026-01").await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert!(
+        report.body.contains("id=\"sla-priorities\"")
+            && report.body.contains("id=\"sla-no-breach\""),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("/reports/sla.csv?month=2026-01"));
+    let csv = world.page(&admin, "/reports/sla.csv?month=2026-01").await;
+    assert!(csv.body.starts_with("month,priority"), "{}", csv.body);
+    // A requester has no report.
+    let (requester, _) = world.web_session(a.requester_nord.id).await;
+    assert_eq!(
+        world.page(&requester, "/reports/sla").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
