@@ -10,6 +10,7 @@ pub mod auth;
 pub mod calendar;
 pub mod ids;
 pub mod role;
+pub mod sla;
 pub mod tenancy;
 pub mod ticket;
 pub mod validate;

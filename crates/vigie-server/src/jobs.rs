@@ -1,7 +1,9 @@
 //! Background jobs of `vigie serve`. Each runs on the instance holding its
 //! lease in the database, so two or ten instances on one PostgreSQL never
 //! do the same work twice; durable state is in the database, so a restart
-//! simply goes on. Today: handing over the tickets of absent agents.
+//! simply goes on. Today: handing over the tickets of absent agents, and
+//! firing SLA escalation levels ([`crate::sla::escalation`]), which sleeps
+//! until the next escalation instant rather than a fixed period.
 
 use crate::AppState;
 use jiff::SignedDuration;
@@ -13,6 +15,8 @@ use vigie_core::ticket::absence::{BackupState, Handover, handover};
 use vigie_core::ticket::lifecycle::{Action, LifecycleState, apply};
 use vigie_store::{Assignment, StoreError};
 
+pub use crate::sla::escalation::{SLA_LEASE, fire_due_escalations};
+
 /// The lease of the absence handover job.
 pub const HANDOVER_LEASE: &str = "absence-handover";
 /// How often the jobs look for work.
@@ -22,12 +26,14 @@ pub const PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
 pub struct Jobs {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    sla: JoinHandle<()>,
 }
 
 impl Jobs {
     /// Starts the jobs for this instance (`holder` names it in leases).
     pub fn start(state: AppState, holder: String) -> Jobs {
         let (stop, mut stopped) = watch::channel(false);
+        let sla = spawn_sla_escalations(state.clone(), holder.clone(), stop.subscribe());
         let task = tokio::spawn(async move {
             loop {
                 if let Err(e) = handover_absent_owners(&state, &holder).await {
@@ -40,14 +46,40 @@ impl Jobs {
             }
             let _ = state.store().release_lease(HANDOVER_LEASE, &holder).await;
         });
-        Jobs { stop, task }
+        Jobs { stop, task, sla }
     }
 
     /// Asks the jobs to stop and waits for them.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        let _ = self.sla.await;
     }
+}
+
+/// The SLA escalation loop: fire what is due, then sleep until the next
+/// escalation instant (at most [`PERIOD`]) or until stopped.
+fn spawn_sla_escalations(
+    state: AppState,
+    holder: String,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let wait = match fire_due_escalations(&state, &holder).await {
+                Ok(_) => crate::sla::escalation::until_next(&state, PERIOD).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SLA escalation failed; retrying at the next period");
+                    PERIOD
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stopped.changed() => break,
+            }
+        }
+        let _ = state.store().release_lease(SLA_LEASE, &holder).await;
+    })
 }
 
 /// Hands the open tickets of agents who are away over to their backup or

@@ -14,6 +14,7 @@ pub mod error;
 mod i18n;
 pub mod jobs;
 mod ops;
+pub mod sla;
 pub mod web;
 
 pub use clock::Clock;

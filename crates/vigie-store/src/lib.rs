@@ -22,6 +22,7 @@ mod major_incidents;
 mod page;
 mod saved_views;
 mod sessions;
+mod sla;
 mod sql;
 mod surveys;
 mod tenants;
@@ -45,6 +46,10 @@ pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};
 pub use saved_views::SavedViewRecord;
 pub use sessions::{SessionRecord, ThrottleKey};
+pub use sla::{
+    CalendarRecord, ClockRecord, EscalationCase, EscalationEffect, NewOutage, NewTarget,
+    OutageRecord, ReportQuery, ServiceLevelRecord, TargetRecord,
+};
 pub use surveys::{SurveyRecord, SurveyResult};
 pub use tenants::{NewTenant, TenantChanges, TenantRecord};
 pub use ticket_import::ImportedTicket;

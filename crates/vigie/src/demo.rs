@@ -6,6 +6,7 @@
 //! when missing, so `vigie demo` can run at every start.
 
 mod content;
+mod sla;
 mod tickets;
 
 pub use tickets::generate as generate_tickets;
@@ -64,9 +65,11 @@ pub async fn load_demo(store: &Store, now: Timestamp) -> anyhow::Result<DemoSumm
     for plan in GROUPS {
         loader.group(plan).await?;
     }
+    // Service levels before the tickets, so that the tickets run clocks.
+    let levels = sla::load(store, now).await?;
     let tickets = tickets::load(store, now).await?;
     Ok(DemoSummary {
-        created: loader.created + tickets,
+        created: loader.created + levels + tickets,
         accounts: USERS.iter().map(account).collect(),
     })
 }
@@ -325,6 +328,30 @@ mod tests {
         assert_eq!(second.created, 0);
         assert_eq!(counts(&store).await, before);
         assert_eq!(first.accounts, second.accounts);
+        // Service levels: loaded once, before the tickets (which run clocks).
+        let cachemire = store
+            .find_tenant_by_slug("cachemire")
+            .await
+            .expect("read")
+            .expect("cachemire");
+        let targets = store.list_targets(cachemire.id).await.expect("targets");
+        assert_eq!(targets.len(), 10);
+        assert_eq!(
+            store
+                .list_calendars(cachemire.id)
+                .await
+                .expect("calendars")
+                .len(),
+            2
+        );
+        assert_eq!(
+            store
+                .list_service_levels(cachemire.id)
+                .await
+                .expect("services")
+                .len(),
+            2
+        );
 
         let (nord, _) = store
             .find_user_by_login("agent.nord")

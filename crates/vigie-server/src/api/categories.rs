@@ -266,7 +266,7 @@ impl SettingsIo {
 }
 
 /// The tenant `id` if the actor belongs to it (or administers the platform).
-fn readable(actor: &Actor, id: i64) -> Result<TenantId, ApiError> {
+pub(super) fn readable(actor: &Actor, id: i64) -> Result<TenantId, ApiError> {
     if actor.platform_admin || actor.tenant.0 == id {
         Ok(TenantId(id))
     } else {
@@ -275,7 +275,11 @@ fn readable(actor: &Actor, id: i64) -> Result<TenantId, ApiError> {
 }
 
 /// The tenant `id` if the actor may change its service desk settings.
-async fn manageable(state: &AppState, actor: &Actor, id: i64) -> Result<TenantId, ApiError> {
+pub(super) async fn manageable(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> Result<TenantId, ApiError> {
     let tenant = readable(actor, id)?;
     let record = state.store().get_tenant(&Scope::Platform, tenant).await?;
     let root = record

@@ -14,6 +14,9 @@ mod groups;
 mod major;
 mod me;
 mod page;
+mod sla;
+mod sla_reports;
+mod sla_wire;
 mod surveys;
 mod tenants;
 mod tickets;
@@ -52,6 +55,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "The audit log"),
         (name = "tickets", description = "Incidents and service requests"),
+        (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "me", description = "The caller")
     )
 )]
@@ -86,6 +90,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(major::routes())
             .merge(surveys::routes())
             .merge(categories::routes())
+            .merge(sla::routes())
+            .merge(sla_reports::routes())
             .merge(audit::routes()),
     )
 }

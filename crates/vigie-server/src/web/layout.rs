@@ -149,6 +149,16 @@ impl Layout {
             super::desk_settings::may_read_anywhere(actor),
         ));
         nav.push((
+            super::sla_pages::HERE,
+            "nav-sla",
+            super::desk_settings::may_read_anywhere(actor),
+        ));
+        nav.push((
+            super::sla_pages::REPORT,
+            "nav-sla-report",
+            actor.can_anywhere(Permission::ViewEntityTickets),
+        ));
+        nav.push((
             "/audit",
             "nav-audit",
             actor.can_anywhere(Permission::ViewAudit),

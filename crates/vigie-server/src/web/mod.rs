@@ -16,6 +16,7 @@ mod login;
 mod markdown;
 mod pages;
 mod profile;
+mod sla_pages;
 mod survey;
 mod ticket_bulk;
 mod ticket_desk;
@@ -69,6 +70,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(ticket_files::router())
         .merge(ticket_desk::router())
         .merge(desk_settings::router())
+        .merge(sla_pages::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

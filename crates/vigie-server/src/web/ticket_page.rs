@@ -189,6 +189,8 @@ struct TicketPage {
     /// The satisfaction survey link, for the requester of a resolved ticket
     /// who has not answered it yet.
     survey_link: Option<String>,
+    /// The ticket's SLA clocks (deadline, business time left, state).
+    clocks: Vec<super::sla_pages::ClockLine>,
 }
 
 impl TicketPage {
@@ -563,6 +565,7 @@ async fn show(
     } else {
         None
     };
+    let clocks = super::sla_pages::clock_lines(state, &l, &t).await;
     Ok(render(&TicketPage {
         l,
         error,
@@ -581,6 +584,7 @@ async fn show(
         escalation,
         major,
         survey_link,
+        clocks,
     }))
 }
 

@@ -21,6 +21,8 @@ struct Target {
     rule: i64,
     attachment: i64,
     absence: i64,
+    calendar: i64,
+    sla_target: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -46,6 +48,8 @@ fn sibling_target(a: &TenantWorld) -> Target {
         rule: a.rule,
         attachment: a.attachment,
         absence: a.absence,
+        calendar: a.calendar,
+        sla_target: a.sla_target,
         markers: vec![
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
@@ -72,6 +76,8 @@ fn weak_target(a: &TenantWorld) -> Target {
         rule: a.rule,
         attachment: a.attachment,
         absence: a.absence,
+        calendar: a.calendar,
+        sla_target: a.sla_target,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -133,6 +139,8 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{child_id}", &t.ticket.to_string())
         .replace("{attachment_id}", &t.attachment.to_string())
         .replace("{absence_id}", &t.absence.to_string())
+        .replace("{calendar_id}", &t.calendar.to_string())
+        .replace("{target_id}", &t.sla_target.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -197,7 +205,15 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
                 .collect(),
             _ => vec![],
         };
-        let value = if types.iter().any(|x| x == "integer") {
+        // Nested SLA parts: empty but well-formed, so that only scope refuses.
+        let nested = match name.as_str() {
+            "weekly_hours" => Some(json!({})),
+            "closures" | "exceptional_openings" | "escalations" => Some(json!([])),
+            _ => None,
+        };
+        let value = if let Some(v) = nested {
+            v
+        } else if types.iter().any(|x| x == "integer") {
             match name.as_str() {
                 "user_id" | "manager_id" | "requester_id" | "assignee_id" => json!(t.user),
                 "group_id" => json!(t.group),
@@ -317,6 +333,13 @@ async fn attack(
                     | "/api/v1/tenants/{id}/categories"
                     | "/api/v1/tenants/{id}/ticket-settings"
                     | "/api/v1/tenants/{id}/assignment-rules"
+                    | "/api/v1/tenants/{id}/calendars"
+                    | "/api/v1/tenants/{id}/calendars/{calendar_id}"
+                    | "/api/v1/tenants/{id}/sla-targets"
+                    | "/api/v1/tenants/{id}/sla-targets/{target_id}"
+                    | "/api/v1/tenants/{id}/service-levels"
+                    | "/api/v1/tenants/{id}/outages"
+                    | "/api/v1/tenants/{id}/sla/preview"
             );
         if own_tenant_read {
             assert_eq!(res.status, StatusCode::OK, "{what}");

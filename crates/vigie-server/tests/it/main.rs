@@ -9,6 +9,7 @@ mod browser_tickets;
 mod isolation;
 mod jobs;
 mod openapi;
+mod sla;
 mod support;
 mod surveys;
 mod ticket_batches;

@@ -63,6 +63,10 @@ pub struct TenantWorld {
     pub attachment: i64,
     /// An absence of the worker of Sud, next year.
     pub absence: i64,
+    /// A business calendar of the tenant.
+    pub calendar: i64,
+    /// A service level target of the tenant (P2, 8 h).
+    pub sla_target: i64,
 }
 
 /// The whole world.
@@ -252,6 +256,40 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         urgency: Level::Moyen,
         priority: Priority::Haut,
     };
+    // A working-hours calendar and a P2 SLA target, before the tickets so
+    // that they run clocks.
+    let calendar = store
+        .create_calendar(
+            &system,
+            tenant.id,
+            t0(),
+            &format!("{slug} heures ouvrées"),
+            &vigie_core::sla::CalendarSpec::preset("working-hours").expect("preset"),
+        )
+        .await
+        .expect("calendar")
+        .id;
+    let mut promise = vigie_core::sla::SlaTarget::new(
+        vigie_core::sla::TargetKind::Sla,
+        Priority::Haut,
+        jiff::SignedDuration::from_hours(8),
+    );
+    promise.time_to_own = Some(jiff::SignedDuration::from_mins(30));
+    let sla_target = store
+        .create_target(
+            &system,
+            tenant.id,
+            t0(),
+            &vigie_store::NewTarget {
+                name: format!("{slug} P2"),
+                calendar_id: calendar,
+                target: promise,
+            },
+        )
+        .await
+        .expect("target")
+        .target
+        .id;
     let ticket_sud = store
         .create_ticket(
             &system,
@@ -358,6 +396,8 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         rule,
         attachment,
         absence,
+        calendar,
+        sla_target,
     }
 }
 

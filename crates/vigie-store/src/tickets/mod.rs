@@ -345,3 +345,36 @@ async fn next_number(
     .await?;
     Ok(1)
 }
+
+// --- SLA hooks: reading and auditing a ticket inside a transaction held by
+// the SLA module (escalations change a ticket in the marker's transaction).
+
+/// A ticket by id, inside the caller's transaction (no access check: the
+/// caller decided).
+pub(crate) async fn ticket_in_tx(
+    tx: &mut Transaction<'static, Any>,
+    id: TicketId,
+) -> Result<TicketRecord> {
+    let mut sql = Sql::new(SELECT);
+    sql.push(" AND t.id = ").bind(id.0);
+    ticket_row(&sql.query().fetch_one(&mut **tx).await?)
+}
+
+/// The audit line of a ticket change, inside the caller's transaction.
+pub(crate) async fn audit_change(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    now: Timestamp,
+    before: &TicketRecord,
+    after: &TicketRecord,
+) -> Result<()> {
+    record(
+        tx,
+        actor,
+        now,
+        target(after),
+        Some(&fields(before)),
+        Some(&fields(after)),
+    )
+    .await
+}

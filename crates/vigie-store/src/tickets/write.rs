@@ -238,6 +238,8 @@ impl Store {
             Some(&fields(&after)),
         )
         .await?;
+        // SLA: a new priority reprices the ticket's clocks.
+        crate::sla::follow_clocks(&mut tx, &before, &after, now).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -376,6 +378,8 @@ impl Store {
         if after.status == Status::Resolved && before.status != Status::Resolved {
             crate::surveys::open_survey(&mut tx, &after, now).await?;
         }
+        // SLA: pause, resume, stop or reopen the ticket's clocks.
+        crate::sla::follow_clocks(&mut tx, before, &after, now).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -456,5 +460,7 @@ async fn insert_ticket(
         Some(&fields(&created)),
     )
     .await?;
+    // SLA: start the ticket's clocks in its own transaction.
+    crate::sla::insert_clocks(tx, &created, now).await?;
     Ok(created)
 }

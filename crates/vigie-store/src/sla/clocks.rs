@@ -1,0 +1,456 @@
+//! The clocks of tickets: started when a ticket opens and moved when it
+//! changes, inside the transaction of that change; read for the ticket page
+//! and the monthly report. What a clock does is the core's
+//! (`vigie_core::sla::clock`); this file loads its inputs and writes its
+//! results, with the next escalation instant kept on the row for the job.
+
+use std::collections::HashMap;
+
+use super::targets::{TargetRecord, tenant_targets};
+use super::{load_calendar, parse};
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError, TicketRecord, from_micros, micros};
+use jiff::SignedDuration;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use vigie_core::Timestamp;
+use vigie_core::calendar::BusinessCalendar;
+use vigie_core::ids::{TenantId, TicketId};
+use vigie_core::sla::escalate::next_due_at;
+use vigie_core::sla::report::{ReportRow, Verdict};
+use vigie_core::sla::{EscalationLevel, Metric, SlaClock, TargetKind, TicketPhase, select_targets};
+
+/// A clock as stored, with its target's name and kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClockRecord {
+    /// Its id.
+    pub id: i64,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// Its ticket.
+    pub ticket_id: TicketId,
+    /// The target it measures against.
+    pub target_id: i64,
+    /// That target's name.
+    pub target_name: String,
+    /// That target's kind.
+    pub kind: TargetKind,
+    /// The calendar it counts in.
+    pub calendar_id: i64,
+    /// The clock itself.
+    pub clock: SlaClock,
+    /// When its next escalation level falls due.
+    pub next_escalation_at: Option<Timestamp>,
+}
+
+pub(super) const SELECT: &str = "SELECT c.id, c.tenant_id, c.ticket_id, c.target_id, g.name AS target_name, \
+    g.kind, g.calendar_id, c.metric, c.allowance_us, c.elapsed_us, c.started_at, c.running_since, \
+    c.stopped_at, c.deadline, c.next_escalation_at FROM sla_clocks c JOIN sla_targets g ON g.id = c.target_id";
+
+fn instant(row: &AnyRow, column: &str) -> Result<Option<Timestamp>> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.map(from_micros))
+}
+
+pub(super) fn clock_row(row: &AnyRow) -> Result<ClockRecord> {
+    Ok(ClockRecord {
+        id: row.try_get("id")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        ticket_id: TicketId(row.try_get("ticket_id")?),
+        target_id: row.try_get("target_id")?,
+        target_name: row.try_get("target_name")?,
+        kind: parse(row, "kind")?,
+        calendar_id: row.try_get("calendar_id")?,
+        clock: SlaClock {
+            metric: parse(row, "metric")?,
+            allowance: SignedDuration::from_micros(row.try_get("allowance_us")?),
+            elapsed: SignedDuration::from_micros(row.try_get("elapsed_us")?),
+            started_at: from_micros(row.try_get("started_at")?),
+            running_since: instant(row, "running_since")?,
+            stopped_at: instant(row, "stopped_at")?,
+            deadline: instant(row, "deadline")?,
+        },
+        next_escalation_at: instant(row, "next_escalation_at")?,
+    })
+}
+
+/// The phase a clock sees of a ticket.
+pub(super) fn phase_of(t: &TicketRecord) -> TicketPhase {
+    TicketPhase::of(t.status, t.pending_reason, t.assignee_id.is_some())
+}
+
+/// Built calendars by id, loaded once per transaction.
+#[derive(Default)]
+pub(super) struct Calendars(HashMap<i64, BusinessCalendar>);
+
+impl Calendars {
+    pub(super) async fn get(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        tenant: TenantId,
+        id: i64,
+    ) -> Result<&BusinessCalendar> {
+        use std::collections::hash_map::Entry;
+        match self.0.entry(id) {
+            Entry::Occupied(built) => Ok(built.into_mut()),
+            Entry::Vacant(slot) => {
+                let spec = load_calendar(tx, tenant, id).await?.spec;
+                let built = spec
+                    .build()
+                    .map_err(|e| StoreError::Database(format!("stored calendar {id}: {e}")))?;
+                Ok(slot.insert(built))
+            }
+        }
+    }
+}
+
+fn micros_of(d: SignedDuration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn clock_values(
+    clock: &SlaClock,
+    next: Option<Timestamp>,
+    now: Timestamp,
+) -> Vec<(&'static str, crate::sql::Arg)> {
+    vec![
+        ("allowance_us", micros_of(clock.allowance).into()),
+        ("elapsed_us", micros_of(clock.elapsed).into()),
+        ("started_at", micros(clock.started_at).into()),
+        ("running_since", clock.running_since.map(micros).into()),
+        ("stopped_at", clock.stopped_at.map(micros).into()),
+        ("deadline", clock.deadline.map(micros).into()),
+        ("next_escalation_at", next.map(micros).into()),
+        ("updated_at", micros(now).into()),
+    ]
+}
+
+/// Starts the clocks of a ticket just opened, inside the transaction that
+/// creates it: one per target that applies (the core's `select_targets`)
+/// and metric it measures. Works on one ticket, so a batch of tickets in
+/// one transaction calls it once per ticket.
+pub(crate) async fn insert_clocks(
+    tx: &mut Transaction<'static, Any>,
+    ticket: &TicketRecord,
+    now: Timestamp,
+) -> Result<()> {
+    let records = tenant_targets(tx, ticket.tenant_id).await?;
+    if records.is_empty() {
+        return Ok(());
+    }
+    let targets: Vec<_> = records.iter().map(|r| r.target.clone()).collect();
+    let phase = phase_of(ticket);
+    let mut calendars = Calendars::default();
+    for target in select_targets(&targets, ticket.service_ref.as_deref(), ticket.priority) {
+        let Some(record) = records.iter().find(|r| r.target.id == target.id) else {
+            continue;
+        };
+        let calendar = calendars
+            .get(tx, ticket.tenant_id, record.calendar_id)
+            .await?;
+        for metric in target.metrics() {
+            let Some(clock) = SlaClock::start(target, metric, &phase, ticket.created_at, calendar)
+            else {
+                continue;
+            };
+            let next = next_due_at(&target.levels, &clock, &[], calendar);
+            let mut values = clock_values(&clock, next, now);
+            values.extend([
+                ("tenant_id", ticket.tenant_id.0.into()),
+                ("ticket_id", ticket.id.0.into()),
+                ("target_id", target.id.into()),
+                ("metric", metric.as_str().into()),
+            ]);
+            Sql::insert("sla_clocks", values)
+                .query()
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The levels already fired, per clock of a ticket.
+pub(super) async fn fired_of_ticket(
+    tx: &mut Transaction<'static, Any>,
+    ticket: TicketId,
+) -> Result<HashMap<i64, Vec<EscalationLevel>>> {
+    let rows = Sql::new(
+        "SELECT f.clock_id, f.percent, f.action FROM sla_escalations_fired f \
+         JOIN sla_clocks c ON c.id = f.clock_id WHERE c.ticket_id = ",
+    )
+    .bind(ticket.0)
+    .query()
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut fired: HashMap<i64, Vec<EscalationLevel>> = HashMap::new();
+    for row in rows {
+        let percent: i64 = row.try_get("percent")?;
+        let level = EscalationLevel::new(
+            u16::try_from(percent).unwrap_or(u16::MAX),
+            parse(&row, "action")?,
+        );
+        fired
+            .entry(row.try_get("clock_id")?)
+            .or_default()
+            .push(level);
+    }
+    Ok(fired)
+}
+
+/// Moves the clocks of a ticket after a change, inside the transaction of
+/// that change: a new priority reprices each clock against the target of
+/// the same kind for the new priority (if there is one); a new status,
+/// pending reason or agent moves it (pause, resume, stop, reopen).
+pub(crate) async fn follow_clocks(
+    tx: &mut Transaction<'static, Any>,
+    before: &TicketRecord,
+    after: &TicketRecord,
+    now: Timestamp,
+) -> Result<()> {
+    let repriced = before.priority != after.priority;
+    let moved = phase_of(before) != phase_of(after);
+    if !repriced && !moved {
+        return Ok(());
+    }
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE c.ticket_id = ")
+        .bind(after.id.0)
+        .push(" ORDER BY c.id");
+    let rows = sql.query().fetch_all(&mut **tx).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let records = tenant_targets(tx, after.tenant_id).await?;
+    let targets: Vec<_> = records.iter().map(|r| r.target.clone()).collect();
+    let fired = fired_of_ticket(tx, after.id).await?;
+    let phase = phase_of(after);
+    let mut calendars = Calendars::default();
+    for row in rows {
+        let stored = clock_row(&row)?;
+        let Some(mut record) = records.iter().find(|r| r.target.id == stored.target_id) else {
+            continue;
+        };
+        let mut clock = stored.clock;
+        if repriced {
+            let new = select_targets(&targets, after.service_ref.as_deref(), after.priority)
+                .into_iter()
+                .find(|t| t.kind == stored.kind && t.allowance(clock.metric).is_some())
+                .and_then(|t| records.iter().find(|r| r.target.id == t.id));
+            if let Some(new) = new {
+                let old = calendars
+                    .get(tx, after.tenant_id, record.calendar_id)
+                    .await?;
+                let settled = clock.settle(now, old);
+                let calendar = calendars.get(tx, after.tenant_id, new.calendar_id).await?;
+                clock = settled.reprice(&new.target, &phase, now, calendar);
+                record = new;
+            }
+        }
+        let calendar = calendars
+            .get(tx, after.tenant_id, record.calendar_id)
+            .await?;
+        if moved {
+            clock = clock.follow(&record.target, &phase, now, calendar);
+        }
+        let done = fired.get(&stored.id).map(Vec::as_slice).unwrap_or_default();
+        let next = next_due_at(&record.target.levels, &clock, done, calendar);
+        write_clock(tx, stored.id, record, &clock, next, now).await?;
+    }
+    Ok(())
+}
+
+async fn write_clock(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    target: &TargetRecord,
+    clock: &SlaClock,
+    next: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<()> {
+    let mut values = clock_values(clock, next, now);
+    values.push(("target_id", target.target.id.into()));
+    Sql::update("sla_clocks", values, ("id", id.into()))
+        .query()
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Gives the running clocks counted in calendar `id` their deadline again
+/// (the calendar changed), with their next escalation instant.
+pub(super) async fn recompute_calendar(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    id: i64,
+    calendar: &BusinessCalendar,
+    now: Timestamp,
+) -> Result<()> {
+    let records = tenant_targets(tx, tenant).await?;
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE g.calendar_id = ")
+        .bind(id)
+        .push(" AND c.tenant_id = ")
+        .bind(tenant.0)
+        .push(" AND c.stopped_at IS NULL");
+    let rows = sql.query().fetch_all(&mut **tx).await?;
+    for row in rows {
+        let stored = clock_row(&row)?;
+        let Some(record) = records.iter().find(|r| r.target.id == stored.target_id) else {
+            continue;
+        };
+        let fired = fired_of_ticket(tx, stored.ticket_id).await?;
+        let clock = stored.clock.recompute(calendar);
+        let done = fired.get(&stored.id).map(Vec::as_slice).unwrap_or_default();
+        let next = next_due_at(&record.target.levels, &clock, done, calendar);
+        write_clock(tx, stored.id, record, &clock, next, now).await?;
+    }
+    Ok(())
+}
+
+/// Gives the open clocks of target `id` their next escalation instant again
+/// (its levels changed); their allowance stays the one they started with.
+pub(super) async fn refresh_target(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    id: i64,
+) -> Result<()> {
+    let records = tenant_targets(tx, tenant).await?;
+    let Some(record) = records.iter().find(|r| r.target.id == id) else {
+        return Ok(());
+    };
+    let mut sql = Sql::new(SELECT);
+    sql.push(" WHERE c.target_id = ")
+        .bind(id)
+        .push(" AND c.tenant_id = ")
+        .bind(tenant.0)
+        .push(" AND c.stopped_at IS NULL");
+    let rows = sql.query().fetch_all(&mut **tx).await?;
+    let mut calendars = Calendars::default();
+    for row in rows {
+        let stored = clock_row(&row)?;
+        let fired = fired_of_ticket(tx, stored.ticket_id).await?;
+        let calendar = calendars.get(tx, tenant, record.calendar_id).await?;
+        let done = fired.get(&stored.id).map(Vec::as_slice).unwrap_or_default();
+        let next = next_due_at(&record.target.levels, &stored.clock, done, calendar);
+        Sql::new("UPDATE sla_clocks SET next_escalation_at = ")
+            .bind(next.map(micros))
+            .push(" WHERE id = ")
+            .bind(stored.id)
+            .query()
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Which tickets a monthly report covers.
+#[derive(Clone, Debug)]
+pub struct ReportQuery {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The kind of target reported on (usually SLA).
+    pub kind: TargetKind,
+    /// Tickets opened from this instant…
+    pub from: Timestamp,
+    /// …until this one (excluded).
+    pub to: Timestamp,
+    /// Only this service's tickets.
+    pub service: Option<String>,
+    /// The instant the verdicts are taken at.
+    pub now: Timestamp,
+}
+
+impl Store {
+    /// The clocks of a ticket the caller has read.
+    pub async fn ticket_clocks(&self, ticket: &TicketRecord) -> Result<Vec<ClockRecord>> {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE c.ticket_id = ")
+            .bind(ticket.id.0)
+            .push(" AND c.tenant_id = ")
+            .bind(ticket.tenant_id.0)
+            .push(" ORDER BY g.kind, c.metric, c.id");
+        let rows = sql.query().fetch_all(self.pool()).await?;
+        rows.iter().map(clock_row).collect()
+    }
+
+    /// One row per ticket opened in the period, with the verdicts of its
+    /// clocks of the kind reported on, at `query.now`.
+    pub async fn sla_report_rows(&self, query: &ReportQuery) -> Result<Vec<ReportRow>> {
+        let mut sql = Sql::new(
+            "SELECT t.id AS ticket, t.number, t.title, t.type, t.priority, t.service_ref, t.solution_code, \
+             t.pending_reason, c.metric, c.allowance_us, c.elapsed_us, c.started_at, c.running_since, \
+             c.stopped_at, c.deadline, g.calendar_id FROM tickets t \
+             LEFT JOIN sla_clocks c ON c.ticket_id = t.id AND c.target_id IN \
+             (SELECT id FROM sla_targets WHERE tenant_id = ",
+        );
+        sql.bind(query.tenant.0)
+            .push(" AND kind = ")
+            .bind(query.kind.as_str())
+            .push(") LEFT JOIN sla_targets g ON g.id = c.target_id WHERE t.tenant_id = ")
+            .bind(query.tenant.0)
+            .push(" AND t.created_at >= ")
+            .bind(micros(query.from))
+            .push(" AND t.created_at < ")
+            .bind(micros(query.to));
+        if let Some(s) = &query.service {
+            sql.push(" AND t.service_ref = ").bind(s.as_str());
+        }
+        sql.push(" ORDER BY t.id");
+        let rows = sql.query().fetch_all(self.pool()).await?;
+        let mut tx = self.pool().begin().await?;
+        let mut calendars = Calendars::default();
+        let mut out: Vec<ReportRow> = Vec::new();
+        let mut last_ticket = None;
+        for row in rows {
+            let ticket: i64 = row.try_get("ticket")?;
+            if last_ticket != Some(ticket) {
+                last_ticket = Some(ticket);
+                let code: Option<String> = row.try_get("solution_code")?;
+                let pending: Option<String> = row.try_get("pending_reason")?;
+                out.push(ReportRow {
+                    number: row.try_get("number")?,
+                    title: row.try_get("title")?,
+                    ticket_type: parse(&row, "type")?,
+                    priority: parse(&row, "priority")?,
+                    service_ref: row.try_get("service_ref")?,
+                    own: None,
+                    resolve: None,
+                    reason: code.or(pending.map(|p| format!("pending {p}"))),
+                });
+            }
+            let Some(metric) = row.try_get::<Option<String>, _>("metric")? else {
+                continue;
+            };
+            let metric: Metric = metric
+                .parse()
+                .map_err(|e| StoreError::Database(format!("metric: {e}")))?;
+            let clock = SlaClock {
+                metric,
+                allowance: SignedDuration::from_micros(row.try_get("allowance_us")?),
+                elapsed: SignedDuration::from_micros(row.try_get("elapsed_us")?),
+                started_at: from_micros(row.try_get("started_at")?),
+                running_since: instant(&row, "running_since")?,
+                stopped_at: instant(&row, "stopped_at")?,
+                deadline: instant(&row, "deadline")?,
+            };
+            let state = clock.state_at(query.now);
+            let overdue = if state == vigie_core::sla::ClockState::Breached {
+                let calendar = calendars
+                    .get(&mut tx, query.tenant, row.try_get("calendar_id")?)
+                    .await?;
+                (-clock.left_at(query.now, calendar)).max(SignedDuration::ZERO)
+            } else {
+                SignedDuration::ZERO
+            };
+            if let Some(last) = out.last_mut() {
+                let verdict = Some(Verdict { state, overdue });
+                match metric {
+                    Metric::Own => last.own = verdict,
+                    Metric::Resolve => last.resolve = verdict,
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
