@@ -353,3 +353,25 @@ async fn the_pages_show_clocks_targets_and_a_printable_report() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_changed_calendar_moves_the_running_deadlines() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let clocks = format!("/api/v1/tickets/{}/clocks", a.ticket_nord.0);
+    let deadline = |v: &Value| v[1]["deadline"].clone();
+    let before = call(&world, Method::GET, &clocks, None).await.json();
+    assert_eq!(deadline(&before), "2026-01-02T15:00:00Z");
+    // Around the clock from now on: 8 h from the opening at midnight UTC.
+    let path = format!("/api/v1/tenants/{}/calendars/{}", a.tenant.id.0, a.calendar);
+    let res = call(
+        &world,
+        Method::PUT,
+        &path,
+        Some(json!({"name": "Toujours", "preset": "24/7"})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let after = call(&world, Method::GET, &clocks, None).await.json();
+    assert_eq!(deadline(&after), "2026-01-01T08:00:00Z", "{after}");
+}
