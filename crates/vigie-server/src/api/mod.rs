@@ -120,6 +120,8 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
             Permission::ManageTicketSettings => {
                 "only tenant administrators change the service desk settings"
             }
+            Permission::ViewCmdb => "your roles do not include reading the configuration items",
+            Permission::ManageCmdb => "your roles do not include changing the configuration items",
         }))
     }
 }
