@@ -94,6 +94,21 @@ fn unique_rule(constraint: Option<&str>, message: &str) -> String {
             "categories_sibling_name_key",
             "a category with this name already exists under the same parent",
         ),
+        (
+            "cis_name_key",
+            "cis.name",
+            "a configuration item with this name already exists",
+        ),
+        (
+            "ci_identifiers_value_key",
+            "ci_identifiers.value",
+            "another configuration item already has this identifier",
+        ),
+        (
+            "ci_relations_key",
+            "ci_relations.type",
+            "this relation already exists",
+        ),
     ];
     known
         .iter()

@@ -96,10 +96,14 @@ fn plan_item(
         .iter()
         .find(|m| by_name.is_none_or(|k| k.id != m.id) && (by_name.is_some() || matched.len() > 1));
     if let Some(m) = other {
-        return Err(format!(
-            "its identifiers also name `{}`, another item: merge them by hand first",
-            m.name
-        ));
+        return Err(if m.reachable {
+            format!(
+                "its identifiers also name `{}`, another item: merge them by hand first",
+                m.name
+            )
+        } else {
+            "one of its identifiers belongs to an item outside your scope".to_owned()
+        });
     }
     let existing = match (by_name, matched.first()) {
         (Some(k), _) => Some((k, false)),
@@ -209,7 +213,9 @@ fn reconcile(line: usize, k: &KnownCi, draft: &CiDraft, merge: bool) -> ItemPlan
         });
         after.identifiers.push(i.clone());
     }
-    let action = match (merge, changes.is_empty() && conflicts.is_empty()) {
+    // Conflicts alone change nothing: the same file imported twice is
+    // unchanged the second time, its conflicts still listed.
+    let action = match (merge, changes.is_empty()) {
         (_, true) => LineAction::Unchanged,
         (true, false) => LineAction::Merge,
         (false, false) => LineAction::Update,
