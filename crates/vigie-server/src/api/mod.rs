@@ -8,6 +8,7 @@ mod absences;
 pub(crate) mod attachments;
 mod audit;
 mod categories;
+mod cis;
 mod entities;
 mod extract;
 mod groups;
@@ -52,6 +53,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "The audit log"),
         (name = "tickets", description = "Incidents and service requests"),
+        (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
         (name = "me", description = "The caller")
     )
 )]
@@ -86,6 +88,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(major::routes())
             .merge(surveys::routes())
             .merge(categories::routes())
+            .merge(cis::routes())
             .merge(audit::routes()),
     )
 }

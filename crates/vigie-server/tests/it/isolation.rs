@@ -21,6 +21,8 @@ struct Target {
     rule: i64,
     attachment: i64,
     absence: i64,
+    ci: i64,
+    ci_relation: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -46,7 +48,10 @@ fn sibling_target(a: &TenantWorld) -> Target {
         rule: a.rule,
         attachment: a.attachment,
         absence: a.absence,
+        ci: a.ci_sud,
+        ci_relation: a.ci_relation,
         markers: vec![
+            "alpha-ci-sud".into(),
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
             "alpha.agent-sud".into(),
@@ -72,6 +77,8 @@ fn weak_target(a: &TenantWorld) -> Target {
         rule: a.rule,
         attachment: a.attachment,
         absence: a.absence,
+        ci: a.ci_sud,
+        ci_relation: a.ci_relation,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -85,12 +92,12 @@ fn weak_target(a: &TenantWorld) -> Target {
 }
 
 /// The agent of Sud may read Sud's directory but change none of it; Sud's
-/// tickets are his work.
+/// tickets and configuration items are his work.
 fn readable_target(a: &TenantWorld) -> Target {
     Target {
         markers: Vec::new(),
         may_read: true,
-        legitimate: &["/api/v1/tickets"],
+        legitimate: &["/api/v1/tickets", "/api/v1/cis", "/api/v1/impact"],
         ..sibling_target(a)
     }
 }
@@ -120,6 +127,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         "groups" => t.group,
         "tokens" => t.token,
         "tickets" => t.ticket,
+        "cis" => t.ci,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -133,6 +141,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{child_id}", &t.ticket.to_string())
         .replace("{attachment_id}", &t.attachment.to_string())
         .replace("{absence_id}", &t.absence.to_string())
+        .replace("{relation_id}", &t.ci_relation.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -144,7 +153,7 @@ fn fill_query(op: &Value, t: &Target) -> String {
         .filter_map(|p| {
             let name = p["name"].as_str()?;
             let value = match name {
-                "within" | "record_id" => t.entity,
+                "within" | "record_id" | "entity_id" => t.entity,
                 "user_id" | "actor_user_id" => t.user,
                 _ => return None,
             };
@@ -197,6 +206,7 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
                 "user_id" | "manager_id" | "requester_id" | "assignee_id" => json!(t.user),
                 "group_id" => json!(t.group),
                 "category_id" => json!(t.category),
+                "to_id" => json!(t.ci),
                 "level" => json!(2),
                 "position" => json!(1),
                 "reopen_hours" => json!(48),
@@ -204,8 +214,11 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
             }
         } else if types.iter().any(|x| x == "boolean") {
             json!(true)
+        } else if types.iter().any(|x| x == "object") {
+            json!({})
         } else if types.iter().any(|x| x == "array") {
             match name.as_str() {
+                "failing" => json!([t.ci]),
                 "matrix" => json!([
                     ["critique", "critique", "critique", "critique"],
                     ["haut", "haut", "haut", "haut"],

@@ -379,10 +379,9 @@ impl Store {
                 ],
                 rows,
             );
-            sql.push(" RETURNING id, from_id, to_id, type");
+            sql.push(" RETURNING from_id, to_id, type");
             let mut audit = Vec::with_capacity(chunk.len());
             for row in sql.query().fetch_all(&mut *tx).await? {
-                let id: i64 = row.try_get("id")?;
                 let from: i64 = row.try_get("from_id")?;
                 let to: i64 = row.try_get("to_id")?;
                 let relation = parse(&row.try_get::<String, _>("type")?)?;
@@ -404,7 +403,7 @@ impl Store {
                     &path,
                     "create",
                     "ci_relation",
-                    id,
+                    from,
                     changes_json(None, Some(&f))?,
                 ));
             }

@@ -338,6 +338,21 @@ impl Store {
         Ok(created)
     }
 
+    /// The history of an item: its field changes and those of its outgoing
+    /// relations, oldest first (at most 2,000 lines).
+    pub async fn ci_history(&self, ci: &CiRecord) -> Result<Vec<crate::AuditRecord>> {
+        let mut sql = Sql::new(
+            "SELECT id, tenant_id, entity_id, actor_user_id, actor_label, at, action, \
+             record_type, record_id, changes FROM audit_log WHERE tenant_id = ",
+        );
+        sql.bind(ci.tenant_id.0)
+            .push(" AND record_type IN ('ci', 'ci_relation') AND record_id = ")
+            .bind(ci.id.0)
+            .push(" ORDER BY id LIMIT 2000");
+        let rows = sql.query().fetch_all(self.pool()).await?;
+        rows.iter().map(crate::audit::audit_row).collect()
+    }
+
     /// Changes an item in scope.
     pub async fn update_ci(
         &self,

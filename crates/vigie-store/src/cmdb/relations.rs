@@ -99,13 +99,15 @@ pub(crate) fn relation_fields(
     ]
 }
 
-fn relation_target(from: &CiRecord, id: i64) -> AuditTarget<'_> {
+/// Relation lines are filed under their source item, so that an item's
+/// history holds its relations' changes too.
+fn relation_target(from: &CiRecord) -> AuditTarget<'_> {
     AuditTarget {
         tenant: Some(from.tenant_id),
         entity_id: Some(from.entity_id.0),
         entity_path: Some(&from.entity_path),
         record_type: "ci_relation",
-        record_id: id,
+        record_id: from.id.0,
     }
 }
 
@@ -128,6 +130,16 @@ impl Store {
         let mut out = rows.iter().map(relation_row).collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|r| (r.from_id != ci, r.id));
         Ok(out)
+    }
+
+    /// Lists every relation whose two ends are in scope, by id (exports).
+    pub async fn list_all_ci_relations(&self, scope: &Scope) -> Result<Vec<RelationRecord>> {
+        let mut sql = Sql::new(SELECT);
+        sql.scope(scope, "a.tenant_id", "a.entity_path");
+        sql.scope(scope, "b.tenant_id", "b.entity_path");
+        sql.push(" ORDER BY r.id");
+        let rows = sql.query().fetch_all(self.pool()).await?;
+        rows.iter().map(relation_row).collect()
     }
 
     /// Adds a relation between two items in scope, if the core's rules allow
@@ -181,7 +193,7 @@ impl Store {
             &mut tx,
             actor,
             now,
-            relation_target(&from, id),
+            relation_target(&from),
             None,
             Some(&fields),
         )
@@ -264,7 +276,7 @@ impl Store {
             &mut tx,
             actor,
             now,
-            relation_target(&from, relation.0),
+            relation_target(&from),
             Some(&fields),
             None,
         )
