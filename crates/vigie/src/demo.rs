@@ -5,6 +5,7 @@
 //! Loading is idempotent: every record is looked up first and created only
 //! when missing, so `vigie demo` can run at every start.
 
+mod cmdb;
 mod content;
 mod tickets;
 
@@ -65,8 +66,9 @@ pub async fn load_demo(store: &Store, now: Timestamp) -> anyhow::Result<DemoSumm
         loader.group(plan).await?;
     }
     let tickets = tickets::load(store, now).await?;
+    let estate = cmdb::load(store, now).await?;
     Ok(DemoSummary {
-        created: loader.created + tickets,
+        created: loader.created + tickets + estate,
         accounts: USERS.iter().map(account).collect(),
     })
 }
