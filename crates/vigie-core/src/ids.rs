@@ -60,6 +60,15 @@ id_type!(
     CommentId
 );
 
+id_type!(
+    /// A configuration item of the CMDB.
+    CiId
+);
+id_type!(
+    /// A relation between two configuration items.
+    CiRelationId
+);
+
 impl UserId {
     /// The author of writes made by Vigie itself or by an operator at the
     /// command line: no user row has this id.

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod cmdb;
 pub mod ids;
 pub mod role;
 pub mod sla;

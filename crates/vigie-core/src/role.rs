@@ -64,14 +64,19 @@ impl Role {
             Role::TenantAdmin => true,
             // Requesters see their own tickets and profile, not the directory.
             Role::Requester => false,
-            Role::ContactPoint => matches!(permission, ViewEntityTickets),
-            Role::CabMember => matches!(permission, ViewDirectory),
-            Role::Agent | Role::SupplierAgent => {
-                matches!(permission, ViewDirectory | WorkTickets | ViewEntityTickets)
-            }
+            Role::ContactPoint => matches!(permission, ViewEntityTickets | ViewCmdb),
+            Role::CabMember => matches!(permission, ViewDirectory | ViewCmdb),
+            Role::SupplierAgent => matches!(
+                permission,
+                ViewDirectory | WorkTickets | ViewEntityTickets | ViewCmdb
+            ),
+            Role::Agent => matches!(
+                permission,
+                ViewDirectory | WorkTickets | ViewEntityTickets | ViewCmdb | ManageCmdb
+            ),
             Role::Supervisor | Role::ChangeManager => matches!(
                 permission,
-                ViewDirectory | ViewAudit | WorkTickets | ViewEntityTickets
+                ViewDirectory | ViewAudit | WorkTickets | ViewEntityTickets | ViewCmdb | ManageCmdb
             ),
         }
     }
@@ -116,6 +121,11 @@ pub enum Permission {
     ViewEntityTickets,
     /// Change the tenant's ticket settings: categories, priority matrix.
     ManageTicketSettings,
+    /// Read the configuration items of the entity, their relations and
+    /// impact analyses.
+    ViewCmdb,
+    /// Create, change, relate, import and retire configuration items.
+    ManageCmdb,
 }
 
 #[cfg(test)]
@@ -144,6 +154,25 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn the_cmdb_is_read_by_the_desk_and_written_by_agents_and_their_leads() {
+        let writers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ManageCmdb))
+            .collect();
+        assert_eq!(
+            writers,
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::TenantAdmin
+            ]
+        );
+        assert!(!Role::Requester.allows(Permission::ViewCmdb));
+        assert!(Role::ContactPoint.allows(Permission::ViewCmdb));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 mod clock;
+pub mod cmdb;
 mod desk;
 pub mod error;
 mod i18n;

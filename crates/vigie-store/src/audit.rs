@@ -140,7 +140,7 @@ impl crate::Store {
     }
 }
 
-fn audit_row(row: &AnyRow) -> Result<AuditRecord> {
+pub(crate) fn audit_row(row: &AnyRow) -> Result<AuditRecord> {
     let changes: String = row.try_get("changes")?;
     Ok(AuditRecord {
         id: row.try_get("id")?,

@@ -99,6 +99,21 @@ fn unique_rule(constraint: Option<&str>, message: &str) -> String {
             "saved_views.user_id",
             "you already have a view with this name",
         ),
+        (
+            "cis_name_key",
+            "cis.name",
+            "a configuration item with this name already exists",
+        ),
+        (
+            "ci_identifiers_value_key",
+            "ci_identifiers.value",
+            "another configuration item already has this identifier",
+        ),
+        (
+            "ci_relations_key",
+            "ci_relations.type",
+            "this relation already exists",
+        ),
     ];
     known
         .iter()

@@ -12,6 +12,7 @@ mod assignment_rules;
 mod attachments;
 mod audit;
 mod categories;
+mod cmdb;
 mod comments;
 mod entities;
 mod error;
@@ -38,6 +39,10 @@ pub use assignment_rules::NewAssignmentRule;
 pub use attachments::{AttachmentRecord, NewAttachment};
 pub use audit::{AuditFilter, AuditRecord};
 pub use categories::{CategoryInput, CategoryRecord};
+pub use cmdb::{
+    CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, NewCi, NewRelation,
+    RelationRecord,
+};
 pub use comments::CommentRecord;
 pub use entities::{EntityChanges, EntityRecord, NewEntity};
 pub use error::StoreError;

@@ -24,6 +24,16 @@ pub struct BenchArgs {
     /// Requests per measured operation.
     #[arg(long, default_value_t = 500)]
     pub requests: usize,
+    /// Measure another area instead of the service desk.
+    #[command(subcommand)]
+    pub what: Option<BenchWhat>,
+}
+
+/// The other areas `vigie bench` measures.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchWhat {
+    /// CMDB import of a large estate and impact analysis.
+    Cmdb(crate::bench_cmdb::CmdbBenchArgs),
 }
 
 /// Clients creating tickets at the same time in the concurrent measure.
@@ -52,6 +62,9 @@ fn stats(mut samples: Vec<Duration>, total: Duration) -> Stats {
 pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
     let clock = Clock::system();
     demo::load_demo(&store, clock.now()).await?;
+    if let Some(BenchWhat::Cmdb(cmdb)) = &args.what {
+        return crate::bench_cmdb::run(&store, clock.now(), cmdb).await;
+    }
     let started = Instant::now();
     let generated =
         demo::generate_tickets(&store, clock.now(), "cachemire", args.tickets, |_| {}).await?;

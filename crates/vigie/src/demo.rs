@@ -5,6 +5,7 @@
 //! Loading is idempotent: every record is looked up first and created only
 //! when missing, so `vigie demo` can run at every start.
 
+mod cmdb;
 mod content;
 mod sla;
 mod tickets;
@@ -68,8 +69,9 @@ pub async fn load_demo(store: &Store, now: Timestamp) -> anyhow::Result<DemoSumm
     // Service levels before the tickets, so that the tickets run clocks.
     let levels = sla::load(store, now).await?;
     let tickets = tickets::load(store, now).await?;
+    let estate = cmdb::load(store, now).await?;
     Ok(DemoSummary {
-        created: loader.created + levels + tickets,
+        created: loader.created + levels + tickets + estate,
         accounts: USERS.iter().map(account).collect(),
     })
 }

@@ -5,8 +5,10 @@
 
 mod admin;
 mod bench;
+mod bench_cmdb;
 mod config;
 mod demo;
+mod import;
 mod serve;
 
 use anyhow::Context;
@@ -63,6 +65,9 @@ enum Command {
     /// Administration commands.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import data files.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Measure the hot paths (use a throwaway database: it loads the demo
     /// and generates tickets).
     Bench(bench::BenchArgs),
@@ -156,6 +161,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             store.close().await;
             print_accounts(&summary);
+        }
+        Command::Import(command) => {
+            let result = import::run(&store, clock.now(), &command).await;
+            store.close().await;
+            result?;
         }
         Command::Bench(args) => {
             bench::run(store.clone(), &args).await?;

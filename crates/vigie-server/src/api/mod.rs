@@ -8,6 +8,7 @@ mod absences;
 pub(crate) mod attachments;
 mod audit;
 mod categories;
+mod cis;
 mod entities;
 mod extract;
 mod groups;
@@ -56,6 +57,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "audit", description = "The audit log"),
         (name = "tickets", description = "Incidents and service requests"),
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
+        (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
         (name = "me", description = "The caller")
     )
 )]
@@ -92,6 +94,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(categories::routes())
             .merge(sla::routes())
             .merge(sla_reports::routes())
+            .merge(cis::routes())
             .merge(audit::routes()),
     )
 }
@@ -126,6 +129,8 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
             Permission::ManageTicketSettings => {
                 "only tenant administrators change the service desk settings"
             }
+            Permission::ViewCmdb => "your roles do not include reading the configuration items",
+            Permission::ManageCmdb => "your roles do not include changing the configuration items",
         }))
     }
 }

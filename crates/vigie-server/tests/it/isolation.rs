@@ -23,6 +23,8 @@ struct Target {
     absence: i64,
     calendar: i64,
     sla_target: i64,
+    ci: i64,
+    ci_relation: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -50,7 +52,10 @@ fn sibling_target(a: &TenantWorld) -> Target {
         absence: a.absence,
         calendar: a.calendar,
         sla_target: a.sla_target,
+        ci: a.ci_sud,
+        ci_relation: a.ci_relation,
         markers: vec![
+            "alpha-ci-sud".into(),
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
             "alpha.agent-sud".into(),
@@ -78,6 +83,8 @@ fn weak_target(a: &TenantWorld) -> Target {
         absence: a.absence,
         calendar: a.calendar,
         sla_target: a.sla_target,
+        ci: a.ci_sud,
+        ci_relation: a.ci_relation,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -91,12 +98,12 @@ fn weak_target(a: &TenantWorld) -> Target {
 }
 
 /// The agent of Sud may read Sud's directory but change none of it; Sud's
-/// tickets are his work.
+/// tickets and configuration items are his work.
 fn readable_target(a: &TenantWorld) -> Target {
     Target {
         markers: Vec::new(),
         may_read: true,
-        legitimate: &["/api/v1/tickets"],
+        legitimate: &["/api/v1/tickets", "/api/v1/cis", "/api/v1/impact"],
         ..sibling_target(a)
     }
 }
@@ -126,6 +133,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         "groups" => t.group,
         "tokens" => t.token,
         "tickets" => t.ticket,
+        "cis" => t.ci,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -141,6 +149,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{absence_id}", &t.absence.to_string())
         .replace("{calendar_id}", &t.calendar.to_string())
         .replace("{target_id}", &t.sla_target.to_string())
+        .replace("{relation_id}", &t.ci_relation.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -152,7 +161,7 @@ fn fill_query(op: &Value, t: &Target) -> String {
         .filter_map(|p| {
             let name = p["name"].as_str()?;
             let value = match name {
-                "within" | "record_id" => t.entity,
+                "within" | "record_id" | "entity_id" => t.entity,
                 "user_id" | "actor_user_id" => t.user,
                 _ => return None,
             };
@@ -218,6 +227,7 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
                 "user_id" | "manager_id" | "requester_id" | "assignee_id" => json!(t.user),
                 "group_id" => json!(t.group),
                 "category_id" => json!(t.category),
+                "to_id" => json!(t.ci),
                 "level" => json!(2),
                 "position" => json!(1),
                 "reopen_hours" => json!(48),
@@ -225,6 +235,8 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
             }
         } else if types.iter().any(|x| x == "boolean") {
             json!(true)
+        } else if types.iter().any(|x| x == "object") {
+            json!({})
         } else if types.iter().any(|x| x == "array") {
             let items = resolve(doc, &prop["items"]);
             match name.as_str() {
@@ -232,6 +244,7 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
                 _ if items["type"] == "object" => {
                     json!([fill_object(doc, items, tenant_route, t)])
                 }
+                "failing" => json!([t.ci]),
                 "matrix" => json!([
                     ["critique", "critique", "critique", "critique"],
                     ["haut", "haut", "haut", "haut"],

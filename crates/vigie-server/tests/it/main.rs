@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod browser_support;
 mod browser_tickets;
+mod cmdb;
 mod isolation;
 mod jobs;
 mod openapi;

@@ -67,6 +67,10 @@ pub struct TenantWorld {
     pub calendar: i64,
     /// A service level target of the tenant (P2, 8 h).
     pub sla_target: i64,
+    /// A server of Sud (`<slug>-ci-sud`), located in a rack of Sud.
+    pub ci_sud: i64,
+    /// The relation of that server to its rack.
+    pub ci_relation: i64,
 }
 
 /// The whole world.
@@ -377,7 +381,56 @@ async fn tenant_world(store: &Store, slug: &str) -> TenantWorld {
         .await
         .expect("attachment")
         .id;
+    let sud_entity = store.get_entity(&all, sud).await.expect("sud");
+    let item = |ci_type, name: String| vigie_store::NewCi {
+        ci_type,
+        name,
+        status: vigie_core::cmdb::CiStatus::InService,
+        criticality: vigie_core::cmdb::Criticality::High,
+        owner_group_id: None,
+        attributes: Default::default(),
+        identifiers: Vec::new(),
+    };
+    let server = store
+        .create_ci(
+            &system,
+            &sud_entity,
+            t0(),
+            &item(vigie_core::cmdb::CiType::Server, format!("{slug}-ci-sud")),
+        )
+        .await
+        .expect("ci");
+    let rack = store
+        .create_ci(
+            &system,
+            &sud_entity,
+            t0(),
+            &item(
+                vigie_core::cmdb::CiType::Rack,
+                format!("{slug}-ci-sud-rack"),
+            ),
+        )
+        .await
+        .expect("rack");
+    let ci_relation = store
+        .add_ci_relation(
+            &system,
+            &all,
+            t0(),
+            &vigie_store::NewRelation {
+                from: server.id,
+                to: rack.id,
+                relation: vigie_core::cmdb::RelationType::LocatedIn,
+                redundancy: None,
+            },
+        )
+        .await
+        .expect("relation")
+        .id
+        .0;
     TenantWorld {
+        ci_sud: server.id.0,
+        ci_relation,
         tenant,
         root,
         nord,

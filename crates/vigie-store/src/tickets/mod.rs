@@ -16,6 +16,7 @@ use vigie_core::ticket::lifecycle::{Outcome, SolutionChange};
 use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, PendingReason, Status, TicketAccess, TicketType};
 
+mod by_ci;
 mod read;
 mod write;
 
