@@ -112,6 +112,35 @@ async fn a_batch_opens_every_ticket_or_none() {
     assert_eq!(opened[7]["priority"], "haut");
     assert_eq!(ticket_count(&world, admin).await, before + 25);
     assert_eq!(world.audit_count().await, audit_before + 25);
+    // Every ticket of the batch runs its service level clocks (the tenant's
+    // P2 target), read and built once for the batch but started for each.
+    let clocks = |id: &Value| {
+        let path = format!("/api/v1/tickets/{id}/clocks");
+        let world = &world;
+        async move {
+            world
+                .api(Method::GET, &path, Some(admin), None)
+                .await
+                .json()
+        }
+    };
+    let first_clocks = clocks(&opened[0]["id"]).await;
+    let metrics = |c: &Value| -> Vec<Value> {
+        c.as_array()
+            .expect("clocks")
+            .iter()
+            .map(|k| k["metric"].clone())
+            .collect()
+    };
+    assert_eq!(
+        metrics(&first_clocks),
+        [json!("own"), json!("resolve")],
+        "{first_clocks}"
+    );
+    assert_eq!(
+        metrics(&clocks(&opened[24]["id"]).await),
+        metrics(&first_clocks)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -124,22 +124,39 @@ fn clock_values(
     ]
 }
 
+/// What starting clocks reads once per transaction: each tenant's targets
+/// and the calendars built, so that a batch of tickets reads and builds
+/// them once rather than once per ticket.
+#[derive(Default)]
+pub(crate) struct ClockContext {
+    targets: HashMap<TenantId, Vec<TargetRecord>>,
+    calendars: Calendars,
+}
+
 /// Starts the clocks of a ticket just opened, inside the transaction that
 /// creates it: one per target that applies (the core's `select_targets`)
-/// and metric it measures. Works on one ticket, so a batch of tickets in
-/// one transaction calls it once per ticket.
-pub(crate) async fn insert_clocks(
+/// and metric it measures. Works on one ticket; `ctx` keeps what earlier
+/// tickets of the same transaction already read.
+pub(crate) async fn insert_clocks_with(
     tx: &mut Transaction<'static, Any>,
     ticket: &TicketRecord,
     now: Timestamp,
+    ctx: &mut ClockContext,
 ) -> Result<()> {
-    let records = tenant_targets(tx, ticket.tenant_id).await?;
+    if !ctx.targets.contains_key(&ticket.tenant_id) {
+        let loaded = tenant_targets(tx, ticket.tenant_id).await?;
+        ctx.targets.insert(ticket.tenant_id, loaded);
+    }
+    let records = match ctx.targets.get(&ticket.tenant_id) {
+        Some(r) => r,
+        None => return Ok(()),
+    };
     if records.is_empty() {
         return Ok(());
     }
     let targets: Vec<_> = records.iter().map(|r| r.target.clone()).collect();
     let phase = phase_of(ticket);
-    let mut calendars = Calendars::default();
+    let calendars = &mut ctx.calendars;
     for target in select_targets(&targets, ticket.service_ref.as_deref(), ticket.priority) {
         let Some(record) = records.iter().find(|r| r.target.id == target.id) else {
             continue;

@@ -2,7 +2,7 @@
 //! each ticket, escalation markers, services' availability promises and
 //! outages. The rules are the core's (`vigie_core::sla`); this module keeps
 //! their inputs and results, and moves the clocks in the transaction of the
-//! ticket change that moves them ([`insert_clocks`], [`follow_clocks`]).
+//! ticket change that moves them ([`insert_clocks_with`], [`follow_clocks`]).
 
 mod calendars;
 mod clocks;
@@ -10,8 +10,8 @@ mod escalations;
 mod outages;
 mod targets;
 
+pub(crate) use clocks::{ClockContext, follow_clocks, insert_clocks_with};
 pub use clocks::{ClockRecord, ReportQuery};
-pub(crate) use clocks::{follow_clocks, insert_clocks};
 pub use escalations::{EscalationCase, EscalationEffect};
 pub use outages::{NewOutage, OutageRecord, ServiceLevelRecord};
 pub use targets::{NewTarget, TargetRecord};

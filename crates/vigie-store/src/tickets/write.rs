@@ -74,8 +74,9 @@ impl Store {
                 let actor = actor.clone();
                 Box::pin(async move {
                     let mut created = Vec::with_capacity(prepared.len());
+                    let mut clocks = crate::sla::ClockContext::default();
                     for p in prepared.iter() {
-                        created.push(insert_ticket(tx, &actor, now, p).await?);
+                        created.push(insert_ticket(tx, &actor, now, p, &mut clocks).await?);
                     }
                     Ok(created)
                 })
@@ -407,6 +408,7 @@ async fn insert_ticket(
     actor: &Actor,
     now: Timestamp,
     p: &PreparedTicket,
+    clocks: &mut crate::sla::ClockContext,
 ) -> Result<TicketRecord> {
     let (entity, new, group) = (&p.entity, &p.new, p.group);
     let number = next_number(tx, entity.tenant_id, "ticket").await?;
@@ -461,6 +463,6 @@ async fn insert_ticket(
     )
     .await?;
     // SLA: start the ticket's clocks in its own transaction.
-    crate::sla::insert_clocks(tx, &created, now).await?;
+    crate::sla::insert_clocks_with(tx, &created, now, clocks).await?;
     Ok(created)
 }
