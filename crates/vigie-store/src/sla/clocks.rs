@@ -143,13 +143,11 @@ pub(crate) async fn insert_clocks_with(
     now: Timestamp,
     ctx: &mut ClockContext,
 ) -> Result<()> {
-    if !ctx.targets.contains_key(&ticket.tenant_id) {
-        let loaded = tenant_targets(tx, ticket.tenant_id).await?;
-        ctx.targets.insert(ticket.tenant_id, loaded);
-    }
-    let records = match ctx.targets.get(&ticket.tenant_id) {
-        Some(r) => r,
-        None => return Ok(()),
+    let records = match ctx.targets.entry(ticket.tenant_id) {
+        std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            &*e.insert(tenant_targets(tx, ticket.tenant_id).await?)
+        }
     };
     if records.is_empty() {
         return Ok(());
