@@ -159,6 +159,11 @@ impl Layout {
             actor.can_anywhere(Permission::ViewEntityTickets),
         ));
         nav.push((
+            super::cmdb::HERE,
+            "nav-cmdb",
+            actor.can_anywhere(Permission::ViewCmdb),
+        ));
+        nav.push((
             "/audit",
             "nav-audit",
             actor.can_anywhere(Permission::ViewAudit),

@@ -6,6 +6,9 @@
 
 mod absences;
 mod audit;
+mod cmdb;
+mod cmdb_graph;
+mod cmdb_item;
 mod common;
 mod desk_settings;
 mod entities;
@@ -71,6 +74,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(ticket_desk::router())
         .merge(desk_settings::router())
         .merge(sla_pages::router())
+        .merge(cmdb::router())
+        .merge(cmdb_item::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
