@@ -252,7 +252,7 @@ pub(crate) async fn open_tickets(
             .get(&entity.tenant_id)
             .and_then(|r| route(r, &facts))
             .map(|r| r.group);
-        routed.push((new, group));
+        routed.push((entity, new, group));
     }
     let access = TicketAccess::of(actor);
     state

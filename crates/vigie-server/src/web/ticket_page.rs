@@ -595,19 +595,12 @@ async fn assign_choices(
     session: &WebSession,
     t: &TicketRecord,
 ) -> Result<(Vec<EntityChoice>, Vec<EntityChoice>), StoreError> {
-    let view = session.actor.scope(Permission::ViewDirectory);
-    let groups = state
-        .store()
-        .list_groups(&view, None, PageRequest::first(500))
+    let groups = super::tickets::tenant_groups(state, session, t.tenant_id)
         .await?
-        .items
         .into_iter()
-        .filter(|g| g.tenant_id == t.tenant_id)
-        .map(|g| EntityChoice {
-            id: g.id.0,
-            label: g.name,
-        })
+        .map(|(id, label)| EntityChoice { id, label })
         .collect();
+    let view = session.actor.scope(Permission::ViewDirectory);
     let filter = UserFilter {
         active: Some(true),
         ..Default::default()

@@ -19,7 +19,6 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vigie_core::ids::UserId;
-use vigie_core::role::Permission;
 use vigie_core::ticket::priority::Priority;
 use vigie_core::ticket::{Status, TicketAccess, TicketType};
 use vigie_store::{PageRequest, StoreError, TicketFilter, TicketSort};
@@ -285,19 +284,16 @@ fn choices<T: Copy>(
 
 /// The groups of the actor's tenant he sees, for the bulk assign form.
 async fn group_choices(state: &AppState, session: &WebSession) -> Result<Vec<Choice>, StoreError> {
-    let view = session.actor.scope(Permission::ViewDirectory);
-    Ok(state
-        .store()
-        .list_groups(&view, None, PageRequest::first(500))
-        .await?
-        .items
-        .into_iter()
-        .filter(|g| g.tenant_id == session.actor.tenant)
-        .map(|g| Choice {
-            value: g.id.0.to_string(),
-            label: g.name,
-        })
-        .collect())
+    Ok(
+        super::tickets::tenant_groups(state, session, session.actor.tenant)
+            .await?
+            .into_iter()
+            .map(|(id, label)| Choice {
+                value: id.to_string(),
+                label,
+            })
+            .collect(),
+    )
 }
 
 async fn list(

@@ -118,6 +118,25 @@ pub(super) async fn switcher_path(
     }
 }
 
+/// The groups of `tenant` the user sees (the assign forms' choices), as
+/// (id, name).
+pub(super) async fn tenant_groups(
+    state: &AppState,
+    session: &WebSession,
+    tenant: vigie_core::ids::TenantId,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let view = session.actor.scope(Permission::ViewDirectory);
+    Ok(state
+        .store()
+        .list_groups(&view, None, PageRequest::first(500))
+        .await?
+        .items
+        .into_iter()
+        .filter(|g| g.tenant_id == tenant)
+        .map(|g| (g.id.0, g.name))
+        .collect())
+}
+
 // ---------------------------------------------------------------------
 // The rows of the queues.
 

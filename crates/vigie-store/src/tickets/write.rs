@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::EntityRecord;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 impl Store {
     /// Opens a ticket. The entity must be one where the actor holds a role;
@@ -30,8 +30,9 @@ impl Store {
         new: &NewTicket,
         group: Option<GroupId>,
     ) -> Result<TicketRecord> {
+        let entity = self.get_entity(&access.open, new.entity_id).await?;
         let mut created = self
-            .create_tickets(actor, access, now, vec![(new.clone(), group)])
+            .create_tickets(actor, access, now, vec![(entity, new.clone(), group)])
             .await?;
         created
             .pop()
@@ -41,22 +42,23 @@ impl Store {
     /// Opens several tickets, each optionally placed with a group, all or
     /// none: every one is checked as [`Store::create_ticket`] does before
     /// any is written, and an error names the position of the ticket at
-    /// fault (counted from 0). The writes go through the group commit, so
-    /// tickets opened at the same moment by many callers share one
+    /// fault (counted from 0). Each comes with its entity as the caller read
+    /// it from this store; it must lie within `access.open` (checked here,
+    /// without reading it again). The writes go through the group commit,
+    /// so tickets opened at the same moment by many callers share one
     /// transaction.
     pub async fn create_tickets(
         &self,
         actor: &Actor,
         access: &TicketAccess,
         now: Timestamp,
-        tickets: Vec<(NewTicket, Option<GroupId>)>,
+        tickets: Vec<(EntityRecord, NewTicket, Option<GroupId>)>,
     ) -> Result<Vec<TicketRecord>> {
         let several = tickets.len() > 1;
         let mut checks = NewTicketChecks::default();
         let mut prepared = Vec::with_capacity(tickets.len());
-        for (i, (new, group)) in tickets.into_iter().enumerate() {
-            let entity = self
-                .check_new_ticket(actor, access, &new, &mut checks)
+        for (i, (entity, new, group)) in tickets.into_iter().enumerate() {
+            self.check_new_ticket(actor, access, &entity, &new, &mut checks)
                 .await
                 .map_err(|e| match e {
                     StoreError::Invalid(m) | StoreError::Forbidden(m) if several => {
@@ -84,23 +86,20 @@ impl Store {
             .await
     }
 
-    /// Checks one ticket to open and returns its entity; `checks` remembers
-    /// what a batch already verified.
+    /// Checks one ticket to open in `entity`; `checks` remembers what a
+    /// batch already verified.
     async fn check_new_ticket(
         &self,
         actor: &Actor,
         access: &TicketAccess,
+        entity: &EntityRecord,
         new: &NewTicket,
         checks: &mut NewTicketChecks,
-    ) -> Result<EntityRecord> {
-        let entity = match checks.entities.get(&new.entity_id) {
-            Some(e) => e.clone(),
-            None => {
-                let e = self.get_entity(&access.open, new.entity_id).await?;
-                checks.entities.insert(e.id, e.clone());
-                e
-            }
-        };
+    ) -> Result<()> {
+        // Out of reach reads as absent, as `get_entity` would answer.
+        if entity.id != new.entity_id || !access.open.covers(entity.tenant_id, &entity.path) {
+            return Err(StoreError::NotFound);
+        }
         if new.requester_id != actor.user {
             if !access.work.covers(entity.tenant_id, &entity.path) {
                 return Err(StoreError::Forbidden(
@@ -127,7 +126,7 @@ impl Store {
             self.check_category(entity.tenant_id, c, new.ticket_type)
                 .await?;
         }
-        Ok(entity)
+        Ok(())
     }
 
     /// Checks that a category exists in the tenant, is active and fits the
@@ -389,7 +388,6 @@ impl Store {
 /// What a batch of new tickets already verified.
 #[derive(Default)]
 struct NewTicketChecks {
-    entities: HashMap<EntityId, EntityRecord>,
     requesters: HashSet<(TenantId, UserId)>,
     categories: HashSet<(TenantId, CategoryId, TicketType)>,
 }
