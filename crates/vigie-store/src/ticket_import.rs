@@ -132,6 +132,7 @@ impl Store {
             let mut sql = Sql::insert_many("tickets", &COLUMNS, rows);
             // RETURNING order is not guaranteed: match rows by their number.
             sql.push(" RETURNING id, number");
+            let sql = sql.for_backend(self.backend);
             let mut ids = Vec::with_capacity(chunk.len());
             for row in sql.query().fetch_all(&mut *tx).await? {
                 let id: i64 = row.try_get("id")?;
@@ -173,6 +174,7 @@ impl Store {
                 ],
                 audit,
             )
+            .for_backend(self.backend)
             .query()
             .execute(&mut *tx)
             .await?;

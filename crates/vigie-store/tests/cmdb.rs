@@ -271,6 +271,64 @@ async fn story(store: Store) {
         ImpactState::Down
     );
 
+    // The cached graph: the same until the CMDB changes, then reloaded.
+    let cached = store.cmdb_graph(t.id).await.expect("cached graph");
+    assert_eq!(cached.graph.types.len(), 5);
+    let again = store.cmdb_graph(t.id).await.expect("cached graph");
+    assert!(
+        std::sync::Arc::ptr_eq(&cached, &again),
+        "served from memory"
+    );
+    let before = store.cmdb_revision(t.id).await.expect("revision");
+    assert_eq!(before, cached.revision);
+    let extra = store
+        .create_ci(&system, &nord, at(4), &ci(CiType::Server, "srv-extra", &[]))
+        .await
+        .expect("extra");
+    assert_eq!(
+        store.cmdb_revision(t.id).await.expect("revision"),
+        before + 1
+    );
+    let reloaded = store.cmdb_graph(t.id).await.expect("reloaded graph");
+    assert!(!std::sync::Arc::ptr_eq(&cached, &reloaded), "reloaded");
+    assert!(reloaded.graph.index_of(extra.id).is_some());
+    store
+        .add_ci_relation(
+            &system,
+            &all,
+            at(4),
+            &relation(extra.id, RelationType::LocatedIn, rack.id),
+        )
+        .await
+        .expect("relation");
+    let with_link = store.cmdb_graph(t.id).await.expect("graph");
+    let lost_rack = with_link
+        .impact
+        .impact(&[with_link.graph.index_of(rack.id).expect("rack")]);
+    assert_eq!(
+        lost_rack.state(with_link.graph.index_of(extra.id).expect("extra")),
+        ImpactState::Down,
+        "the new relation is in the reloaded graph"
+    );
+    store
+        .update_ci(
+            &system,
+            &all,
+            at(4),
+            extra.id,
+            &CiChanges {
+                status: Some(CiStatus::Retired),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("retire");
+    let without = store.cmdb_graph(t.id).await.expect("graph");
+    assert!(
+        without.graph.index_of(extra.id).is_none(),
+        "retired items leave"
+    );
+
     // Import: plan against what is known, apply, then again: nothing to do.
     let draft = |t: CiType, name: &str, ids: &[&str]| CiDraft {
         ci_type: t,

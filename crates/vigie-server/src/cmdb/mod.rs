@@ -101,7 +101,8 @@ pub async fn export(
 /// What fails when the items `failing` (all in `scope`, of one tenant)
 /// fail. The analysis covers the tenant's whole estate (a region's service
 /// may run in the data centre's racks); the result lists only what the
-/// scope covers, and counts the rest.
+/// scope covers, and counts the rest. The graph comes from the store's
+/// per-tenant cache: one query when the CMDB has not changed.
 pub async fn impact(
     store: &Store,
     scope: &Scope,
@@ -120,11 +121,12 @@ pub async fn impact(
     let Some(tenant) = tenant else {
         return Err(StoreError::Invalid("name at least one failing item".into()));
     };
-    let graph = store.load_cmdb_graph(tenant).await?;
+    let loaded = store.cmdb_graph(tenant).await?;
+    let graph = &loaded.graph;
     let indices: Vec<u32> = failing
         .iter()
         .filter_map(|id| graph.index_of(*id))
         .collect();
-    let result = graph.impact_graph().impact(&indices);
-    Ok(ImpactReport::of(&graph, &result, scope, tenant))
+    let result = loaded.impact.impact(&indices);
+    Ok(ImpactReport::of(graph, &result, scope, tenant))
 }

@@ -25,6 +25,13 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route(HERE, get(list))
 }
 
+/// The words of the CMDB vocabulary in the page's language: `kind` is
+/// `type`, `status`, `criticality`, `relation` or `impact`, `value` the
+/// name the API uses (`power_feed`, `located_in`…).
+pub(super) fn label(l: &Layout, kind: &str, value: &str) -> String {
+    l.t(&format!("ci-{kind}-{value}"))
+}
+
 /// One line of the list.
 struct CiRow {
     id: i64,
@@ -39,7 +46,7 @@ struct CiRow {
 struct CmdbPage {
     l: Layout,
     rows: Vec<CiRow>,
-    types: Vec<String>,
+    types: Vec<(String, String)>,
     ci_type: String,
     q: String,
     next: Option<String>,
@@ -98,9 +105,9 @@ async fn list(
         .into_iter()
         .map(|c| CiRow {
             id: c.id.0,
-            ci_type: c.ci_type.to_string(),
-            status: c.status.to_string(),
-            criticality: c.criticality.to_string(),
+            ci_type: label(&l, "type", c.ci_type.as_str()),
+            status: label(&l, "status", c.status.as_str()),
+            criticality: label(&l, "criticality", c.criticality.as_str()),
             name: c.name,
         })
         .collect();
@@ -114,10 +121,14 @@ async fn list(
     };
     let next = page.next_after.map(|n| link(HERE, &params(n.to_string())));
     let first = after.map(|_| link(HERE, &params(String::new())));
+    let types = CiType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_owned(), label(&l, "type", t.as_str())))
+        .collect();
     Ok(render(&CmdbPage {
         l,
         rows,
-        types: CiType::ALL.iter().map(|t| t.as_str().to_owned()).collect(),
+        types,
         ci_type: type_value,
         q: text.to_owned(),
         next,

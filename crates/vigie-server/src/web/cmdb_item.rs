@@ -1,23 +1,30 @@
 //! `/cmdb/{id}`: a configuration item's fields, its relations, its
-//! neighbourhood drawn as an inline SVG, and what its failure would take
-//! down or degrade.
+//! neighbourhood drawn as an inline SVG, what its failure would take down
+//! or degrade (items, business services, customers and agreements), and
+//! the tickets that name it.
 
-use super::cmdb::HERE;
+use super::cmdb::{HERE, label};
 use super::cmdb_graph::{Graph, Link, SIZE, layout};
 use super::common::{
     PageResult, entity_name, entity_names_of, forbidden, frame, not_found, store_page,
 };
+use super::tickets::{priority_label, status_label};
 use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
-use crate::cmdb::{self, ImpactItem};
+use crate::cmdb::{self, ImpactItem, TouchedCustomer};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
+use vigie_core::cmdb::IdentifierKind;
 use vigie_core::ids::CiId;
 use vigie_core::role::Permission;
+use vigie_core::ticket::TicketAccess;
+
+/// How many of the item's tickets the page lists.
+const TICKETS_SHOWN: u32 = 20;
 
 /// The routes of the item page.
 pub(super) fn router() -> Router<AppState> {
@@ -34,6 +41,55 @@ struct CiView {
     entity: String,
     identifiers: Vec<String>,
     attributes: Vec<(String, String)>,
+}
+
+/// An item reached by the failure, in the page's language.
+struct ImpactRow {
+    id: i64,
+    name: String,
+    ci_type: String,
+    state: String,
+}
+
+impl ImpactRow {
+    fn of(l: &Layout, i: ImpactItem) -> ImpactRow {
+        ImpactRow {
+            id: i.id,
+            ci_type: label(l, "type", &i.ci_type),
+            state: label(l, "impact", i.state),
+            name: i.name,
+        }
+    }
+}
+
+/// A customer touched, in the page's language.
+struct CustomerRow {
+    customer: String,
+    sla: String,
+    service_id: i64,
+    service_name: String,
+    state: String,
+}
+
+impl CustomerRow {
+    fn of(l: &Layout, c: TouchedCustomer) -> CustomerRow {
+        CustomerRow {
+            customer: c.customer,
+            sla: c.sla.unwrap_or_default(),
+            service_id: c.service_id,
+            service_name: c.service_name,
+            state: label(l, "impact", c.state),
+        }
+    }
+}
+
+/// A ticket that names the item.
+struct TicketLine {
+    id: i64,
+    number: i64,
+    title: String,
+    status: String,
+    priority: String,
 }
 
 /// A relation seen from the item.
@@ -53,9 +109,11 @@ struct CiPage {
     incoming: Vec<RelationRow>,
     graph: Graph,
     size: String,
-    down: Vec<ImpactItem>,
-    degraded: Vec<ImpactItem>,
-    services: Vec<ImpactItem>,
+    down: Vec<ImpactRow>,
+    degraded: Vec<ImpactRow>,
+    services: Vec<ImpactRow>,
+    customers: Vec<CustomerRow>,
+    tickets: Vec<TicketLine>,
     hidden: usize,
 }
 
@@ -87,6 +145,27 @@ async fn view(
     let names = entity_names_of(&state, &actor.reach(), vec![item.entity_id])
         .await
         .map_err(failed)?;
+    // Tickets name items freely: by name, host name or alias.
+    let mut refs = vec![item.name.clone()];
+    refs.extend(
+        item.identifiers
+            .iter()
+            .filter(|i| matches!(i.kind, IdentifierKind::Hostname | IdentifierKind::Alias))
+            .map(|i| i.value.clone()),
+    );
+    let tickets = store
+        .tickets_naming(&TicketAccess::of(actor), &refs, TICKETS_SHOWN)
+        .await
+        .map_err(failed)?
+        .into_iter()
+        .map(|t| TicketLine {
+            id: t.id.0,
+            number: t.number,
+            status: status_label(&l, t.status),
+            priority: priority_label(&l, t.priority),
+            title: t.title,
+        })
+        .collect();
     let mut outgoing = Vec::new();
     let mut incoming = Vec::new();
     let mut links = Vec::new();
@@ -97,17 +176,18 @@ async fn view(
         } else {
             (r.from_id, r.from_name, r.from_type)
         };
+        let relation = label(&l, "relation", r.relation.as_str());
         links.push(Link {
             id: other_id.0,
             name: other_name.clone(),
-            relation: r.relation.to_string(),
+            relation: relation.clone(),
             outgoing: out,
         });
         let row = RelationRow {
-            relation: r.relation.to_string(),
+            relation,
             other_id: other_id.0,
             other_name,
-            other_type: other_type.to_string(),
+            other_type: label(&l, "type", other_type.as_str()),
         };
         if out {
             outgoing.push(row);
@@ -120,12 +200,22 @@ async fn view(
         .into_iter()
         .filter(|i| i.id != item.id.0)
         .partition(|i| i.state == "down");
+    let rows = |items: Vec<ImpactItem>| -> Vec<ImpactRow> {
+        items.into_iter().map(|i| ImpactRow::of(&l, i)).collect()
+    };
+    let (down, degraded) = (rows(down), rows(degraded));
+    let services = rows(impact.business_services);
+    let customers = impact
+        .customers
+        .into_iter()
+        .map(|c| CustomerRow::of(&l, c))
+        .collect();
     l.title = item.name.clone();
     let ci = CiView {
         id: item.id.0,
-        ci_type: item.ci_type.to_string(),
-        status: item.status.to_string(),
-        criticality: item.criticality.to_string(),
+        ci_type: label(&l, "type", item.ci_type.as_str()),
+        status: label(&l, "status", item.status.as_str()),
+        criticality: label(&l, "criticality", item.criticality.as_str()),
         entity: entity_name(&names, item.entity_id),
         identifiers: item.identifiers.iter().map(ToString::to_string).collect(),
         attributes: item.attributes.into_iter().collect(),
@@ -140,7 +230,9 @@ async fn view(
         size: format!("{SIZE:.0}"),
         down,
         degraded,
-        services: impact.business_services,
+        services,
+        customers,
+        tickets,
         hidden: impact.hidden,
     }))
 }

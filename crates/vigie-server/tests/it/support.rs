@@ -533,6 +533,16 @@ impl World {
         self.send(req).await
     }
 
+    /// Fetches a web page with a session cookie, asking for a language.
+    pub async fn page_in(&self, cookie: &str, path: &str, lang: &str) -> Answer {
+        let req = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
     /// Posts a web form with a session cookie.
     pub async fn form(&self, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Answer {
         let body = serde_urlencoded::to_string(fields).expect("form");

@@ -56,10 +56,88 @@ async fn the_item_page_draws_the_neighbourhood_and_the_impact() {
         .and_then(|s| s.split("</svg>").next())
         .unwrap_or_else(|| panic!("no graph: {}", page.body));
     assert!(
-        svg.contains(&format!("<a href=\"/cmdb/{rack}\"")) && svg.contains("located_in"),
+        svg.contains(&format!("<a href=\"/cmdb/{rack}\"")) && svg.contains("located in"),
         "{svg}"
     );
     assert!(page.body.contains("id=\"ci-impact\""), "{}", page.body);
+    assert!(
+        page.body.contains("<dd id=\"ci-type\">Server</dd>"),
+        "types are named in the page's language: {}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"ci-tickets\""), "{}", page.body);
+
+    // A business service of a customer that needs the server: touched.
+    let token = &world.alpha.admin.token;
+    let res = world
+        .api(
+            Method::POST,
+            "/api/v1/cis",
+            Some(token),
+            Some(
+                json!({"entity_id": world.alpha.sud.0, "type": "business_service",
+                "name": "Ventes en ligne", "attributes": {"customers": "cachemire", "sla": "Or"}}),
+            ),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let service = res.json()["id"].as_i64().expect("service");
+    let res = world
+        .api(
+            Method::POST,
+            &format!("/api/v1/cis/{service}/relations"),
+            Some(token),
+            Some(json!({"type": "depends_on", "to_id": world.alpha.ci_sud})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let page = world
+        .page(&agent, &format!("/cmdb/{}", world.alpha.ci_sud))
+        .await;
+    let customers = page
+        .body
+        .split("id=\"impact-customers\"")
+        .nth(1)
+        .and_then(|s| s.split("</table>").next())
+        .unwrap_or_else(|| panic!("no customers: {}", page.body));
+    assert!(
+        customers.contains("<td>cachemire</td><td>Or</td>")
+            && customers.contains(&format!("href=\"/cmdb/{service}\"")),
+        "{customers}"
+    );
+
+    // A ticket naming the item appears on its page; the same page in French.
+    let res = world
+        .api(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&world.alpha.admin.token),
+            Some(json!({"type": "incident", "entity_id": world.alpha.sud.0,
+                "title": "Disque plein sur le serveur", "ci_refs": ["ALPHA-CI-SUD"]})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let ticket = res.json()["id"].as_i64().expect("ticket id");
+    let page = world
+        .page_in(&agent, &format!("/cmdb/{}", world.alpha.ci_sud), "fr")
+        .await;
+    let tickets = page
+        .body
+        .split("id=\"ci-tickets\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap_or_default();
+    assert!(
+        tickets.contains(&format!("href=\"/tickets/{ticket}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<dd id=\"ci-type\">Serveur</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("situé dans"), "{}", page.body);
 
     // The rack's failure takes its server down.
     let rack_page = world.page(&agent, &format!("/cmdb/{rack}")).await;

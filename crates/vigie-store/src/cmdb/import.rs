@@ -209,6 +209,7 @@ impl Store {
             );
             // RETURNING order is not guaranteed: match rows by their name.
             sql.push(" RETURNING id, name");
+            let sql = sql.for_backend(self.backend);
             let mut by_name: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
             for row in sql.query().fetch_all(&mut *tx).await? {
                 by_name.insert(row.try_get("name")?, row.try_get("id")?);
@@ -259,11 +260,13 @@ impl Store {
                     &["tenant_id", "ci_id", "kind", "value"],
                     part.to_vec(),
                 )
+                .for_backend(self.backend)
                 .query()
                 .execute(&mut *tx)
                 .await?;
             }
             Sql::insert_many("audit_log", &AUDIT_COLUMNS, audit)
+                .for_backend(self.backend)
                 .query()
                 .execute(&mut *tx)
                 .await?;
@@ -319,6 +322,7 @@ impl Store {
                     &AUDIT_COLUMNS,
                     vec![audit_row(entity_id, &path, "update", "ci", id, json)],
                 )
+                .for_backend(self.backend)
                 .query()
                 .execute(&mut *tx)
                 .await?;
@@ -380,6 +384,7 @@ impl Store {
                 rows,
             );
             sql.push(" RETURNING from_id, to_id, type");
+            let sql = sql.for_backend(self.backend);
             let mut audit = Vec::with_capacity(chunk.len());
             for row in sql.query().fetch_all(&mut *tx).await? {
                 let from: i64 = row.try_get("from_id")?;
@@ -408,6 +413,7 @@ impl Store {
                 ));
             }
             Sql::insert_many("audit_log", &AUDIT_COLUMNS, audit)
+                .for_backend(self.backend)
                 .query()
                 .execute(&mut *tx)
                 .await?;
@@ -415,6 +421,7 @@ impl Store {
             done += chunk.len();
             progress(done);
         }
+        super::cache::bump_revision(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(outcome)
     }

@@ -3,10 +3,13 @@
 //! tenant and kind; each write audits itself (`record_type` `ci` and
 //! `ci_relation`). Attributes are stored as a JSON object of strings.
 
+mod cache;
 mod graph;
 mod import;
 mod relations;
 
+pub(crate) use cache::GraphCache;
+pub use cache::LoadedGraph;
 pub use graph::CmdbGraph;
 pub use import::{ImportOutcome, KnownCmdb};
 pub use relations::{NewRelation, RelationRecord};
@@ -334,6 +337,7 @@ impl Store {
             Some(&fields(&created)?),
         )
         .await?;
+        cache::bump_revision(&mut tx, entity.tenant_id).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -421,6 +425,7 @@ impl Store {
             Some(&fields(&after)?),
         )
         .await?;
+        cache::bump_revision(&mut tx, after.tenant_id).await?;
         tx.commit().await?;
         Ok(after)
     }

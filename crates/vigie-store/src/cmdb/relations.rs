@@ -198,6 +198,7 @@ impl Store {
             Some(&fields),
         )
         .await?;
+        super::cache::bump_revision(&mut tx, from.tenant_id).await?;
         tx.commit().await?;
         Ok(RelationRecord {
             id: CiRelationId(id),
@@ -281,6 +282,7 @@ impl Store {
             None,
         )
         .await?;
+        super::cache::bump_revision(&mut tx, from.tenant_id).await?;
         tx.commit().await?;
         Ok(())
     }
