@@ -67,13 +67,23 @@ fn generic_refusals() {
     let one = |json: &str| generic(json.as_bytes(), now());
     refused(one("{"), "$", "invalid JSON");
     refused(one("\"event\""), "$", "event object");
-    refused(one(r#"{"resource":"a","severity":"info"}"#), "source", "required");
     refused(
-        one(r#"[{"source":"s","resource":"a","severity":"info"},{"source":"s","severity":"info"}]"#),
+        one(r#"{"resource":"a","severity":"info"}"#),
+        "source",
+        "required",
+    );
+    refused(
+        one(
+            r#"[{"source":"s","resource":"a","severity":"info"},{"source":"s","severity":"info"}]"#,
+        ),
         "[1].resource",
         "required",
     );
-    refused(one(r#"{"source":"s","resource":"a"}"#), "severity", "required");
+    refused(
+        one(r#"{"source":"s","resource":"a"}"#),
+        "severity",
+        "required",
+    );
     refused(
         one(r#"{"source":"s","resource":"a","severity":"purple"}"#),
         "severity",
@@ -95,7 +105,9 @@ fn generic_refusals() {
         "string",
     );
     refused(
-        one(r#"{"source":"s","resource":"a","severity":"info","labels":{"app.kubernetes.io/name":2}}"#),
+        one(
+            r#"{"source":"s","resource":"a","severity":"info","labels":{"app.kubernetes.io/name":2}}"#,
+        ),
         r#"labels["app.kubernetes.io/name"]"#,
         "string",
     );
@@ -106,7 +118,9 @@ fn generic_refusals() {
     );
     let long = "x".repeat(256);
     refused(
-        one(&format!(r#"{{"source":"s","resource":"{long}","severity":"info"}}"#)),
+        one(&format!(
+            r#"{{"source":"s","resource":"{long}","severity":"info"}}"#
+        )),
         "resource",
         "255 characters",
     );
@@ -130,7 +144,10 @@ fn generic_refusals() {
     let item = r#"{"source":"s","resource":"a","severity":"info"}"#;
     let many = format!("[{}]", vec![item; 10_001].join(","));
     refused(one(&many), "$", "10000 events");
-    assert_eq!(one(&format!("[{}]", vec![item; 10_000].join(","))).map(|v| v.len()), Ok(10_000));
+    assert_eq!(
+        one(&format!("[{}]", vec![item; 10_000].join(","))).map(|v| v.len()),
+        Ok(10_000)
+    );
 }
 
 #[test]
@@ -151,7 +168,8 @@ fn summaries_are_truncated_and_future_times_clamped() {
 
 #[test]
 fn alertmanager_v4() {
-    let events = alertmanager(fixture!("alertmanager-v4.json"), "prometheus-prod", now()).expect("decoded");
+    let events =
+        alertmanager(fixture!("alertmanager-v4.json"), "prometheus-prod", now()).expect("decoded");
     assert_eq!(events.len(), 3);
     let firing = &events[0];
     assert_eq!(firing.source, "prometheus-prod");
@@ -159,7 +177,10 @@ fn alertmanager_v4() {
     assert_eq!(firing.check, "NodeDown");
     assert_eq!(firing.severity, Severity::Critical);
     assert_eq!(firing.action, EventAction::Trigger);
-    assert_eq!(firing.summary, "Node 10.0.1.21 has been unreachable for 2 minutes");
+    assert_eq!(
+        firing.summary,
+        "Node 10.0.1.21 has been unreachable for 2 minutes"
+    );
     assert_eq!(firing.occurred_at, t("2024-05-14T08:02:11.284Z"));
     assert_eq!(firing.dedup_key.as_deref(), Some("5f2a7c1e9b3d4a60"));
     assert_eq!(firing.labels.get("rack").map(String::as_str), Some("A-03"));
@@ -170,14 +191,22 @@ fn alertmanager_v4() {
     );
     let resolved = &events[1];
     assert_eq!(resolved.action, EventAction::Resolve);
-    assert_eq!(resolved.occurred_at, t("2024-05-14T08:01:30Z"), "resolved at endsAt");
+    assert_eq!(
+        resolved.occurred_at,
+        t("2024-05-14T08:01:30Z"),
+        "resolved at endsAt"
+    );
     assert_eq!(
         resolved.summary,
         "The node exporter on 10.0.1.22:9100 stopped answering scrapes."
     );
     let odd = &events[2];
     assert_eq!(odd.resource, "srv-files-02");
-    assert_eq!(odd.severity, Severity::Warning, "unknown severity names are warnings");
+    assert_eq!(
+        odd.severity,
+        Severity::Warning,
+        "unknown severity names are warnings"
+    );
     assert_eq!(odd.summary, "DiskWillFillIn4Hours");
     assert_eq!(odd.dedup_key, None);
 }
@@ -185,7 +214,11 @@ fn alertmanager_v4() {
 #[test]
 fn alertmanager_refusals() {
     let am = |json: &str| alertmanager(json.as_bytes(), "am", now());
-    refused(am(r#"{"version":"3","alerts":[]}"#), "version", "not supported");
+    refused(
+        am(r#"{"version":"3","alerts":[]}"#),
+        "version",
+        "not supported",
+    );
     refused(am(r#"{"alerts":[]}"#), "version", "required");
     refused(am(r#"{"version":4,"alerts":[]}"#), "version", "string");
     refused(am(r#"{"version":"4"}"#), "alerts", "required");
@@ -193,7 +226,9 @@ fn alertmanager_refusals() {
     let alert = r#"{"status":"firing","labels":{"alertname":"A"}}"#;
     let bad = r#"{"status":"firing","labels":["alertname"]}"#;
     refused(
-        am(&format!(r#"{{"version":"4","alerts":[{alert},{alert},{alert},{bad}]}}"#)),
+        am(&format!(
+            r#"{{"version":"4","alerts":[{alert},{alert},{alert},{bad}]}}"#
+        )),
         "alerts[3].labels",
         "object",
     );
@@ -226,7 +261,10 @@ fn pagerduty_trigger() {
     assert_eq!(e.check, "latency");
     assert_eq!(e.severity, Severity::Error);
     assert_eq!(e.occurred_at, t("2024-05-14T06:05:00Z"));
-    assert_eq!(e.labels.get("component").map(String::as_str), Some("erp-api"));
+    assert_eq!(
+        e.labels.get("component").map(String::as_str),
+        Some("erp-api")
+    );
     assert_eq!(e.details["custom_details"]["p95_ms"], 2380);
     assert_eq!(e.details["links"][0]["text"], "ERP dashboard");
     assert_eq!(e.details["client"], "Grafana");
@@ -256,33 +294,59 @@ fn pagerduty_resolve() {
 fn pagerduty_refusals() {
     let pd = |json: &str| pagerduty(json.as_bytes(), now());
     let payload = r#""payload":{"summary":"s","source":"h","severity":"info"}"#;
-    refused(pd(&format!(r#"{{"event_action":"trigger",{payload}}}"#)), "routing_key", "required");
-    refused(pd(r#"{"routing_key":"k"}"#), "event_action", "required");
-    refused(pd(r#"{"routing_key":"k","event_action":"snooze"}"#), "event_action", "trigger");
-    refused(pd(r#"{"routing_key":"k","event_action":"resolve"}"#), "dedup_key", "required");
-    refused(pd(r#"{"routing_key":"k","event_action":"trigger"}"#), "payload", "required");
     refused(
-        pd(r#"{"routing_key":"k","event_action":"trigger","payload":{"source":"h","severity":"info"}}"#),
+        pd(&format!(r#"{{"event_action":"trigger",{payload}}}"#)),
+        "routing_key",
+        "required",
+    );
+    refused(pd(r#"{"routing_key":"k"}"#), "event_action", "required");
+    refused(
+        pd(r#"{"routing_key":"k","event_action":"snooze"}"#),
+        "event_action",
+        "trigger",
+    );
+    refused(
+        pd(r#"{"routing_key":"k","event_action":"resolve"}"#),
+        "dedup_key",
+        "required",
+    );
+    refused(
+        pd(r#"{"routing_key":"k","event_action":"trigger"}"#),
+        "payload",
+        "required",
+    );
+    refused(
+        pd(
+            r#"{"routing_key":"k","event_action":"trigger","payload":{"source":"h","severity":"info"}}"#,
+        ),
         "payload.summary",
         "required",
     );
     refused(
-        pd(r#"{"routing_key":"k","event_action":"trigger","payload":{"summary":"s","severity":"info"}}"#),
+        pd(
+            r#"{"routing_key":"k","event_action":"trigger","payload":{"summary":"s","severity":"info"}}"#,
+        ),
         "payload.source",
         "required",
     );
     refused(
-        pd(r#"{"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"fatal"}}"#),
+        pd(
+            r#"{"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h","severity":"fatal"}}"#,
+        ),
         "payload.severity",
         "critical, error",
     );
     refused(
-        pd(r#"{"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h"}}"#),
+        pd(
+            r#"{"routing_key":"k","event_action":"trigger","payload":{"summary":"s","source":"h"}}"#,
+        ),
         "payload.severity",
         "required",
     );
     refused(
-        pd(&format!(r#"{{"routing_key":"k","event_action":"trigger",{payload},"links":[1]}}"#)),
+        pd(&format!(
+            r#"{{"routing_key":"k","event_action":"trigger",{payload},"links":[1]}}"#
+        )),
         "links[0]",
         "object",
     );
@@ -305,14 +369,24 @@ fn zabbix_problem_and_recovery() {
     assert_eq!(e.action, EventAction::Trigger);
     assert_eq!(e.occurred_at, t("2024-05-14T06:02:11Z"));
     assert_eq!(e.dedup_key.as_deref(), Some("23761"));
-    assert_eq!(e.labels.get("scope").map(String::as_str), Some("availability,agent"));
+    assert_eq!(
+        e.labels.get("scope").map(String::as_str),
+        Some("availability,agent")
+    );
     assert_eq!(e.labels.get("ip").map(String::as_str), Some("10.0.1.21"));
     assert_eq!(e.details["event_id"], "48213");
     let recovery = zabbix(fixture!("zabbix-recovery.json"), "zabbix", now()).expect("decoded");
     let r = &recovery[0];
     assert_eq!(r.action, EventAction::Resolve);
-    assert_eq!(r.occurred_at, now(), "an unexpanded macro counts as missing");
-    assert_eq!(r.dedup_key, e.dedup_key, "the recovery clears the problem's alert");
+    assert_eq!(
+        r.occurred_at,
+        now(),
+        "an unexpanded macro counts as missing"
+    );
+    assert_eq!(
+        r.dedup_key, e.dedup_key,
+        "the recovery clears the problem's alert"
+    );
     assert_eq!(r.check, e.check, "event_name stands in for trigger_name");
 }
 
@@ -323,9 +397,8 @@ fn zabbix_severities_and_acknowledgement() {
             r#"{{"version":"1","event_value":"1","event_severity":"{severity}","event_name":"n","host":"h"{extra}}}"#
         )
     };
-    let severity = |name: &str| {
-        zabbix(body(name, "").as_bytes(), "z", now()).map(|e| e[0].severity)
-    };
+    let severity =
+        |name: &str| zabbix(body(name, "").as_bytes(), "z", now()).map(|e| e[0].severity);
     assert_eq!(severity("Not classified"), Ok(Severity::Info));
     assert_eq!(severity("Information"), Ok(Severity::Info));
     assert_eq!(severity("Warning"), Ok(Severity::Warning));
@@ -348,20 +421,30 @@ fn zabbix_refusals() {
     let zb = |json: &str| zabbix(json.as_bytes(), "z", now());
     refused(zb(r#"{"event_value":"1"}"#), "version", "required");
     refused(zb(r#"{"version":"2"}"#), "version", "\"1\"");
-    refused(zb(r#"{"version":"1","event_name":"n","host":"h"}"#), "event_value", "required");
+    refused(
+        zb(r#"{"version":"1","event_name":"n","host":"h"}"#),
+        "event_value",
+        "required",
+    );
     refused(
         zb(r#"{"version":"1","event_value":"7","event_name":"n","host":"h"}"#),
         "event_value",
         "problem",
     );
-    refused(zb(r#"{"version":"1","event_value":"1","event_name":"n"}"#), "host", "required");
+    refused(
+        zb(r#"{"version":"1","event_value":"1","event_name":"n"}"#),
+        "host",
+        "required",
+    );
     refused(
         zb(r#"{"version":"1","event_value":"1","host":"h","event_name":["n"]}"#),
         "event_name",
         "string or a number",
     );
     refused(
-        zb(r#"{"version":"1","event_value":"1","host":"h","event_name":"n","tags":[{"value":"x"}]}"#),
+        zb(
+            r#"{"version":"1","event_value":"1","host":"h","event_name":"n","tags":[{"value":"x"}]}"#,
+        ),
         "tags[0].tag",
         "required",
     );
