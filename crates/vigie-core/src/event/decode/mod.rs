@@ -1,5 +1,5 @@
 //! Decoders: a request body in one of the formats monitoring tools send,
-//! turned into normalised [`Event`]s.
+//! turned into normalised [`Event`](crate::event::Event)s.
 //!
 //! Every decoder takes the raw body and `now`, and returns the events or a
 //! [`DecodeError`] naming the offending field as a JSON path
