@@ -74,3 +74,14 @@ impl UserId {
     /// command line: no user row has this id.
     pub const SYSTEM: UserId = UserId(0);
 }
+
+id_type!(
+    /// A group of correlated alerts (events on one item, or on items below
+    /// one failing parent).
+    AlertGroupId
+);
+id_type!(
+    /// A maintenance window, during which events are recorded but raise
+    /// nothing.
+    MaintenanceWindowId
+);

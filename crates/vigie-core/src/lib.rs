@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cmdb;
+pub mod event;
 pub mod ids;
 pub mod role;
 pub mod sla;

@@ -1,6 +1,7 @@
 //! House conventions, checked by plain `cargo test`: every Rust file starts
 //! with a `//!` comment saying what it holds, no test is ignored, the core
-//! stays pure (no IO, async or database crates), SQL stays in the store,
+//! stays pure (no IO, async or database crates; JSON only where events are
+//! decoded), SQL stays in the store,
 //! and migrations exist for both backends.
 
 use std::path::{Path, PathBuf};
@@ -80,7 +81,6 @@ fn the_core_depends_on_no_io_crate() {
         "axum",
         "reqwest",
         "hyper",
-        "serde_json",
         "vigie-store",
         "vigie-server",
     ] {
@@ -89,6 +89,24 @@ fn the_core_depends_on_no_io_crate() {
             "vigie-core must stay pure but depends on {banned}"
         );
     }
+}
+
+/// JSON is parsed in the core only where events arrive: the decoders read
+/// request bodies, events keep their details, and classification rules are
+/// kept as JSON. Everywhere else the core takes and returns Rust values.
+#[test]
+fn json_stays_in_the_event_module() {
+    let core = workspace().join("crates/vigie-core/src");
+    let offenders: Vec<String> = all_sources()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(&core) && !p.starts_with(core.join("event")))
+        .filter(|(_, text)| text.contains("serde_json"))
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "serde_json outside vigie-core's event module: {offenders:#?}"
+    );
 }
 
 #[test]

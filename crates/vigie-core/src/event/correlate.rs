@@ -1,0 +1,348 @@
+//! Correlation: events about one failure form one alert group, and the
+//! group decides the incident.
+//!
+//! An event matched to an item joins, among the tenant's open groups that
+//! saw an event within the correlation window:
+//!
+//! 1. a group that already holds its fingerprint (whatever the window: the
+//!    same alert firing again belongs where it was);
+//! 2. else a group about the same item;
+//! 3. else a group holding one of its *ancestors* (what it is located in,
+//!    powered by, runs on or is hosted by, transitively): the failing rack
+//!    or power feed explains it; the highest such ancestor wins;
+//! 4. else a group whose root is *below* it: the event is the cause of that
+//!    group, which joins and is re-rooted at the event's item;
+//! 5. else it opens a group rooted at its item.
+//!
+//! Ties go to the oldest group. An event matched to no item groups by
+//! fingerprint alone. Two groups are never merged: if servers of one rack
+//! failed apart before the rack itself reported, the rack re-roots the
+//! oldest of their groups only.
+//!
+//! A group is `open`, then `acknowledged` when someone acknowledges one of
+//! its alerts, and `resolved` when every alert (fingerprint) of it has
+//! cleared. [`act`] turns the event, its classification and its group into
+//! the incident action.
+
+use super::classify::Outcome;
+use super::fingerprint::Fingerprint;
+use super::{EventAction, EventClass, Severity};
+use crate::cmdb::RelationType;
+use crate::ids::{AlertGroupId, CiId, MaintenanceWindowId, TicketId};
+use crate::ticket::named_enum;
+use crate::ticket::priority::Priority;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::fmt;
+use std::str::FromStr;
+
+/// Most ancestors looked at for one item (a guard against a huge or
+/// cyclic answer from the shell).
+pub const MAX_ANCESTORS: usize = 256;
+
+/// What the shell answers about the CMDB: the direct relations leaving an
+/// item (`ci → target`). Any closure `Fn(CiId) -> Vec<(RelationType, CiId)>`
+/// is one.
+pub trait Ancestry {
+    /// The relations whose source is `ci`, with their targets.
+    fn parents(&self, ci: CiId) -> Vec<(RelationType, CiId)>;
+}
+
+impl<F> Ancestry for F
+where
+    F: Fn(CiId) -> Vec<(RelationType, CiId)>,
+{
+    fn parents(&self, ci: CiId) -> Vec<(RelationType, CiId)> {
+        self(ci)
+    }
+}
+
+/// How events are grouped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorrelationPolicy {
+    /// A group takes new items only if its last event is this recent.
+    pub window: SignedDuration,
+    /// The relations followed upwards from an item.
+    pub relations: Vec<RelationType>,
+    /// How many relations deep.
+    pub max_depth: usize,
+}
+
+impl Default for CorrelationPolicy {
+    /// Fifteen minutes; located in, powered by, runs on, hosted by; eight
+    /// levels (a VM on a server in a rack in a room in a site…).
+    fn default() -> Self {
+        CorrelationPolicy {
+            window: SignedDuration::from_mins(15),
+            relations: vec![
+                RelationType::LocatedIn,
+                RelationType::PoweredBy,
+                RelationType::RunsOn,
+                RelationType::HostedBy,
+            ],
+            max_depth: 8,
+        }
+    }
+}
+
+/// The ancestors of an item through the policy's relations, nearest first,
+/// without the item itself and without repeats.
+pub fn ancestors(ci: CiId, ancestry: &dyn Ancestry, policy: &CorrelationPolicy) -> Vec<CiId> {
+    let mut seen: HashSet<CiId> = HashSet::from([ci]);
+    let mut out = Vec::new();
+    let mut queue: VecDeque<(CiId, usize)> = VecDeque::from([(ci, 0)]);
+    while let Some((here, depth)) = queue.pop_front() {
+        if depth >= policy.max_depth {
+            continue;
+        }
+        for (relation, target) in ancestry.parents(here) {
+            if out.len() >= MAX_ANCESTORS {
+                return out;
+            }
+            if policy.relations.contains(&relation) && seen.insert(target) {
+                out.push(target);
+                queue.push_back((target, depth + 1));
+            }
+        }
+    }
+    out
+}
+
+named_enum!(
+    /// Where an alert group stands.
+    GroupState, "alert group state" {
+        /// Some alert fires; nobody said he is on it.
+        Open => "open",
+        /// Someone acknowledged one of its alerts.
+        Acknowledged => "acknowledged",
+        /// Every alert has cleared.
+        Resolved => "resolved",
+    }
+);
+
+named_enum!(
+    /// Where one alert (fingerprint) of a group stands.
+    AlertStatus, "alert status" {
+        /// Its last event fired or acknowledged it.
+        Firing => "firing",
+        /// Its last event resolved it.
+        Cleared => "cleared",
+    }
+);
+
+impl AlertStatus {
+    /// The status an action leaves an alert in.
+    pub fn after(action: EventAction) -> AlertStatus {
+        match action {
+            EventAction::Trigger | EventAction::Acknowledge => AlertStatus::Firing,
+            EventAction::Resolve => AlertStatus::Cleared,
+        }
+    }
+}
+
+impl GroupState {
+    /// The state after an event of the group: a trigger leaves it as it was
+    /// (a resolved group opens again), an acknowledgement acknowledges it, a
+    /// resolution resolves it once `all_cleared`.
+    pub fn after(self, action: EventAction, all_cleared: bool) -> GroupState {
+        match (self, action) {
+            (GroupState::Resolved, EventAction::Trigger) => GroupState::Open,
+            (state, EventAction::Trigger) => state,
+            (GroupState::Resolved, _) => GroupState::Resolved,
+            (_, EventAction::Acknowledge) => GroupState::Acknowledged,
+            (_, EventAction::Resolve) if all_cleared => GroupState::Resolved,
+            (state, EventAction::Resolve) => state,
+        }
+    }
+}
+
+/// What a group is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRoot {
+    /// An item: the highest failing one of the group.
+    Ci(CiId),
+    /// An alert matched to no item.
+    Fingerprint(Fingerprint),
+}
+
+/// An alert group as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertGroup {
+    /// Its id.
+    pub id: AlertGroupId,
+    /// What it is about.
+    pub root: GroupRoot,
+    /// The items of its events (the root included).
+    pub members: BTreeSet<CiId>,
+    /// Its alerts and where each stands.
+    pub alerts: BTreeMap<Fingerprint, AlertStatus>,
+    /// Where it stands.
+    pub state: GroupState,
+    /// When it opened.
+    pub opened_at: Timestamp,
+    /// When it last received an event.
+    pub last_event_at: Timestamp,
+    /// The incident it opened or was attached to, if any.
+    pub incident: Option<TicketId>,
+}
+
+/// Which group an event goes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Correlation {
+    /// An existing group.
+    Join {
+        /// The group.
+        group: AlertGroupId,
+        /// Its new root, when the event's item is above the old one.
+        reroot: Option<CiId>,
+    },
+    /// A new group.
+    Open {
+        /// Its root.
+        root: GroupRoot,
+    },
+}
+
+/// The group a trigger event goes to. `ancestors` are the item's, from
+/// [`ancestors`]; `groups` the tenant's groups not resolved (others are
+/// ignored).
+pub fn correlate(
+    fingerprint: &Fingerprint,
+    ci: Option<CiId>,
+    ancestors_of_ci: &[CiId],
+    groups: &[AlertGroup],
+    ancestry: &dyn Ancestry,
+    policy: &CorrelationPolicy,
+    now: Timestamp,
+) -> Correlation {
+    let mut live: Vec<&AlertGroup> = groups
+        .iter()
+        .filter(|g| g.state != GroupState::Resolved)
+        .collect();
+    live.sort_by_key(|g| (g.opened_at, g.id));
+    if let Some(g) = live.iter().find(|g| g.alerts.contains_key(fingerprint)) {
+        return join(g.id, None);
+    }
+    let Some(ci) = ci else {
+        return Correlation::Open {
+            root: GroupRoot::Fingerprint(fingerprint.clone()),
+        };
+    };
+    let since = super::earlier(now, policy.window);
+    let recent: Vec<&AlertGroup> = live
+        .into_iter()
+        .filter(|g| g.last_event_at >= since)
+        .collect();
+    if let Some(g) = recent
+        .iter()
+        .find(|g| g.root == GroupRoot::Ci(ci) || g.members.contains(&ci))
+    {
+        return join(g.id, None);
+    }
+    // The farthest failing ancestor explains the most.
+    let below = ancestors_of_ci.iter().rev().find_map(|a| {
+        recent
+            .iter()
+            .find(|g| g.root == GroupRoot::Ci(*a) || g.members.contains(a))
+    });
+    if let Some(g) = below {
+        return join(g.id, None);
+    }
+    let above = recent.iter().find(|g| match &g.root {
+        GroupRoot::Ci(root) => ancestors(*root, ancestry, policy).contains(&ci),
+        GroupRoot::Fingerprint(_) => false,
+    });
+    match above {
+        Some(g) => join(g.id, Some(ci)),
+        None => Correlation::Open {
+            root: GroupRoot::Ci(ci),
+        },
+    }
+}
+
+fn join(group: AlertGroupId, reroot: Option<CiId>) -> Correlation {
+    Correlation::Join { group, reroot }
+}
+
+/// What happens to incidents because of an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    /// Open an incident for the group, with this priority.
+    OpenIncident {
+        /// P1 to P4, from the rule's mapping of the event's severity.
+        priority: Priority,
+    },
+    /// Add the event to the group's incident (a new alert in the group).
+    AttachToIncident {
+        /// The incident.
+        incident: TicketId,
+    },
+    /// Resolve the group's incident: its last alert cleared.
+    ResolveIncident {
+        /// The incident.
+        incident: TicketId,
+    },
+    /// Record the event, nothing more (informational, duplicate, flapping,
+    /// or no incident to act on).
+    RecordOnly,
+    /// A maintenance window covers it: recorded, nothing raised.
+    Suppressed {
+        /// The window.
+        window: MaintenanceWindowId,
+    },
+}
+
+/// What [`act`] looks at.
+#[derive(Clone, Copy, Debug)]
+pub struct ActFacts<'a> {
+    /// The event's action.
+    pub action: EventAction,
+    /// The event's severity.
+    pub severity: Severity,
+    /// What classification said.
+    pub outcome: &'a Outcome,
+    /// The window covering the event, if any.
+    pub suppressed_by: Option<MaintenanceWindowId>,
+    /// Whether its alert is flapping.
+    pub flapping: bool,
+    /// The group's incident, if the event is in a group that has one.
+    pub incident: Option<TicketId>,
+    /// Where its alert stood in that group before (`None`: new to it).
+    pub alert_before: Option<AlertStatus>,
+    /// Whether every alert of its group has cleared after the event.
+    pub group_cleared: bool,
+    /// Whether the event joined or opened a group at all.
+    pub grouped: bool,
+}
+
+/// The incident action for an event: a covered trigger is suppressed;
+/// informational and flapping events, acknowledgements and repeats only
+/// record; a trigger opens an incident (if the rule says so and the group
+/// has none) or attaches a new alert to the group's; the resolution that
+/// clears a group's last alert resolves its incident, if the rule says so.
+pub fn act(f: &ActFacts<'_>) -> Act {
+    if let (EventAction::Trigger, Some(window)) = (f.action, f.suppressed_by) {
+        return Act::Suppressed { window };
+    }
+    if f.outcome.class == EventClass::Informational || f.flapping || !f.grouped {
+        return Act::RecordOnly;
+    }
+    match (f.action, f.incident) {
+        (EventAction::Trigger, Some(incident)) if f.alert_before != Some(AlertStatus::Firing) => {
+            Act::AttachToIncident { incident }
+        }
+        (EventAction::Trigger, None) if f.outcome.open_incident => Act::OpenIncident {
+            priority: f.outcome.priority.for_severity(f.severity),
+        },
+        (EventAction::Resolve, Some(incident)) if f.group_cleared && f.outcome.auto_resolve => {
+            Act::ResolveIncident { incident }
+        }
+        _ => Act::RecordOnly,
+    }
+}
+
+#[cfg(test)]
+#[path = "correlate_tests.rs"]
+mod tests;
