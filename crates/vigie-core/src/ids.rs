@@ -85,3 +85,8 @@ id_type!(
     /// nothing.
     MaintenanceWindowId
 );
+id_type!(
+    /// A key a monitoring tool sends its events with; it belongs to a tenant
+    /// and names the source.
+    IntegrationKeyId
+);

@@ -72,11 +72,23 @@ impl Role {
             ),
             Role::Agent => matches!(
                 permission,
-                ViewDirectory | WorkTickets | ViewEntityTickets | ViewCmdb | ManageCmdb
+                ViewDirectory
+                    | WorkTickets
+                    | ViewEntityTickets
+                    | ViewCmdb
+                    | ManageCmdb
+                    | WorkEvents
             ),
             Role::Supervisor | Role::ChangeManager => matches!(
                 permission,
-                ViewDirectory | ViewAudit | WorkTickets | ViewEntityTickets | ViewCmdb | ManageCmdb
+                ViewDirectory
+                    | ViewAudit
+                    | WorkTickets
+                    | ViewEntityTickets
+                    | ViewCmdb
+                    | ManageCmdb
+                    | WorkEvents
+                    | ManageEvents
             ),
         }
     }
@@ -126,6 +138,11 @@ pub enum Permission {
     ViewCmdb,
     /// Create, change, relate, import and retire configuration items.
     ManageCmdb,
+    /// Watch the tenant's event console and acknowledge alert groups.
+    WorkEvents,
+    /// Manage the tenant's integration keys, event rules and maintenance
+    /// windows.
+    ManageEvents,
 }
 
 #[cfg(test)]
@@ -154,6 +171,31 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn events_are_worked_by_the_desk_and_configured_by_its_leads() {
+        let workers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::WorkEvents))
+            .collect();
+        assert_eq!(
+            workers,
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::TenantAdmin
+            ]
+        );
+        let managers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ManageEvents))
+            .collect();
+        assert_eq!(
+            managers,
+            vec![Role::Supervisor, Role::ChangeManager, Role::TenantAdmin]
+        );
     }
 
     #[test]

@@ -231,6 +231,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { what } => ApiError::new(ProblemKind::Conflict, what),
             StoreError::Forbidden(why) => ApiError::forbidden(why),
             StoreError::Invalid(why) => ApiError::new(ProblemKind::Validation, why),
+            StoreError::Busy => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    ProblemKind::Unavailable,
+                    "too many writes are waiting; retry in a second",
+                )
+            },
             StoreError::Config(_) | StoreError::Database(_) => ApiError::internal(e),
         }
     }

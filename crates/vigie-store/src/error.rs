@@ -22,6 +22,9 @@ pub enum StoreError {
     /// Configuration of the database connection is wrong.
     #[error("database configuration: {0}")]
     Config(String),
+    /// Too many writes are waiting: the caller should retry shortly.
+    #[error("busy: too many writes are waiting; retry shortly")]
+    Busy,
     /// The database failed or is unreachable.
     #[error("database error: {0}")]
     Database(String),

@@ -103,6 +103,29 @@ impl GroupCommit {
     }
 }
 
+impl GroupCommit {
+    /// Like [`GroupCommit::run`], but refuses at once with
+    /// [`StoreError::Busy`] when the queue is full instead of waiting for
+    /// room: ingestion answers "retry later" rather than holding requests.
+    pub(crate) async fn try_run<T: Send + 'static>(&self, work: Work<T>) -> Result<T> {
+        let permit = self.queue.try_reserve().map_err(|e| match e {
+            mpsc::error::TrySendError::Full(()) => StoreError::Busy,
+            mpsc::error::TrySendError::Closed(()) => {
+                StoreError::Database("the writer has stopped".into())
+            }
+        })?;
+        let (reply, answer) = oneshot::channel();
+        permit.send(Box::new(TypedJob {
+            work,
+            output: None,
+            reply,
+        }));
+        answer
+            .await
+            .map_err(|_| StoreError::Database("the writer stopped before answering".into()))?
+    }
+}
+
 async fn begin(pool: &AnyPool, backend: Backend) -> Result<Transaction<'static, Any>> {
     Ok(match backend {
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,

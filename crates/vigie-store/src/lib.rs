@@ -16,6 +16,7 @@ mod cmdb;
 mod comments;
 mod entities;
 mod error;
+mod events;
 mod group_commit;
 mod groups;
 mod leases;
@@ -40,12 +41,17 @@ pub use attachments::{AttachmentRecord, NewAttachment};
 pub use audit::{AuditFilter, AuditRecord};
 pub use categories::{CategoryInput, CategoryRecord};
 pub use cmdb::{
-    CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, NewCi, NewRelation,
-    RelationRecord,
+    CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, LoadedGraph, NewCi,
+    NewRelation, RelationRecord,
 };
 pub use comments::CommentRecord;
 pub use entities::{EntityChanges, EntityRecord, NewEntity};
 pub use error::StoreError;
+pub use events::{
+    AUTO_RESOLVED, AlertGroupFilter, AlertGroupRecord, AlertRecord, AlertState, AlertWrite,
+    AppliedBatch, EventBatch, EventRecord, GroupWrite, IncidentWrite, IncomingEvent, Ingested,
+    IntegrationKeyRecord, NewIntegrationKey, NewMaintenanceWindow, PendingEvent, monitoring_login,
+};
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};

@@ -70,6 +70,23 @@ pub fn fingerprint_with_labels(event: &Event, identity_labels: &[&str]) -> Finge
     Fingerprint(hex.chars().take(16).collect())
 }
 
+/// The identity of one delivery of an event: its alert, action, severity
+/// and time. A sender retrying a request (or repeating a notification with
+/// nothing new, as Alertmanager does every `repeat_interval`) sends the same
+/// key again and the event is stored once; a new occurrence (a later time,
+/// a changed severity, a resolution) has a new key. 32 hex digits.
+pub fn delivery_key(event: &Event, fingerprint: &Fingerprint) -> String {
+    let at = event.occurred_at.as_microsecond().to_string();
+    let hex = digest(&[
+        "vigie-delivery-1",
+        fingerprint.as_str(),
+        event.action.as_str(),
+        event.severity.as_str(),
+        &at,
+    ]);
+    hex.chars().take(32).collect()
+}
+
 /// The SHA-256 of the parts, each prefixed with its length so that no two
 /// lists of parts give the same input, as 64 lowercase hex digits.
 pub(crate) fn digest(parts: &[&str]) -> String {
@@ -89,6 +106,34 @@ pub(crate) fn digest(parts: &[&str]) -> String {
 mod tests {
     use super::*;
     use crate::event::{EventAction, Severity};
+
+    #[test]
+    fn a_retried_delivery_has_the_same_key_and_a_new_occurrence_another() {
+        let e = event();
+        let fp = fingerprint(&e);
+        let key = delivery_key(&e, &fp);
+        assert_eq!(key.len(), 32);
+        assert_eq!(key, delivery_key(&e.clone(), &fp));
+        let mut later = e.clone();
+        later.occurred_at = later
+            .occurred_at
+            .checked_add(jiff::SignedDuration::from_secs(60))
+            .expect("time");
+        assert_ne!(key, delivery_key(&later, &fp));
+        let mut resolved = e.clone();
+        resolved.action = EventAction::Resolve;
+        assert_ne!(key, delivery_key(&resolved, &fp));
+        let mut worse = e.clone();
+        worse.severity = Severity::Warning;
+        assert_ne!(key, delivery_key(&worse, &fp));
+        let mut reworded = e;
+        reworded.summary = "still down".into();
+        assert_eq!(
+            key,
+            delivery_key(&reworded, &fp),
+            "the text is not the identity"
+        );
+    }
 
     fn event() -> Event {
         let at = "2024-05-14T08:00:00Z".parse().expect("time");

@@ -20,6 +20,8 @@ mod by_ci;
 mod read;
 mod write;
 
+pub(crate) use write::{apply_outcome_in, insert_ticket_in};
+
 /// A ticket as stored, with the names the UI shows beside the ids.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketRecord {

@@ -313,76 +313,93 @@ impl Store {
         if let Some(a) = &assignment {
             self.check_assignment(before.tenant_id, a).await?;
         }
-        let mut after = before.clone();
-        after.status = outcome.status;
-        after.pending_reason = outcome.pending_reason;
-        after.resolved_at = outcome.resolved_at;
-        after.closed_at = outcome.closed_at;
-        match &outcome.solution {
-            SolutionChange::Keep => {}
-            SolutionChange::Set(s, c) => {
-                after.solution = Some(s.clone());
-                after.solution_code = Some(c.clone());
-            }
-            SolutionChange::Clear => {
-                after.solution = None;
-                after.solution_code = None;
-            }
-        }
-        if let Some(a) = assignment {
-            after.group_id = a.group_id;
-            after.assignee_id = a.assignee_id;
-        }
-        after.updated_at = now;
         let mut tx = self.write_tx().await?;
-        let mut sql = Sql::update(
-            "tickets",
-            vec![
-                ("status", after.status.as_str().into()),
-                (
-                    "pending_reason",
-                    after.pending_reason.map(|p| p.as_str().to_owned()).into(),
-                ),
-                ("solution", after.solution.clone().into()),
-                ("solution_code", after.solution_code.clone().into()),
-                ("resolved_at", after.resolved_at.map(micros).into()),
-                ("closed_at", after.closed_at.map(micros).into()),
-                ("group_id", after.group_id.map(|g| g.0).into()),
-                ("assignee_id", after.assignee_id.map(|u| u.0).into()),
-                ("updated_at", micros(now).into()),
-            ],
-            ("id", before.id.0.into()),
-        );
-        sql.push(" AND status = ").bind(before.status.as_str());
-        let changed = sql.query().execute(&mut *tx).await?.rows_affected();
-        if changed == 0 {
-            return Err(StoreError::Conflict {
-                what: "the ticket changed meanwhile; reload it and try again".into(),
-            });
-        }
-        let mut fresh = Sql::new(SELECT);
-        fresh.push(" AND t.id = ").bind(before.id.0);
-        let after = ticket_row(&fresh.query().fetch_one(&mut *tx).await?)?;
-        record(
-            &mut tx,
-            actor,
-            now,
-            target(&after),
-            Some(&fields(before)),
-            Some(&fields(&after)),
-        )
-        .await?;
-        if let Some(body) = note {
-            crate::comments::insert_comment(&mut tx, actor, now, &after, false, body).await?;
-        }
-        if after.status == Status::Resolved && before.status != Status::Resolved {
-            crate::surveys::open_survey(&mut tx, &after, now).await?;
-        }
-        // SLA: pause, resume, stop or reopen the ticket's clocks.
-        crate::sla::follow_clocks(&mut tx, before, &after, now).await?;
+        let after =
+            apply_outcome_in(&mut tx, actor, before, now, outcome, assignment, note).await?;
         tx.commit().await?;
         Ok(after)
     }
+}
+
+/// Writes the outcome of a lifecycle action inside the caller's
+/// transaction (the assignment, if any, already checked): the conditional
+/// update, the audit line, the note, the survey and the clocks.
+pub(crate) async fn apply_outcome_in(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    before: &TicketRecord,
+    now: Timestamp,
+    outcome: &Outcome,
+    assignment: Option<Assignment>,
+    note: Option<&str>,
+) -> Result<TicketRecord> {
+    let mut after = before.clone();
+    after.status = outcome.status;
+    after.pending_reason = outcome.pending_reason;
+    after.resolved_at = outcome.resolved_at;
+    after.closed_at = outcome.closed_at;
+    match &outcome.solution {
+        SolutionChange::Keep => {}
+        SolutionChange::Set(s, c) => {
+            after.solution = Some(s.clone());
+            after.solution_code = Some(c.clone());
+        }
+        SolutionChange::Clear => {
+            after.solution = None;
+            after.solution_code = None;
+        }
+    }
+    if let Some(a) = assignment {
+        after.group_id = a.group_id;
+        after.assignee_id = a.assignee_id;
+    }
+    after.updated_at = now;
+    let mut sql = Sql::update(
+        "tickets",
+        vec![
+            ("status", after.status.as_str().into()),
+            (
+                "pending_reason",
+                after.pending_reason.map(|p| p.as_str().to_owned()).into(),
+            ),
+            ("solution", after.solution.clone().into()),
+            ("solution_code", after.solution_code.clone().into()),
+            ("resolved_at", after.resolved_at.map(micros).into()),
+            ("closed_at", after.closed_at.map(micros).into()),
+            ("group_id", after.group_id.map(|g| g.0).into()),
+            ("assignee_id", after.assignee_id.map(|u| u.0).into()),
+            ("updated_at", micros(now).into()),
+        ],
+        ("id", before.id.0.into()),
+    );
+    sql.push(" AND status = ").bind(before.status.as_str());
+    let changed = sql.query().execute(&mut **tx).await?.rows_affected();
+    if changed == 0 {
+        return Err(StoreError::Conflict {
+            what: "the ticket changed meanwhile; reload it and try again".into(),
+        });
+    }
+    let mut fresh = Sql::new(SELECT);
+    fresh.push(" AND t.id = ").bind(before.id.0);
+    let after = ticket_row(&fresh.query().fetch_one(&mut **tx).await?)?;
+    record(
+        tx,
+        actor,
+        now,
+        target(&after),
+        Some(&fields(before)),
+        Some(&fields(&after)),
+    )
+    .await?;
+    if let Some(body) = note {
+        crate::comments::insert_comment(tx, actor, now, &after, false, body).await?;
+    }
+    if after.status == Status::Resolved && before.status != Status::Resolved {
+        crate::surveys::open_survey(tx, &after, now).await?;
+    }
+    // SLA: pause, resume, stop or reopen the ticket's clocks.
+    crate::sla::follow_clocks(tx, before, &after, now).await?;
+    Ok(after)
 }
 
 /// What a batch of new tickets already verified.
@@ -463,4 +480,24 @@ async fn insert_ticket(
     // SLA: start the ticket's clocks in its own transaction.
     crate::sla::insert_clocks_with(tx, &created, now, clocks).await?;
     Ok(created)
+}
+
+/// Opens a ticket inside the caller's transaction, for a caller that
+/// checked it itself (the event processor opening an incident for a
+/// tenant's monitoring account): number, row, audit line and clocks.
+pub(crate) async fn insert_ticket_in(
+    tx: &mut Transaction<'static, Any>,
+    actor: &Actor,
+    now: Timestamp,
+    entity: &EntityRecord,
+    new: &NewTicket,
+    group: Option<GroupId>,
+    clocks: &mut crate::sla::ClockContext,
+) -> Result<TicketRecord> {
+    let prepared = PreparedTicket {
+        entity: entity.clone(),
+        new: new.clone(),
+        group,
+    };
+    insert_ticket(tx, actor, now, &prepared, clocks).await
 }
