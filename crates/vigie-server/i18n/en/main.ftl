@@ -531,3 +531,5 @@ cmdb-service = Service
 cmdb-state = State
 cmdb-tickets = Tickets naming this item
 cmdb-tickets-note = Tickets whose configuration items name this item or one of its host names or aliases, newest first.
+
+error-busy = Vigie is busy writing; try again in a moment.

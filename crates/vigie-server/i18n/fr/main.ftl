@@ -531,3 +531,5 @@ cmdb-service = Service
 cmdb-state = État
 cmdb-tickets = Tickets citant cet élément
 cmdb-tickets-note = Tickets dont les éléments de configuration citent cet élément, l'un de ses noms d'hôte ou de ses alias, du plus récent au plus ancien.
+
+error-busy = Vigie est occupé à écrire ; réessayez dans un instant.

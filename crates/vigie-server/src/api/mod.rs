@@ -131,6 +131,10 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
             }
             Permission::ViewCmdb => "your roles do not include reading the configuration items",
             Permission::ManageCmdb => "your roles do not include changing the configuration items",
+            Permission::WorkEvents => "your roles do not include the event console",
+            Permission::ManageEvents => {
+                "your roles do not include configuring event management (keys, rules, maintenance windows)"
+            }
         }))
     }
 }

@@ -9,8 +9,8 @@ mod session;
 pub use bearer::ApiActor;
 pub use login::{LoginError, login};
 pub use secrets::{
-    HashError, NewTokenSecret, TOKEN_PREFIX, hash_password, new_api_token, random_secret,
-    sha256_hex, verify_password,
+    HashError, INTEGRATION_KEY_PREFIX, NewTokenSecret, TOKEN_PREFIX, hash_password, new_api_token,
+    new_integration_key, random_secret, sha256_hex, verify_password,
 };
 pub use session::{CSRF_COOKIE, SESSION_COOKIE, WebSession, cookie_value, set_cookie};
 

@@ -82,6 +82,20 @@ pub fn new_api_token() -> NewTokenSecret {
     }
 }
 
+/// What an integration key starts with, so that a key pasted in the wrong
+/// place is recognised (and never taken for an API token).
+pub const INTEGRATION_KEY_PREFIX: &str = "vgk_";
+
+/// Generates a new integration key (for a monitoring tool's events).
+pub fn new_integration_key() -> NewTokenSecret {
+    let secret = format!("{INTEGRATION_KEY_PREFIX}{}", random_secret());
+    NewTokenSecret {
+        prefix: secret.chars().take(12).collect(),
+        hash: sha256_hex(&secret),
+        secret,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,6 +89,7 @@ pub(super) fn store_page(l: &Layout, e: StoreError) -> Response {
         StoreError::Conflict { .. } | StoreError::Invalid(_) => {
             message(l, StatusCode::BAD_REQUEST, "error-request")
         }
+        StoreError::Busy => message(l, StatusCode::SERVICE_UNAVAILABLE, "error-busy"),
         StoreError::Config(_) | StoreError::Database(_) => {
             tracing::error!(cause = %e, "web page failed");
             message(l, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
