@@ -1,9 +1,10 @@
 //! Background jobs of `vigie serve`. Each runs on the instance holding its
 //! lease in the database, so two or ten instances on one PostgreSQL never
 //! do the same work twice; durable state is in the database, so a restart
-//! simply goes on. Today: handing over the tickets of absent agents, and
+//! simply goes on. Today: handing over the tickets of absent agents,
 //! firing SLA escalation levels ([`crate::sla::escalation`]), which sleeps
-//! until the next escalation instant rather than a fixed period.
+//! until the next escalation instant rather than a fixed period, and
+//! processing events ([`crate::events::processor`]), woken by ingestion.
 
 use crate::AppState;
 use jiff::SignedDuration;
@@ -27,6 +28,7 @@ pub struct Jobs {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     sla: JoinHandle<()>,
+    events: JoinHandle<()>,
 }
 
 impl Jobs {
@@ -34,6 +36,7 @@ impl Jobs {
     pub fn start(state: AppState, holder: String) -> Jobs {
         let (stop, mut stopped) = watch::channel(false);
         let sla = spawn_sla_escalations(state.clone(), holder.clone(), stop.subscribe());
+        let events = spawn_event_processing(state.clone(), holder.clone(), stop.subscribe());
         let task = tokio::spawn(async move {
             loop {
                 if let Err(e) = handover_absent_owners(&state, &holder).await {
@@ -46,7 +49,12 @@ impl Jobs {
             }
             let _ = state.store().release_lease(HANDOVER_LEASE, &holder).await;
         });
-        Jobs { stop, task, sla }
+        Jobs {
+            stop,
+            task,
+            sla,
+            events,
+        }
     }
 
     /// Asks the jobs to stop and waits for them.
@@ -54,7 +62,42 @@ impl Jobs {
         let _ = self.stop.send(true);
         let _ = self.task.await;
         let _ = self.sla.await;
+        let _ = self.events.await;
     }
+}
+
+/// The event processing loop: process what is pending, then wait for
+/// ingestion to wake it (at most [`crate::events::PERIOD`]) unless a full
+/// batch suggests more is waiting.
+fn spawn_event_processing(
+    state: AppState,
+    holder: String,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    use crate::events::{BATCH, EVENT_LEASE, PERIOD};
+    tokio::spawn(async move {
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let more = match state.event_processor().run_once(&state, &holder).await {
+                Ok(done) => done.events >= BATCH as usize,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event processing failed; retrying shortly");
+                    false
+                }
+            };
+            if more {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(PERIOD) => {}
+                _ = state.events_waiting().notified() => {}
+                _ = stopped.changed() => break,
+            }
+        }
+        let _ = state.store().release_lease(EVENT_LEASE, &holder).await;
+    })
 }
 
 /// The SLA escalation loop: fire what is due, then sleep until the next

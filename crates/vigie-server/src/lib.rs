@@ -12,6 +12,7 @@ mod clock;
 pub mod cmdb;
 mod desk;
 pub mod error;
+pub mod events;
 mod i18n;
 pub mod jobs;
 mod ops;
@@ -58,6 +59,8 @@ struct Inner {
     store: Store,
     clock: Clock,
     config: ServerConfig,
+    events: events::Processor,
+    events_waiting: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -68,6 +71,8 @@ impl AppState {
                 store,
                 clock,
                 config,
+                events: events::Processor::default(),
+                events_waiting: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -85,6 +90,17 @@ impl AppState {
     /// The settings.
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    /// The event processor of this instance.
+    pub fn event_processor(&self) -> &events::Processor {
+        &self.inner.events
+    }
+
+    /// Woken when events were stored, so the processor need not wait for
+    /// its period.
+    pub fn events_waiting(&self) -> &tokio::sync::Notify {
+        &self.inner.events_waiting
     }
 }
 

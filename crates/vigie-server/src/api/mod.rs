@@ -10,6 +10,7 @@ mod audit;
 mod categories;
 mod cis;
 mod entities;
+mod events;
 mod extract;
 mod groups;
 mod major;
@@ -58,6 +59,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "tickets", description = "Incidents and service requests"),
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
+        (name = "events", description = "Events from monitoring tools, authenticated by integration keys"),
         (name = "me", description = "The caller")
     )
 )]
@@ -95,6 +97,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(sla::routes())
             .merge(sla_reports::routes())
             .merge(cis::routes())
+            .merge(events::routes())
             .merge(audit::routes()),
     )
 }

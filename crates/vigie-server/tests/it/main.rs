@@ -8,6 +8,7 @@ mod browser_cmdb;
 mod browser_support;
 mod browser_tickets;
 mod cmdb;
+mod events;
 mod isolation;
 mod jobs;
 mod openapi;

@@ -75,6 +75,7 @@ pub struct TenantWorld {
 
 /// The whole world.
 pub struct World {
+    pub state: AppState,
     pub store: Store,
     pub clock: Clock,
     pub app: Router,
@@ -463,7 +464,8 @@ impl World {
         let clock = Clock::manual(t0());
         let state = AppState::new(store.clone(), ServerConfig::default(), clock.clone());
         World {
-            app: app(state),
+            app: app(state.clone()),
+            state,
             store,
             clock,
             alpha,

@@ -106,3 +106,53 @@ impl Store {
         Ok(loaded)
     }
 }
+
+impl Store {
+    /// What events and mails are matched by: every identifier of the
+    /// tenant's items in service or planned (host names, aliases, IPs,
+    /// serials, external ids), plus each item's name as an alias.
+    pub async fn ci_identifiers(
+        &self,
+        tenant: TenantId,
+    ) -> Result<
+        Vec<(
+            vigie_core::ids::CiId,
+            vigie_core::cmdb::IdentifierKind,
+            String,
+        )>,
+    > {
+        use vigie_core::cmdb::IdentifierKind;
+        use vigie_core::ids::CiId;
+        let mut out = Vec::new();
+        let rows = Sql::new(
+            "SELECT i.ci_id, i.kind, i.value FROM ci_identifiers i JOIN cis c ON c.id = i.ci_id \
+             WHERE i.tenant_id = ",
+        )
+        .bind(tenant.0)
+        .push(" AND c.status <> 'retired' ORDER BY i.ci_id, i.id")
+        .query()
+        .fetch_all(self.pool())
+        .await?;
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            let Ok(kind) = kind.parse::<IdentifierKind>() else {
+                continue;
+            };
+            out.push((CiId(row.try_get("ci_id")?), kind, row.try_get("value")?));
+        }
+        let rows = Sql::new("SELECT id, name FROM cis WHERE tenant_id = ")
+            .bind(tenant.0)
+            .push(" AND status <> 'retired' ORDER BY id")
+            .query()
+            .fetch_all(self.pool())
+            .await?;
+        for row in &rows {
+            out.push((
+                CiId(row.try_get("id")?),
+                IdentifierKind::Alias,
+                row.try_get("name")?,
+            ));
+        }
+        Ok(out)
+    }
+}

@@ -73,9 +73,9 @@ pub enum IncidentWrite {
         /// The group (negative: opened in this batch).
         group: AlertGroupId,
         /// Where it opens.
-        entity: EntityRecord,
+        entity: Box<EntityRecord>,
         /// The ticket, requested by the tenant's monitoring account.
-        ticket: NewTicket,
+        ticket: Box<NewTicket>,
         /// The support group the assignment rules chose.
         support_group: Option<GroupId>,
     },

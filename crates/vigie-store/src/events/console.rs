@@ -287,7 +287,7 @@ impl Store {
                     count: row.try_get("count")?,
                     first_seen: from_micros(row.try_get("first_seen")?),
                     last_seen: from_micros(row.try_get("last_seen")?),
-                    flapping: row.try_get("flapping")?,
+                    flapping: crate::get_bool(row, "flapping")?,
                 })
             })
             .collect()
@@ -324,8 +324,8 @@ impl Store {
                     payload: row.try_get("payload")?,
                     occurred_at: from_micros(row.try_get("occurred_at")?),
                     received_at: from_micros(row.try_get("received_at")?),
-                    clamped: row.try_get("clamped")?,
-                    pending: row.try_get("pending")?,
+                    clamped: crate::get_bool(row, "clamped")?,
+                    pending: crate::get_bool(row, "pending")?,
                 })
             })
             .collect()

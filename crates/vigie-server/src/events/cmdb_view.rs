@@ -1,0 +1,77 @@
+//! What the event processor knows of a tenant's CMDB: the identifiers that
+//! match an event to an item, and each item's parents (for correlation
+//! below a failing rack or feed). Built once per CMDB revision and kept.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use vigie_core::cmdb::RelationType;
+use vigie_core::event::correlate::Ancestry;
+use vigie_core::event::enrich::CiIndex;
+use vigie_core::ids::{CiId, TenantId};
+use vigie_store::{Store, StoreError};
+
+/// A tenant's CMDB as event processing sees it.
+pub struct CmdbView {
+    /// The revision it was built from.
+    pub revision: i64,
+    /// Identifiers → items.
+    pub index: CiIndex,
+    /// Item → its outgoing relations (the items it sits in, runs on, is
+    /// powered by…).
+    parents: HashMap<CiId, Vec<(RelationType, CiId)>>,
+}
+
+impl Ancestry for CmdbView {
+    fn parents(&self, ci: CiId) -> Vec<(RelationType, CiId)> {
+        self.parents.get(&ci).cloned().unwrap_or_default()
+    }
+}
+
+/// Views by tenant.
+#[derive(Default)]
+pub struct CmdbViews {
+    views: Mutex<HashMap<TenantId, Arc<CmdbView>>>,
+}
+
+impl CmdbViews {
+    /// The tenant's view, rebuilt when its CMDB changed.
+    pub async fn get(&self, store: &Store, tenant: TenantId) -> Result<Arc<CmdbView>, StoreError> {
+        let revision = store.cmdb_revision(tenant).await?;
+        if let Some(view) = self
+            .views
+            .lock()
+            .ok()
+            .and_then(|v| v.get(&tenant).cloned())
+            .filter(|v| v.revision == revision)
+        {
+            return Ok(view);
+        }
+        let identifiers = store.ci_identifiers(tenant).await?;
+        let (index, refused) = CiIndex::build(
+            identifiers
+                .iter()
+                .map(|(ci, kind, value)| (*ci, *kind, value.as_str())),
+        );
+        if !refused.is_empty() {
+            tracing::debug!(tenant = %tenant, refused = refused.len(), "identifiers not usable for matching");
+        }
+        let loaded = store.cmdb_graph(tenant).await?;
+        let graph = &loaded.graph;
+        let mut parents: HashMap<CiId, Vec<(RelationType, CiId)>> = HashMap::new();
+        for (from, to, relation, _) in &graph.links {
+            parents
+                .entry(CiId(graph.index.id(*from)))
+                .or_default()
+                .push((*relation, CiId(graph.index.id(*to))));
+        }
+        let view = Arc::new(CmdbView {
+            revision,
+            index,
+            parents,
+        });
+        if let Ok(mut views) = self.views.lock() {
+            views.insert(tenant, view.clone());
+        }
+        Ok(view)
+    }
+}

@@ -1,0 +1,567 @@
+//! Event ingestion over HTTP and the processor behind it: Alertmanager,
+//! PagerDuty v2, generic and Zabbix bodies authenticated by integration
+//! keys; retries stored once; refused requests storing nothing; alerts
+//! correlated through the CMDB into one group and one incident, resolved
+//! when they clear; tenants kept apart.
+
+use crate::support::{Answer, TenantWorld, World, t0};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use vigie_core::event::correlate::GroupState;
+use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::ticket::priority::Priority;
+use vigie_core::ticket::{Channel, Status, TicketAccess};
+use vigie_store::{AlertGroupFilter, NewIntegrationKey, PageRequest};
+
+/// A new integration key of the tenant (its root entity), as a secret.
+async fn key(world: &World, t: &TenantWorld, source: &str) -> String {
+    let secret = vigie_server::auth::new_integration_key();
+    world
+        .store
+        .create_integration_key(
+            &Actor::system(),
+            &Scope::Platform,
+            t0(),
+            &NewIntegrationKey {
+                entity_id: t.sud,
+                source: source.into(),
+                prefix: secret.prefix.clone(),
+                secret_hash: secret.hash.clone(),
+            },
+        )
+        .await
+        .expect("key");
+    secret.secret
+}
+
+async fn post(world: &World, path: &str, key: Option<&str>, body: &str) -> Answer {
+    let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+    if let Some(k) = key {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {k}"));
+    }
+    world
+        .send(req.body(Body::from(body.to_owned())).expect("request"))
+        .await
+}
+
+async fn process(world: &World) -> vigie_server::events::Processed {
+    vigie_server::events::process_all(&world.state, "test-instance")
+        .await
+        .expect("processing")
+}
+
+fn alert(
+    status: &str,
+    name: &str,
+    instance: &str,
+    severity: &str,
+    starts: &str,
+    ends: &str,
+) -> Value {
+    json!({
+        "status": status,
+        "labels": {"alertname": name, "instance": instance, "severity": severity},
+        "annotations": {"summary": format!("{name} on {instance}")},
+        "startsAt": starts,
+        "endsAt": ends,
+        "generatorURL": "http://prometheus.example.org:9090/graph",
+        "fingerprint": format!("{name}-{instance}")
+    })
+}
+
+fn notification(status: &str, alerts: Vec<Value>) -> String {
+    json!({
+        "version": "4",
+        "groupKey": "{}:{alertname=\"NodeDown\"}",
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": "vigie",
+        "groupLabels": {},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.example.org:9093",
+        "alerts": alerts
+    })
+    .to_string()
+}
+
+async fn live_groups(world: &World, t: &TenantWorld) -> Vec<vigie_store::AlertGroupRecord> {
+    world
+        .store
+        .list_alert_groups(
+            &Scope::Platform,
+            &AlertGroupFilter {
+                live_only: true,
+                ..Default::default()
+            },
+            PageRequest::first(100),
+        )
+        .await
+        .expect("groups")
+        .items
+        .into_iter()
+        .filter(|g| g.tenant_id == t.tenant.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn alerts_on_a_server_and_its_rack_make_one_incident_resolved_when_they_clear() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let k = key(&world, a, "alertmanager").await;
+    let firing = notification(
+        "firing",
+        vec![
+            alert(
+                "firing",
+                "NodeDown",
+                "alpha-ci-sud:9100",
+                "critical",
+                "2025-12-31T22:00:00Z",
+                "0001-01-01T00:00:00Z",
+            ),
+            alert(
+                "firing",
+                "RackPowerLost",
+                "alpha-ci-sud-rack",
+                "critical",
+                "2025-12-31T22:00:05Z",
+                "0001-01-01T00:00:00Z",
+            ),
+        ],
+    );
+    let res = post(
+        &world,
+        "/api/v1/integrations/alertmanager",
+        Some(&k),
+        &firing,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    assert_eq!(res.json(), json!({"accepted": 2, "duplicates": 0}));
+    // Alertmanager retries (or repeats) the same notification: stored once.
+    let again = post(
+        &world,
+        "/api/v1/integrations/alertmanager",
+        Some(&k),
+        &firing,
+    )
+    .await;
+    assert_eq!(again.json(), json!({"accepted": 0, "duplicates": 2}));
+
+    let done = process(&world).await;
+    assert_eq!(done.events, 2);
+    assert_eq!(done.groups_opened, 1, "the rack and its server: one group");
+    assert_eq!(done.incidents_opened, 1);
+    let groups = live_groups(&world, a).await;
+    assert_eq!(groups.len(), 1);
+    let group = &groups[0];
+    assert_eq!(group.state, GroupState::Open);
+    assert_eq!(group.root_ci_name.as_deref(), Some("alpha-ci-sud-rack"));
+    assert_eq!(group.event_count, 2);
+    let incident = group.incident_id.expect("incident");
+    let ticket = world
+        .store
+        .get_ticket(&TicketAccess::of(&Actor::system()), incident)
+        .await
+        .expect("ticket");
+    assert_eq!(ticket.channel, Channel::Event);
+    assert_eq!(ticket.priority, Priority::Critique);
+    assert_eq!(ticket.tenant_id, a.tenant.id);
+    assert_eq!(ticket.title, "NodeDown on alpha-ci-sud:9100");
+    assert_eq!(ticket.status, Status::New);
+    let alerts = world.store.group_alerts(group).await.expect("alerts");
+    assert_eq!(alerts.len(), 2);
+    // Processing again finds nothing new.
+    assert_eq!(process(&world).await.events, 0);
+
+    // Both clear: the incident is resolved by monitoring.
+    let resolved = notification(
+        "resolved",
+        vec![
+            alert(
+                "resolved",
+                "NodeDown",
+                "alpha-ci-sud:9100",
+                "critical",
+                "2025-12-31T22:00:00Z",
+                "2025-12-31T22:20:00Z",
+            ),
+            alert(
+                "resolved",
+                "RackPowerLost",
+                "alpha-ci-sud-rack",
+                "critical",
+                "2025-12-31T22:00:05Z",
+                "2025-12-31T22:19:00Z",
+            ),
+        ],
+    );
+    let res = post(
+        &world,
+        "/api/v1/integrations/alertmanager",
+        Some(&k),
+        &resolved,
+    )
+    .await;
+    assert_eq!(
+        res.json(),
+        json!({"accepted": 2, "duplicates": 0}),
+        "{}",
+        res.body
+    );
+    let done = process(&world).await;
+    assert_eq!(done.incidents_resolved, 1);
+    assert!(live_groups(&world, a).await.is_empty());
+    let ticket = world
+        .store
+        .get_ticket(&TicketAccess::of(&Actor::system()), incident)
+        .await
+        .expect("ticket");
+    assert_eq!(ticket.status, Status::Resolved);
+    assert_eq!(
+        ticket.solution_code.as_deref(),
+        Some(vigie_store::AUTO_RESOLVED)
+    );
+    // The other tenant saw none of it.
+    assert!(live_groups(&world, &world.beta).await.is_empty());
+}
+
+#[tokio::test]
+async fn pagerduty_senders_get_pagerduty_answers() {
+    let world = World::sqlite().await;
+    let k = key(&world, &world.alpha, "grafana").await;
+    let trigger = json!({
+        "routing_key": k,
+        "event_action": "trigger",
+        "dedup_key": "erp-api-latency",
+        "payload": {"summary": "ERP API p95 above 2 s", "source": "srv-erp-01", "severity": "error"}
+    });
+    let res = post(
+        &world,
+        "/api/v1/integrations/pagerduty/v2/enqueue",
+        None,
+        &trigger.to_string(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    assert_eq!(
+        res.json(),
+        json!({"status": "success", "message": "Event processed", "dedup_key": "erp-api-latency"})
+    );
+    // Without a dedup key, one is derived, the same on a retry.
+    let mut bare = trigger.clone();
+    bare.as_object_mut().expect("object").remove("dedup_key");
+    let one = post(
+        &world,
+        "/api/v1/integrations/pagerduty/v2/enqueue",
+        None,
+        &bare.to_string(),
+    )
+    .await;
+    let two = post(
+        &world,
+        "/api/v1/integrations/pagerduty/v2/enqueue",
+        None,
+        &bare.to_string(),
+    )
+    .await;
+    let derived = one.json()["dedup_key"].as_str().expect("key").to_owned();
+    assert!(!derived.is_empty());
+    assert_eq!(two.json()["dedup_key"], derived.as_str());
+    let done = process(&world).await;
+    assert_eq!(done.events, 2, "the retry was stored once");
+    assert_eq!(done.incidents_opened, 2);
+
+    let resolve =
+        json!({"routing_key": k, "event_action": "resolve", "dedup_key": "erp-api-latency"});
+    let res = post(
+        &world,
+        "/api/v1/integrations/pagerduty/v2/enqueue",
+        None,
+        &resolve.to_string(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    assert_eq!(process(&world).await.incidents_resolved, 1);
+
+    // An unknown key, and an event without its summary.
+    let mut stranger = trigger.clone();
+    stranger["routing_key"] = json!("vgk_nobody");
+    post(
+        &world,
+        "/api/v1/integrations/pagerduty/v2/enqueue",
+        None,
+        &stranger.to_string(),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    let mut no_summary = trigger;
+    no_summary["payload"]
+        .as_object_mut()
+        .expect("payload")
+        .remove("summary");
+    let p = post(
+        &world,
+        "/api/v1/integrations/pagerduty/v2/enqueue",
+        None,
+        &no_summary.to_string(),
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(p["field"], "payload.summary", "{p}");
+}
+
+#[tokio::test]
+async fn refused_requests_store_nothing() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let k = key(&world, a, "alertmanager").await;
+    let good = notification(
+        "firing",
+        vec![alert(
+            "firing",
+            "NodeDown",
+            "srv-x",
+            "critical",
+            "2025-12-31T22:00:00Z",
+            "0001-01-01T00:00:00Z",
+        )],
+    );
+    // No key, a user's API token, a made-up key.
+    for bad in [None, Some(a.admin.token.as_str()), Some("vgk_made-up")] {
+        post(&world, "/api/v1/integrations/alertmanager", bad, &good)
+            .await
+            .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    // Malformed JSON, a wrong version, a second alert without labels: 400
+    // naming the field, and the first alert is not stored either.
+    let p = post(
+        &world,
+        "/api/v1/integrations/alertmanager",
+        Some(&k),
+        "{\"version\": \"4\", \"alerts\": [",
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(p["field"], "$", "{p}");
+    let wrong_version = good.replace("\"version\":\"4\"", "\"version\":\"3\"");
+    assert_ne!(wrong_version, good);
+    let p = post(
+        &world,
+        "/api/v1/integrations/alertmanager",
+        Some(&k),
+        &wrong_version,
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(p["field"], "version", "{p}");
+    let mut half: Value = serde_json::from_str(&good).expect("json");
+    half["alerts"]
+        .as_array_mut()
+        .expect("alerts")
+        .push(json!({"status": "firing", "labels": "not an object"}));
+    let p = post(
+        &world,
+        "/api/v1/integrations/alertmanager",
+        Some(&k),
+        &half.to_string(),
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(p["field"], "alerts[1].labels", "{p}");
+    // A generic event without a resource.
+    let p = post(
+        &world,
+        "/api/v1/events",
+        Some(&k),
+        r#"[{"source": "s", "severity": "error"}]"#,
+    )
+    .await
+    .assert_problem(StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(p["field"], "[0].resource", "{p}");
+    // Over the body limit.
+    let huge = format!(
+        "[{}]",
+        vec![r#"{"source":"s","resource":"r","severity":"info"}"#; 30_000].join(",")
+    );
+    let res = post(&world, "/api/v1/events", Some(&k), &huge).await;
+    assert_eq!(
+        res.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        &res.body[..res.body.len().min(300)]
+    );
+    // Revoked: refused from then on.
+    let keys = world
+        .store
+        .list_integration_keys(&Scope::Platform)
+        .await
+        .expect("keys");
+    world
+        .store
+        .revoke_integration_key(&Actor::system(), &Scope::Platform, t0(), keys[0].id)
+        .await
+        .expect("revoke");
+    post(&world, "/api/v1/integrations/alertmanager", Some(&k), &good)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(
+        world
+            .store
+            .pending_events(100)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn warnings_group_without_incident_and_information_is_only_recorded() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let k = key(&world, a, "scripts").await;
+    let body = json!([
+        {"source": "backup", "resource": "srv-files-02", "check": "disk", "severity": "warning", "summary": "Disk at 85 %", "time": "2025-12-31T22:00:00Z"},
+        {"source": "backup", "resource": "srv-files-02", "check": "login", "severity": "info", "summary": "Admin logged in", "time": "2025-12-31T22:00:00Z"},
+        {"source": "backup", "resource": "srv-db-09", "check": "backup", "severity": "error", "summary": "Nightly backup failed", "time": "2025-12-31T22:00:00Z"}
+    ])
+    .to_string();
+    let res = post(&world, "/api/v1/events", Some(&k), &body).await;
+    assert_eq!(
+        res.json(),
+        json!({"accepted": 3, "duplicates": 0}),
+        "{}",
+        res.body
+    );
+    let done = process(&world).await;
+    assert_eq!(done.events, 3);
+    assert_eq!(done.groups_opened, 2, "the warning and the error");
+    assert_eq!(done.incidents_opened, 1, "only the error");
+    let groups = live_groups(&world, a).await;
+    let warning = groups
+        .iter()
+        .find(|g| g.title == "Disk at 85 %")
+        .expect("warning group");
+    assert_eq!(warning.incident_id, None);
+    let error = groups
+        .iter()
+        .find(|g| g.title == "Nightly backup failed")
+        .expect("error group");
+    let ticket = world
+        .store
+        .get_ticket(
+            &TicketAccess::of(&Actor::system()),
+            error.incident_id.expect("incident"),
+        )
+        .await
+        .expect("ticket");
+    assert_eq!(ticket.priority, Priority::Haut);
+    // The same error again: counted, no second incident.
+    let again = json!([{"source": "backup", "resource": "srv-db-09", "check": "backup", "severity": "error", "summary": "Nightly backup failed", "time": "2025-12-31T22:30:00Z"}]).to_string();
+    post(&world, "/api/v1/events", Some(&k), &again).await;
+    let done = process(&world).await;
+    assert_eq!((done.events, done.incidents_opened), (1, 0));
+    let alerts = world.store.group_alerts(error).await.expect("alerts");
+    assert_eq!(alerts[0].count, 2);
+}
+
+#[tokio::test]
+async fn a_tenants_key_never_reaches_another_tenants_items() {
+    let world = World::sqlite().await;
+    let kb = key(&world, &world.beta, "alertmanager").await;
+    // Beta's tool names alpha's server: beta gets an alert about no item.
+    let body = notification(
+        "firing",
+        vec![alert(
+            "firing",
+            "NodeDown",
+            "alpha-ci-sud",
+            "critical",
+            "2025-12-31T22:00:00Z",
+            "0001-01-01T00:00:00Z",
+        )],
+    );
+    post(
+        &world,
+        "/api/v1/integrations/alertmanager",
+        Some(&kb),
+        &body,
+    )
+    .await;
+    process(&world).await;
+    assert!(live_groups(&world, &world.alpha).await.is_empty());
+    let beta = live_groups(&world, &world.beta).await;
+    assert_eq!(beta.len(), 1);
+    assert_eq!(beta[0].root_ci_id, None, "matched to no item of beta");
+    let ticket = world
+        .store
+        .get_ticket(
+            &TicketAccess::of(&Actor::system()),
+            beta[0].incident_id.expect("incident"),
+        )
+        .await
+        .expect("ticket");
+    assert_eq!(ticket.tenant_id, world.beta.tenant.id);
+}
+
+#[tokio::test]
+async fn events_under_a_maintenance_window_raise_nothing() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let k = key(&world, a, "alertmanager").await;
+    world
+        .store
+        .create_maintenance_window(
+            &Actor::system(),
+            a.tenant.id,
+            t0(),
+            &vigie_store::NewMaintenanceWindow {
+                name: "Changement de baie".into(),
+                starts_at: t0(),
+                ends_at: t0() + jiff::SignedDuration::from_hours(4),
+                ci_ids: vec![vigie_core::ids::CiId(a.ci_sud)],
+                include_children: true,
+            },
+        )
+        .await
+        .expect("window");
+    let body = notification(
+        "firing",
+        vec![alert(
+            "firing",
+            "NodeDown",
+            "alpha-ci-sud",
+            "critical",
+            "2025-12-31T22:00:00Z",
+            "0001-01-01T00:00:00Z",
+        )],
+    );
+    post(&world, "/api/v1/integrations/alertmanager", Some(&k), &body).await;
+    let done = process(&world).await;
+    assert_eq!(done.events, 1);
+    assert_eq!((done.groups_opened, done.incidents_opened), (0, 0));
+}
+
+#[tokio::test]
+async fn the_story_holds_on_postgres() {
+    let Some(store) = vigie_store::testing::postgres().await.expect("postgres") else {
+        return;
+    };
+    let world = World::on(store).await;
+    let k = key(&world, &world.alpha, "zabbix").await;
+    let problem = json!({
+        "version": "1", "event_id": "9001", "event_value": "1", "event_severity": "High",
+        "event_name": "Unavailable by ICMP ping", "trigger_id": "13001",
+        "trigger_name": "Unavailable by ICMP ping", "host": "alpha-ci-sud",
+        "time": "2025-12-31T22:00:00Z", "tags": []
+    })
+    .to_string();
+    let res = post(&world, "/api/v1/integrations/zabbix", Some(&k), &problem).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    let res = post(&world, "/api/v1/integrations/zabbix", Some(&k), &problem).await;
+    assert_eq!(res.json(), json!({"accepted": 0, "duplicates": 1}));
+    let done = process(&world).await;
+    assert_eq!((done.events, done.incidents_opened), (1, 1));
+}
