@@ -111,7 +111,7 @@ impl Browser {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -141,7 +141,7 @@ async fn start_chromedriver(path: &str) -> (ChromeDriver, u16) {
 }
 
 /// Serves the world's app on a real socket until told to stop.
-async fn serve(world: &World) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+pub(crate) async fn serve(world: &World) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -1,5 +1,6 @@
 //! HTTP-level tests of the whole application, one binary for fast linking.
 
+mod alertmanager;
 mod attachments;
 mod auth;
 mod bad_input;
