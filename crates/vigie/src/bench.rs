@@ -34,6 +34,8 @@ pub struct BenchArgs {
 pub enum BenchWhat {
     /// CMDB import of a large estate and impact analysis.
     Cmdb(crate::bench_cmdb::CmdbBenchArgs),
+    /// Event ingestion over HTTP, the processor and an alert storm.
+    Events(crate::bench_events::EventsBenchArgs),
 }
 
 /// Clients creating tickets at the same time in the concurrent measure.
@@ -64,6 +66,9 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
     demo::load_demo(&store, clock.now()).await?;
     if let Some(BenchWhat::Cmdb(cmdb)) = &args.what {
         return crate::bench_cmdb::run(&store, clock.now(), cmdb).await;
+    }
+    if let Some(BenchWhat::Events(events)) = &args.what {
+        return crate::bench_events::run(&store, clock, events).await;
     }
     let started = Instant::now();
     let generated =

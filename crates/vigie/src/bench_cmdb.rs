@@ -23,13 +23,23 @@ pub struct CmdbBenchArgs {
     pub runs: usize,
 }
 
-struct Estate {
-    file: ParsedFile,
+/// A generated estate, as the import reads it.
+pub(crate) struct Estate {
+    pub(crate) file: ParsedFile,
     line: usize,
 }
 
 impl Estate {
-    fn item(&mut self, ci_type: CiType, name: String) -> String {
+    /// An empty estate.
+    pub(crate) fn new() -> Estate {
+        Estate {
+            file: ParsedFile::default(),
+            line: 1,
+        }
+    }
+
+    /// Adds an item; returns its name.
+    pub(crate) fn item(&mut self, ci_type: CiType, name: String) -> String {
         self.line += 1;
         self.file.items.push((
             self.line,
@@ -45,7 +55,14 @@ impl Estate {
         name
     }
 
-    fn link(&mut self, from: &str, relation: RelationType, to: &str, group: Option<&str>) {
+    /// Adds a relation.
+    pub(crate) fn link(
+        &mut self,
+        from: &str,
+        relation: RelationType,
+        to: &str,
+        group: Option<&str>,
+    ) {
         self.line += 1;
         self.file.relations.push((
             self.line,
@@ -126,7 +143,8 @@ fn estate(items: usize) -> Estate {
     e
 }
 
-fn median_p99(mut samples: Vec<Duration>) -> (Duration, Duration) {
+/// The median and 99th percentile of the samples.
+pub(crate) fn median_p99(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     (at(0.5), at(0.99))

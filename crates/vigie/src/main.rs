@@ -6,6 +6,7 @@
 mod admin;
 mod bench;
 mod bench_cmdb;
+mod bench_events;
 mod config;
 mod demo;
 mod import;
