@@ -1,5 +1,7 @@
-//! `vigie serve`: binds the listener and serves the application until
-//! Ctrl-C or SIGTERM, letting requests in flight finish.
+//! `vigie serve`: binds the listener, starts the background jobs (absence
+//! handover, SLA escalation, event processing) and serves the application
+//! until Ctrl-C or SIGTERM, letting requests in flight finish, then stops
+//! the jobs.
 
 use crate::config::Config;
 use anyhow::Context;
@@ -20,9 +22,12 @@ pub async fn serve(config: &Config, store: Store, clock: Clock) -> anyhow::Resul
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config, clock);
-    vigie_server::serve(listener, state, shutdown_signal())
-        .await
-        .context("the server stopped on an error")?;
+    // Leases name the instance: its address and process.
+    let holder = format!("{addr}/{}", std::process::id());
+    let jobs = vigie_server::jobs::Jobs::start(state.clone(), holder);
+    let served = vigie_server::serve(listener, state, shutdown_signal()).await;
+    jobs.stop().await;
+    served.context("the server stopped on an error")?;
     store.close().await;
     tracing::info!("Vigie stopped");
     Ok(())

@@ -29,6 +29,9 @@ use vigie_store::{
 
 /// The lease of the event processor.
 pub const EVENT_LEASE: &str = "event-processing";
+/// How long the lease outlives a run: the processor renews it every
+/// [`PERIOD`] at least, so a crashed instance is relieved this soon.
+pub const LEASE: SignedDuration = SignedDuration::from_secs(15);
 /// The most events one run takes.
 pub const BATCH: u32 = 5000;
 /// How long the processor sleeps when nobody wakes it.
@@ -61,7 +64,7 @@ impl Processor {
         let store = state.store();
         let now = state.clock().now();
         if !store
-            .claim_lease(EVENT_LEASE, holder, now, now + SignedDuration::from_mins(2))
+            .claim_lease(EVENT_LEASE, holder, now, now + LEASE)
             .await?
         {
             return Ok(Processed::default());
