@@ -81,7 +81,13 @@ fn spawn_event_processing(
                 break;
             }
             let more = match state.event_processor().run_once(&state, &holder).await {
-                Ok(done) => done.events >= BATCH as usize,
+                Ok(done) if done.held => {
+                    if let Err(e) = state.event_processor().compact_if_due(&state).await {
+                        tracing::warn!(error = %e, "event compaction failed; retrying later");
+                    }
+                    done.events >= BATCH as usize
+                }
+                Ok(_) => false,
                 Err(e) => {
                     tracing::warn!(error = %e, "event processing failed; retrying shortly");
                     false

@@ -37,6 +37,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How long a web session lives without a new login.
     pub session_hours: i64,
+    /// Days the raw events of cleared or informational alerts are kept
+    /// before they are compacted into their alert's counts.
+    pub event_retention_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +48,7 @@ impl Default for ServerConfig {
             cookie_secure: true,
             max_body_bytes: 1024 * 1024,
             session_hours: 12,
+            event_retention_days: 30,
         }
     }
 }

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// The file read from the current directory when none is named.
 pub const DEFAULT_FILE: &str = "vigie.toml";
+/// Days raw events are kept by default once their alert cleared.
+pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 30;
 /// Default address to listen on.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default folder for the SQLite database and other data.
@@ -38,6 +40,8 @@ pub struct RawConfig {
     pub cookie_secure: Option<bool>,
     /// A `tracing` filter such as `info` or `vigie_server=debug,info`.
     pub log: Option<String>,
+    /// Days the raw events of cleared or informational alerts are kept.
+    pub event_retention_days: Option<u32>,
 }
 
 impl RawConfig {
@@ -48,12 +52,20 @@ impl RawConfig {
         let cookie_secure = get("VIGIE_COOKIE_SECURE")
             .map(|v| parse_bool(&v).context("VIGIE_COOKIE_SECURE"))
             .transpose()?;
+        let event_retention_days = get("VIGIE_EVENT_RETENTION_DAYS")
+            .map(|v| {
+                v.trim().parse::<u32>().with_context(|| {
+                    format!("VIGIE_EVENT_RETENTION_DAYS: {v:?} is not a number of days")
+                })
+            })
+            .transpose()?;
         Ok(RawConfig {
             listen: get("VIGIE_LISTEN"),
             database_url: get("VIGIE_DATABASE_URL"),
             data_dir: get("VIGIE_DATA_DIR").map(PathBuf::from),
             cookie_secure,
             log: get("VIGIE_LOG").or_else(|| get("RUST_LOG")),
+            event_retention_days,
         })
     }
 
@@ -71,6 +83,7 @@ impl RawConfig {
             data_dir: self.data_dir.or(lower.data_dir),
             cookie_secure: self.cookie_secure.or(lower.cookie_secure),
             log: self.log.or(lower.log),
+            event_retention_days: self.event_retention_days.or(lower.event_retention_days),
         }
     }
 }
@@ -88,6 +101,8 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Log filter.
     pub log: String,
+    /// Days raw events of cleared or informational alerts are kept.
+    pub event_retention_days: u32,
 }
 
 impl Config {
@@ -140,12 +155,19 @@ impl Config {
         let log = raw.log.unwrap_or_else(|| DEFAULT_LOG.to_owned());
         tracing_subscriber::EnvFilter::try_new(&log)
             .with_context(|| format!("invalid log filter {log:?}"))?;
+        let event_retention_days = raw
+            .event_retention_days
+            .unwrap_or(DEFAULT_EVENT_RETENTION_DAYS);
+        if !(1..=3650).contains(&event_retention_days) {
+            bail!("invalid event_retention_days {event_retention_days}: expected 1 to 3650 days");
+        }
         Ok(Config {
             listen,
             database_url,
             data_dir,
             cookie_secure: raw.cookie_secure.unwrap_or(true),
             log,
+            event_retention_days,
         })
     }
 

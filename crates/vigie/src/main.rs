@@ -118,6 +118,7 @@ impl Cli {
             data_dir: self.data_dir.clone(),
             cookie_secure: serve.filter(|s| s.insecure_cookies).map(|_| false),
             log: None,
+            event_retention_days: None,
         }
     }
 }

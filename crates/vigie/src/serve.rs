@@ -19,6 +19,7 @@ pub async fn serve(config: &Config, store: Store, clock: Clock) -> anyhow::Resul
     tracing::info!("Vigie listening on http://{addr}");
     let server_config = ServerConfig {
         cookie_secure: config.cookie_secure,
+        event_retention_days: config.event_retention_days,
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config, clock);

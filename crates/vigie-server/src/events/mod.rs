@@ -19,6 +19,7 @@ pub async fn process_all(state: &AppState, holder: &str) -> Result<Processed, St
     let mut total = Processed::default();
     loop {
         let done = state.event_processor().run_once(state, holder).await?;
+        total.held = done.held;
         total.events += done.events;
         total.groups_opened += done.groups_opened;
         total.incidents_opened += done.incidents_opened;

@@ -40,6 +40,8 @@ pub const PERIOD: std::time::Duration = std::time::Duration::from_secs(1);
 /// What one run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Processed {
+    /// Whether this instance holds the lease (and so did the work).
+    pub held: bool,
     /// Events decided.
     pub events: usize,
     /// Alert groups opened.
@@ -50,13 +52,48 @@ pub struct Processed {
     pub incidents_resolved: usize,
 }
 
-/// The processor's memory between runs (the CMDB views).
+/// How often old raw events are compacted.
+pub const COMPACTION_EVERY: SignedDuration = SignedDuration::from_hours(1);
+
+/// The processor's memory between runs (the CMDB views, the last
+/// compaction).
 #[derive(Default)]
 pub struct Processor {
     views: CmdbViews,
+    last_compaction: std::sync::Mutex<Option<Timestamp>>,
 }
 
 impl Processor {
+    /// Deletes the raw events older than the retention period whose alert
+    /// cleared or was informational, at most once per [`COMPACTION_EVERY`]
+    /// (the caller holds the processing lease). Returns how many went.
+    pub async fn compact_if_due(&self, state: &AppState) -> Result<u64, StoreError> {
+        let now = state.clock().now();
+        {
+            let Ok(mut last) = self.last_compaction.lock() else {
+                return Ok(0);
+            };
+            if last.is_some_and(|l| now < l + COMPACTION_EVERY) {
+                return Ok(0);
+            }
+            *last = Some(now);
+        }
+        let days = i64::from(state.config().event_retention_days.max(1));
+        let before = now - SignedDuration::from_hours(24 * days);
+        let mut total = 0;
+        loop {
+            let deleted = state.store().compact_events(before, 10_000).await?;
+            total += deleted;
+            if deleted < 10_000 {
+                break;
+            }
+        }
+        if total > 0 {
+            tracing::info!(deleted = total, days, "old raw events compacted");
+        }
+        Ok(total)
+    }
+
     /// Decides and applies the pending events (one batch), if this instance
     /// holds the lease. Returns what was done; `events` equal to [`BATCH`]
     /// means more may be waiting.
@@ -70,6 +107,10 @@ impl Processor {
             return Ok(Processed::default());
         }
         let pending = store.pending_events(BATCH).await?;
+        let mut done = Processed {
+            held: true,
+            ..Processed::default()
+        };
         let mut by_tenant: Vec<(TenantId, Vec<PendingEvent>)> = Vec::new();
         for e in pending {
             match by_tenant.iter_mut().find(|(t, _)| *t == e.tenant_id) {
@@ -77,7 +118,6 @@ impl Processor {
                 None => by_tenant.push((e.tenant_id, vec![e])),
             }
         }
-        let mut done = Processed::default();
         for (tenant, events) in by_tenant {
             let n = events.len();
             let applied = self.tenant_batch(state, tenant, events, now).await?;

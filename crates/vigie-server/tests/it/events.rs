@@ -565,3 +565,81 @@ async fn the_story_holds_on_postgres() {
     let done = process(&world).await;
     assert_eq!((done.events, done.incidents_opened), (1, 1));
 }
+
+#[tokio::test]
+async fn raw_events_of_cleared_alerts_are_compacted_after_the_retention_period() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let k = key(&world, a, "scripts").await;
+    let body = json!([
+        {"source": "s", "resource": "srv-a", "check": "disk", "severity": "error", "summary": "disk full", "time": "2025-12-31T22:00:00Z"},
+        {"source": "s", "resource": "srv-a", "check": "disk", "action": "resolve", "time": "2025-12-31T22:10:00Z"},
+        {"source": "s", "resource": "srv-b", "check": "cpu", "severity": "error", "summary": "cpu hot", "time": "2025-12-31T22:00:00Z"},
+        {"source": "s", "resource": "srv-c", "check": "login", "severity": "info", "summary": "someone logged in", "time": "2025-12-31T22:00:00Z"}
+    ])
+    .to_string();
+    post(&world, "/api/v1/events", Some(&k), &body).await;
+    process(&world).await;
+    let fp = |resource: &str, check: &str| {
+        let mut e = vigie_core::event::Event::new(
+            "s",
+            resource,
+            check,
+            vigie_core::event::Severity::Info,
+            t0(),
+        );
+        e.dedup_key = None;
+        vigie_core::event::fingerprint::fingerprint(&e)
+    };
+    let (cleared, firing, info) = (
+        fp("srv-a", "disk"),
+        fp("srv-b", "cpu"),
+        fp("srv-c", "login"),
+    );
+    let events = |f: vigie_core::event::fingerprint::Fingerprint| {
+        let store = world.store.clone();
+        let tenant = a.tenant.id;
+        async move {
+            store
+                .alert_events(tenant, f.as_str(), 10)
+                .await
+                .expect("events")
+                .len()
+        }
+    };
+    assert_eq!(events(cleared.clone()).await, 2);
+    // Within the period: nothing goes.
+    let processor = world.state.event_processor();
+    assert_eq!(
+        processor
+            .compact_if_due(&world.state)
+            .await
+            .expect("compact"),
+        0
+    );
+    // 31 days later (and an hour since the last compaction).
+    world
+        .clock
+        .advance(jiff::SignedDuration::from_hours(31 * 24));
+    assert_eq!(
+        processor
+            .compact_if_due(&world.state)
+            .await
+            .expect("compact"),
+        3
+    );
+    assert_eq!(events(cleared.clone()).await, 0);
+    assert_eq!(events(info.clone()).await, 0);
+    assert_eq!(
+        events(firing.clone()).await,
+        1,
+        "a firing alert keeps its events"
+    );
+    // The alerts keep their counts.
+    let states = world
+        .store
+        .alert_states(a.tenant.id, &[cleared.clone(), info])
+        .await
+        .expect("alerts");
+    assert_eq!(states[&cleared].dedup.count, 2);
+}

@@ -417,6 +417,27 @@ fn zabbix_severities_and_acknowledgement() {
 }
 
 #[test]
+fn zabbix_ip_label_counts_against_the_label_limit() {
+    let body = |tags: usize| {
+        let tags: Vec<String> = (0..tags)
+            .map(|i| format!(r#"{{"tag":"t{i}","value":"v"}}"#))
+            .collect();
+        format!(
+            r#"{{"version":"1","event_value":"1","host":"h","host_ip":"10.0.1.21","event_name":"n","tags":[{}]}}"#,
+            tags.join(",")
+        )
+    };
+    let max = crate::event::limits::MAX_LABELS;
+    let events = zabbix(body(max - 1).as_bytes(), "z", now()).expect("decoded");
+    assert_eq!(events[0].labels.len(), max, "63 tags and `ip`");
+    refused(
+        zabbix(body(max).as_bytes(), "z", now()),
+        "tags",
+        "at most 64 labels",
+    );
+}
+
+#[test]
 fn zabbix_refusals() {
     let zb = |json: &str| zabbix(json.as_bytes(), "z", now());
     refused(zb(r#"{"event_value":"1"}"#), "version", "required");

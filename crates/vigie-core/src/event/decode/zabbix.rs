@@ -71,6 +71,16 @@ pub fn decode(body: &[u8], source: &str, now: Timestamp) -> Result<Vec<Event>, D
     let mut labels = tags(&root)?;
     if let Some(ip) = &ip {
         labels.insert("ip".to_owned(), ip.clone());
+        // The `ip` label counts against the limit like the tags do.
+        if labels.len() > crate::event::limits::MAX_LABELS {
+            return Err(json::error(
+                "tags",
+                format!(
+                    "at most {} labels, the `ip` label from host_ip included",
+                    crate::event::limits::MAX_LABELS
+                ),
+            ));
+        }
     }
     let time = match text(&root, "time")? {
         Some(t) => Some(json::rfc3339(&t, "time")?),
