@@ -533,3 +533,18 @@ cmdb-tickets = Tickets naming this item
 cmdb-tickets-note = Tickets whose configuration items name this item or one of its host names or aliases, newest first.
 
 error-busy = Vigie is busy writing; try again in a moment.
+
+# Alerts on a configuration item's page
+cmdb-alerts = Latest alerts about this item
+cmdb-alert-severity = Severity
+cmdb-alert-check = Source / check
+cmdb-alert-summary = Summary
+cmdb-alert-state = State
+cmdb-alert-count = Events
+cmdb-alert-last = Last event
+cmdb-alert-firing = firing
+cmdb-alert-cleared = cleared
+cmdb-severity-critical = critical
+cmdb-severity-error = error
+cmdb-severity-warning = warning
+cmdb-severity-info = information

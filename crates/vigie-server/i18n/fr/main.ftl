@@ -533,3 +533,18 @@ cmdb-tickets = Tickets citant cet élément
 cmdb-tickets-note = Tickets dont les éléments de configuration citent cet élément, l'un de ses noms d'hôte ou de ses alias, du plus récent au plus ancien.
 
 error-busy = Vigie est occupé à écrire ; réessayez dans un instant.
+
+# Alertes sur la page d'un élément de configuration
+cmdb-alerts = Dernières alertes sur cet élément
+cmdb-alert-severity = Gravité
+cmdb-alert-check = Source / contrôle
+cmdb-alert-summary = Résumé
+cmdb-alert-state = État
+cmdb-alert-count = Événements
+cmdb-alert-last = Dernier événement
+cmdb-alert-firing = active
+cmdb-alert-cleared = revenue à la normale
+cmdb-severity-critical = critique
+cmdb-severity-error = erreur
+cmdb-severity-warning = avertissement
+cmdb-severity-info = information

@@ -1,7 +1,7 @@
 //! `/cmdb/{id}`: a configuration item's fields, its relations, its
 //! neighbourhood drawn as an inline SVG, what its failure would take down
-//! or degrade (items, business services, customers and agreements), and
-//! the tickets that name it.
+//! or degrade (items, business services, customers and agreements), the
+//! tickets that name it and, for those who work events, its latest alerts.
 
 use super::cmdb::{HERE, label};
 use super::cmdb_graph::{Graph, Link, SIZE, layout};
@@ -83,6 +83,17 @@ impl CustomerRow {
     }
 }
 
+/// An alert about the item.
+struct AlertLine {
+    source: String,
+    check: String,
+    summary: String,
+    severity: String,
+    firing: bool,
+    count: i64,
+    last_seen: String,
+}
+
 /// A ticket that names the item.
 struct TicketLine {
     id: i64,
@@ -114,6 +125,7 @@ struct CiPage {
     services: Vec<ImpactRow>,
     customers: Vec<CustomerRow>,
     tickets: Vec<TicketLine>,
+    alerts: Option<Vec<AlertLine>>,
     hidden: usize,
 }
 
@@ -166,6 +178,28 @@ async fn view(
             title: t.title,
         })
         .collect();
+    let alerts = if actor.can_anywhere(Permission::WorkEvents) {
+        let found = store
+            .ci_alerts(item.tenant_id, item.id, TICKETS_SHOWN)
+            .await
+            .map_err(failed)?;
+        Some(
+            found
+                .into_iter()
+                .map(|a| AlertLine {
+                    firing: a.last_action != vigie_core::event::EventAction::Resolve,
+                    severity: l.t(&format!("cmdb-severity-{}", a.severity)),
+                    last_seen: a.last_seen.to_string(),
+                    source: a.source,
+                    check: a.check,
+                    summary: a.summary,
+                    count: a.count,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let mut outgoing = Vec::new();
     let mut incoming = Vec::new();
     let mut links = Vec::new();
@@ -233,6 +267,7 @@ async fn view(
         services,
         customers,
         tickets,
+        alerts,
         hidden: impact.hidden,
     }))
 }

@@ -175,6 +175,22 @@ async fn alerts_on_a_server_and_its_rack_make_one_incident_resolved_when_they_cl
     assert_eq!(alerts.len(), 2);
     // Processing again finds nothing new.
     assert_eq!(process(&world).await.events, 0);
+    // The server's page lists its alert for those who work events.
+    let (agent, _) = world.web_session(a.agent_sud.id).await;
+    let page = world.page(&agent, &format!("/cmdb/{}", a.ci_sud)).await;
+    let listed = page
+        .body
+        .split("id=\"ci-alerts\"")
+        .nth(1)
+        .and_then(|s| s.split("</table>").next())
+        .unwrap_or_else(|| panic!("no alerts: {}", page.body));
+    assert!(
+        listed.contains("alertmanager / NodeDown") && listed.contains("firing"),
+        "{listed}"
+    );
+    let (requester, _) = world.web_session(a.requester_nord.id).await;
+    let page = world.page(&requester, &format!("/cmdb/{}", a.ci_sud)).await;
+    assert!(!page.body.contains("id=\"ci-alerts\""), "{}", page.body);
 
     // Both clear: the incident is resolved by monitoring.
     let resolved = notification(

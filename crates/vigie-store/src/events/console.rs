@@ -170,6 +170,28 @@ fn group_row(row: &AnyRow) -> Result<AlertGroupRecord> {
     })
 }
 
+fn alert_record(row: &AnyRow) -> Result<AlertRecord> {
+    Ok(AlertRecord {
+        id: row.try_get("id")?,
+        fingerprint: row.try_get("fingerprint")?,
+        source: row.try_get("source")?,
+        resource: row.try_get("resource")?,
+        check: row.try_get("check_name")?,
+        summary: row.try_get("summary")?,
+        severity: parse("alerts.severity", &row.try_get::<String, _>("severity")?)?,
+        last_action: parse(
+            "alerts.last_action",
+            &row.try_get::<String, _>("last_action")?,
+        )?,
+        class: parse("alerts.class", &row.try_get::<String, _>("class")?)?,
+        ci_id: row.try_get::<Option<i64>, _>("ci_id")?.map(CiId),
+        count: row.try_get("count")?,
+        first_seen: from_micros(row.try_get("first_seen")?),
+        last_seen: from_micros(row.try_get("last_seen")?),
+        flapping: crate::get_bool(row, "flapping")?,
+    })
+}
+
 /// Limits rows to the tenant of the scope (groups have no entity).
 fn tenant_only(sql: &mut Sql, scope: &Scope, column: &str) {
     match scope {
@@ -268,29 +290,30 @@ impl Store {
         .query()
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AlertRecord {
-                    id: row.try_get("id")?,
-                    fingerprint: row.try_get("fingerprint")?,
-                    source: row.try_get("source")?,
-                    resource: row.try_get("resource")?,
-                    check: row.try_get("check_name")?,
-                    summary: row.try_get("summary")?,
-                    severity: parse("alerts.severity", &row.try_get::<String, _>("severity")?)?,
-                    last_action: parse(
-                        "alerts.last_action",
-                        &row.try_get::<String, _>("last_action")?,
-                    )?,
-                    class: parse("alerts.class", &row.try_get::<String, _>("class")?)?,
-                    ci_id: row.try_get::<Option<i64>, _>("ci_id")?.map(CiId),
-                    count: row.try_get("count")?,
-                    first_seen: from_micros(row.try_get("first_seen")?),
-                    last_seen: from_micros(row.try_get("last_seen")?),
-                    flapping: crate::get_bool(row, "flapping")?,
-                })
-            })
-            .collect()
+        rows.iter().map(alert_record).collect()
+    }
+
+    /// The latest alerts about an item of the tenant (at most `limit`, up
+    /// to 200), most recent first.
+    pub async fn ci_alerts(
+        &self,
+        tenant: TenantId,
+        ci: CiId,
+        limit: u32,
+    ) -> Result<Vec<AlertRecord>> {
+        let rows = Sql::new(
+            "SELECT id, fingerprint, source, resource, check_name, summary, severity, last_action, \
+             class, ci_id, count, first_seen, last_seen, flapping FROM alerts WHERE tenant_id = ",
+        )
+        .bind(tenant.0)
+        .push(" AND ci_id = ")
+        .bind(ci.0)
+        .push(" ORDER BY last_seen DESC, id DESC LIMIT ")
+        .bind(i64::from(limit.clamp(1, 200)))
+        .query()
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(alert_record).collect()
     }
 
     /// The raw events of an alert of the tenant, newest first (at most
