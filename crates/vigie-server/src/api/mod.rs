@@ -5,13 +5,16 @@
 //! `/api/v1/openapi.json` is generated from the code it describes.
 
 mod absences;
+mod alert_groups;
 pub(crate) mod attachments;
 mod audit;
 mod categories;
 mod cis;
 mod entities;
+mod event_settings;
 mod extract;
 mod groups;
+mod integration_keys;
 mod major;
 mod me;
 mod page;
@@ -58,7 +61,8 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "tickets", description = "Incidents and service requests"),
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
-        (name = "me", description = "The caller")
+        (name = "me", description = "The caller"),
+        (name = "events", description = "Event management: the alert groups of the console, integration keys, classification rules, maintenance windows")
     )
 )]
 struct ApiDoc;
@@ -95,7 +99,10 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(sla::routes())
             .merge(sla_reports::routes())
             .merge(cis::routes())
-            .merge(audit::routes()),
+            .merge(audit::routes())
+            .merge(alert_groups::routes())
+            .merge(integration_keys::routes())
+            .merge(event_settings::routes()),
     )
 }
 

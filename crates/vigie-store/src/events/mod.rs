@@ -7,6 +7,7 @@ mod apply;
 mod console;
 mod ingest;
 mod keys;
+mod reset;
 mod state;
 
 pub use apply::{AUTO_RESOLVED, AlertWrite, AppliedBatch, EventBatch, GroupWrite, IncidentWrite};
