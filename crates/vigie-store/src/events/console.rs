@@ -7,7 +7,7 @@
 use super::state::{parse, window_row};
 use crate::audit::{AuditTarget, record};
 use crate::sql::Sql;
-use crate::{Page, PageRequest, Result, Store, StoreError, from_micros, micros};
+use crate::{Page, PageRequest, Result, Store, StoreError, from_micros, get_bool, micros};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use vigie_core::Timestamp;
@@ -287,7 +287,7 @@ impl Store {
                     count: row.try_get("count")?,
                     first_seen: from_micros(row.try_get("first_seen")?),
                     last_seen: from_micros(row.try_get("last_seen")?),
-                    flapping: row.try_get("flapping")?,
+                    flapping: get_bool(row, "flapping")?,
                 })
             })
             .collect()
@@ -324,8 +324,8 @@ impl Store {
                     payload: row.try_get("payload")?,
                     occurred_at: from_micros(row.try_get("occurred_at")?),
                     received_at: from_micros(row.try_get("received_at")?),
-                    clamped: row.try_get("clamped")?,
-                    pending: row.try_get("pending")?,
+                    clamped: get_bool(row, "clamped")?,
+                    pending: get_bool(row, "pending")?,
                 })
             })
             .collect()
