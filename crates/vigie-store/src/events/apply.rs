@@ -67,6 +67,10 @@ pub struct AlertWrite {
 
 /// What to do to a group's incident.
 #[derive(Clone, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a batch holds few incident writes; boxing the ticket buys nothing"
+)]
 pub enum IncidentWrite {
     /// Open an incident for the group.
     Open {
