@@ -138,6 +138,24 @@ pub fn email(value: &str) -> Result<Option<String>, InvalidValue> {
     }
 }
 
+/// The name of a monitoring tool an integration key is for
+/// (`alertmanager`, `zabbix-prod`): 1 to 64 of `a-z`, `0-9`, `-` and `_`.
+pub fn source_name(value: &str) -> Result<String, InvalidValue> {
+    let field = "source";
+    let ok = (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(InvalidValue::Format {
+            field,
+            rule: "must be 1 to 64 characters among a-z, 0-9, - and _",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +208,19 @@ mod tests {
         assert!(email("dsi@cachemire.example").is_ok());
         assert!(email("no-at").is_err());
         assert!(email("a@b@c.d").is_err());
+    }
+
+    #[test]
+    fn source_names_are_short_lowercase_words() {
+        assert_eq!(source_name("zabbix-prod_2").as_deref(), Ok("zabbix-prod_2"));
+        let long = "a".repeat(65);
+        for bad in ["", "Zabbix", "zab bix", "zabbix.prod", "é", long.as_str()] {
+            assert_eq!(
+                source_name(bad).map_err(|e| e.field()),
+                Err("source"),
+                "{bad:?}"
+            );
+        }
+        assert!(source_name(&"a".repeat(64)).is_ok());
     }
 }

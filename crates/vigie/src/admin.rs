@@ -8,7 +8,7 @@ use vigie_core::ids::EntityId;
 use vigie_core::role::Role;
 use vigie_core::tenancy::{Actor, Scope};
 use vigie_core::validate;
-use vigie_store::{NewGrant, NewToken, NewUser, PageRequest, Store};
+use vigie_store::{NewGrant, NewIntegrationKey, NewToken, NewUser, PageRequest, Store};
 
 /// Arguments of `vigie admin token`.
 #[derive(Debug, clap::Args)]
@@ -43,6 +43,55 @@ pub async fn create_token(
         .create_token(&Actor::system(), &Scope::Platform, now, &new)
         .await?;
     Ok(token.secret)
+}
+
+/// Arguments of `vigie admin integration-key`.
+#[derive(Debug, clap::Args)]
+pub struct IntegrationKeyArgs {
+    /// Slug of the tenant whose events the key carries.
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: String,
+    /// The tool it is for (`alertmanager`, `zabbix`…): a-z, 0-9, - and _.
+    #[arg(long, value_name = "NAME")]
+    pub source: String,
+    /// Id of the entity where its incidents open (default: the tenant's
+    /// root).
+    #[arg(long, value_name = "ID")]
+    pub entity: Option<i64>,
+}
+
+/// Creates an integration key and returns its secret, to be shown once.
+pub async fn create_integration_key(
+    store: &Store,
+    now: Timestamp,
+    args: &IntegrationKeyArgs,
+) -> anyhow::Result<String> {
+    let source = validate::source_name(&args.source)?;
+    let tenant = store
+        .find_tenant_by_slug(&args.tenant)
+        .await?
+        .with_context(|| format!("no tenant with slug {}", args.tenant))?;
+    let root = tenant
+        .root_entity_id
+        .context("the tenant has no root entity")?;
+    let entity_id = args.entity.map(EntityId).unwrap_or(root);
+    let entity = store
+        .get_entity(&Scope::Platform, entity_id)
+        .await
+        .ok()
+        .filter(|e| e.tenant_id == tenant.id)
+        .with_context(|| format!("no entity {entity_id} in tenant {}", args.tenant))?;
+    let key = vigie_server::auth::new_integration_key();
+    let new = NewIntegrationKey {
+        entity_id: entity.id,
+        source,
+        prefix: key.prefix,
+        secret_hash: key.hash,
+    };
+    store
+        .create_integration_key(&Actor::system(), &Scope::Platform, now, &new)
+        .await?;
+    Ok(key.secret)
 }
 
 /// Arguments of `vigie admin create-user`.

@@ -103,6 +103,9 @@ enum AdminCommand {
     Token(admin::TokenArgs),
     /// Create a user.
     CreateUser(admin::CreateUserArgs),
+    /// Print a new integration key for a monitoring tool (only the key, on
+    /// one line).
+    IntegrationKey(admin::IntegrationKeyArgs),
 }
 
 impl Cli {
@@ -182,6 +185,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             admin::create_user(&store, clock.now(), &args).await?;
             store.close().await;
             tracing::info!(login = %args.login, "user created");
+        }
+        Command::Admin(AdminCommand::IntegrationKey(args)) => {
+            let secret = admin::create_integration_key(&store, clock.now(), &args).await?;
+            store.close().await;
+            println!("{secret}");
         }
     }
     Ok(())

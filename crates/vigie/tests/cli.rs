@@ -65,6 +65,64 @@ fn demo_then_token_for_a_demo_user() {
 }
 
 #[test]
+fn integration_key_for_a_demo_tenant() {
+    let dir = fresh_dir();
+    let demo = run(&dir, &["demo"]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let key = run(
+        &dir,
+        &[
+            "admin",
+            "integration-key",
+            "--tenant",
+            "cachemire",
+            "--source",
+            "alertmanager",
+        ],
+    );
+    assert!(key.status.success(), "{}", text(&key.stderr));
+    let out = text(&key.stdout);
+    assert_eq!(out.lines().count(), 1, "{out:?}");
+    assert!(out.starts_with("vgk_"), "{out:?}");
+
+    let bad = run(
+        &dir,
+        &[
+            "admin",
+            "integration-key",
+            "--tenant",
+            "cachemire",
+            "--source",
+            "Alert Manager",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(bad.stdout.is_empty());
+    let err = text(&bad.stderr);
+    assert!(err.contains("`source` must be 1 to 64 characters"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+
+    let unknown = run(
+        &dir,
+        &[
+            "admin",
+            "integration-key",
+            "--tenant",
+            "nowhere",
+            "--source",
+            "zabbix",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("no tenant with slug nowhere"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn errors_are_one_line_with_exit_code_1() {
     let dir = fresh_dir();
     let unknown = run(&dir, &["admin", "token", "--user", "nobody"]);

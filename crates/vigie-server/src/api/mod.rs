@@ -5,14 +5,17 @@
 //! `/api/v1/openapi.json` is generated from the code it describes.
 
 mod absences;
+mod alert_groups;
 pub(crate) mod attachments;
 mod audit;
 mod categories;
 mod cis;
 mod entities;
+mod event_settings;
 mod events;
 mod extract;
 mod groups;
+mod integration_keys;
 mod major;
 mod me;
 mod page;
@@ -59,7 +62,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "tickets", description = "Incidents and service requests"),
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
-        (name = "events", description = "Events from monitoring tools, authenticated by integration keys"),
+        (name = "events", description = "Event management: ingestion from monitoring tools (integration keys), the alert groups of the console, classification rules, maintenance windows"),
         (name = "me", description = "The caller")
     )
 )]
@@ -98,7 +101,10 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(sla_reports::routes())
             .merge(cis::routes())
             .merge(events::routes())
-            .merge(audit::routes()),
+            .merge(audit::routes())
+            .merge(alert_groups::routes())
+            .merge(integration_keys::routes())
+            .merge(event_settings::routes()),
     )
 }
 

@@ -164,6 +164,16 @@ impl Layout {
             actor.can_anywhere(Permission::ViewCmdb),
         ));
         nav.push((
+            super::events::HERE,
+            "nav-events",
+            actor.can_anywhere(Permission::WorkEvents),
+        ));
+        nav.push((
+            super::events_admin::HERE,
+            "nav-events-admin",
+            actor.can_anywhere(Permission::ManageEvents),
+        ));
+        nav.push((
             "/audit",
             "nav-audit",
             actor.can_anywhere(Permission::ViewAudit),

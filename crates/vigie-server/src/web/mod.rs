@@ -12,6 +12,8 @@ mod cmdb_item;
 mod common;
 mod desk_settings;
 mod entities;
+mod events;
+mod events_admin;
 mod group_page;
 mod groups;
 mod layout;
@@ -76,6 +78,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(sla_pages::router())
         .merge(cmdb::router())
         .merge(cmdb_item::router())
+        .merge(events::router())
+        .merge(events_admin::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

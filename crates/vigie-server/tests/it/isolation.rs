@@ -4,6 +4,7 @@
 //! 403 or 404, see none of the records in lists, and write nothing. Routes
 //! added later are covered without anyone remembering.
 
+use crate::events_support;
 use crate::support::{Person, TenantWorld, World};
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
@@ -25,6 +26,9 @@ struct Target {
     sla_target: i64,
     ci: i64,
     ci_relation: i64,
+    alert_group: i64,
+    integration_key: i64,
+    maintenance_window: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -54,6 +58,9 @@ fn sibling_target(a: &TenantWorld) -> Target {
         sla_target: a.sla_target,
         ci: a.ci_sud,
         ci_relation: a.ci_relation,
+        alert_group: 0,
+        integration_key: 0,
+        maintenance_window: 0,
         markers: vec![
             "alpha-ci-sud".into(),
             "alpha-sud".into(),
@@ -85,6 +92,9 @@ fn weak_target(a: &TenantWorld) -> Target {
         sla_target: a.sla_target,
         ci: a.ci_sud,
         ci_relation: a.ci_relation,
+        alert_group: 0,
+        integration_key: 0,
+        maintenance_window: 0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -103,7 +113,12 @@ fn readable_target(a: &TenantWorld) -> Target {
     Target {
         markers: Vec::new(),
         may_read: true,
-        legitimate: &["/api/v1/tickets", "/api/v1/cis", "/api/v1/impact"],
+        legitimate: &[
+            "/api/v1/tickets",
+            "/api/v1/cis",
+            "/api/v1/impact",
+            "/api/v1/alert-groups",
+        ],
         ..sibling_target(a)
     }
 }
@@ -134,6 +149,8 @@ fn fill_path(template: &str, t: &Target) -> String {
         "tokens" => t.token,
         "tickets" => t.ticket,
         "cis" => t.ci,
+        "alert-groups" => t.alert_group,
+        "integration-keys" => t.integration_key,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -150,6 +167,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{calendar_id}", &t.calendar.to_string())
         .replace("{target_id}", &t.sla_target.to_string())
         .replace("{relation_id}", &t.ci_relation.to_string())
+        .replace("{window_id}", &t.maintenance_window.to_string())
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -244,7 +262,7 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
                 _ if items["type"] == "object" => {
                     json!([fill_object(doc, items, tenant_route, t)])
                 }
-                "failing" => json!([t.ci]),
+                "failing" | "ci_ids" => json!([t.ci]),
                 "matrix" => json!([
                     ["critique", "critique", "critique", "critique"],
                     ["haut", "haut", "haut", "haut"],
@@ -403,11 +421,75 @@ async fn attack(
     checked
 }
 
+/// The event records of the victim: a key of Sud, a group rooted at the
+/// server of Sud, a maintenance window of the tenant.
+struct EventRecords {
+    alert_group: i64,
+    integration_key: i64,
+    maintenance_window: i64,
+}
+
+async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
+    use vigie_core::event::Severity;
+    use vigie_core::event::correlate::GroupState;
+    let now = crate::support::t0();
+    let key = events_support::key(&world.store, a.sud, "alertmanager", now).await;
+    let group = events_support::group(
+        &world.store,
+        &key,
+        Some(vigie_core::ids::CiId(a.ci_sud)),
+        GroupState::Open,
+        &[events_support::AlertSpec::firing(
+            "alpha-ci-sud",
+            "ping",
+            Severity::Critical,
+            "alpha-ci-sud is down",
+        )],
+        None,
+        now,
+    )
+    .await;
+    let window = world
+        .store
+        .create_maintenance_window(
+            &vigie_core::tenancy::Actor::system(),
+            a.tenant.id,
+            now,
+            &vigie_store::NewMaintenanceWindow {
+                name: "alpha-window".into(),
+                starts_at: now,
+                ends_at: now + jiff::SignedDuration::from_hours(2),
+                ci_ids: vec![vigie_core::ids::CiId(a.ci_sud)],
+                include_children: true,
+            },
+        )
+        .await
+        .expect("window");
+    EventRecords {
+        alert_group: group.id.0,
+        integration_key: key.id.0,
+        maintenance_window: window.id.0,
+    }
+}
+
+/// The target with the victim's event records. Alert groups belong to the
+/// tenant: whoever works events anywhere in it reads and acknowledges them,
+/// so for a member of the tenant holding that permission they are his work.
+fn with_events(t: Target, e: &EventRecords) -> Target {
+    Target {
+        alert_group: e.alert_group,
+        integration_key: e.integration_key,
+        maintenance_window: e.maintenance_window,
+        ..t
+    }
+}
+
 async fn walk_every_route(world: World) {
     let doc = world
         .api(Method::GET, "/api/v1/openapi.json", None, None)
         .await
         .json();
+    let events = event_records(&world, &world.alpha).await;
     let before = world.audit_count().await;
     let a = &world.alpha;
     let mut checked = 0;
@@ -416,7 +498,7 @@ async fn walk_every_route(world: World) {
         &doc,
         "other tenant's admin",
         &world.beta.admin,
-        &foreign_target(a),
+        &with_events(foreign_target(a), &events),
     )
     .await;
     checked += attack(
@@ -424,7 +506,7 @@ async fn walk_every_route(world: World) {
         &doc,
         "other tenant's agent",
         &world.beta.agent_sud,
-        &foreign_target(a),
+        &with_events(foreign_target(a), &events),
     )
     .await;
     checked += attack(
@@ -432,7 +514,13 @@ async fn walk_every_route(world: World) {
         &doc,
         "sibling entity's admin",
         &a.admin_nord,
-        &sibling_target(a),
+        &with_events(
+            Target {
+                legitimate: &["/api/v1/alert-groups"],
+                ..sibling_target(a)
+            },
+            &events,
+        ),
     )
     .await;
     checked += attack(
@@ -440,7 +528,7 @@ async fn walk_every_route(world: World) {
         &doc,
         "requester (weak role)",
         &a.requester_nord,
-        &weak_target(a),
+        &with_events(weak_target(a), &events),
     )
     .await;
     checked += attack(
@@ -448,7 +536,7 @@ async fn walk_every_route(world: World) {
         &doc,
         "agent (too weak to write)",
         &a.agent_sud,
-        &readable_target(a),
+        &with_events(readable_target(a), &events),
     )
     .await;
     let operations = operations(&doc).len();

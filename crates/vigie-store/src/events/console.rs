@@ -7,7 +7,7 @@
 use super::state::{parse, window_row};
 use crate::audit::{AuditTarget, record};
 use crate::sql::Sql;
-use crate::{Page, PageRequest, Result, Store, StoreError, from_micros, micros};
+use crate::{Page, PageRequest, Result, Store, StoreError, from_micros, get_bool, micros};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use vigie_core::Timestamp;
@@ -188,7 +188,7 @@ fn alert_record(row: &AnyRow) -> Result<AlertRecord> {
         count: row.try_get("count")?,
         first_seen: from_micros(row.try_get("first_seen")?),
         last_seen: from_micros(row.try_get("last_seen")?),
-        flapping: crate::get_bool(row, "flapping")?,
+        flapping: get_bool(row, "flapping")?,
     })
 }
 
@@ -347,8 +347,8 @@ impl Store {
                     payload: row.try_get("payload")?,
                     occurred_at: from_micros(row.try_get("occurred_at")?),
                     received_at: from_micros(row.try_get("received_at")?),
-                    clamped: crate::get_bool(row, "clamped")?,
-                    pending: crate::get_bool(row, "pending")?,
+                    clamped: get_bool(row, "clamped")?,
+                    pending: get_bool(row, "pending")?,
                 })
             })
             .collect()

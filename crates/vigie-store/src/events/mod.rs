@@ -7,6 +7,7 @@ mod apply;
 mod console;
 mod ingest;
 mod keys;
+mod reset;
 mod retention;
 mod state;
 

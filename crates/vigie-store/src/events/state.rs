@@ -4,7 +4,7 @@
 //! maintenance windows.
 
 use crate::sql::Sql;
-use crate::{Result, Store, StoreError, from_micros, micros};
+use crate::{Result, Store, StoreError, from_micros, get_bool, micros};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -81,7 +81,7 @@ fn pending_row(row: &AnyRow) -> Result<PendingEvent> {
         .get("dedup_key")
         .and_then(|k| k.as_str())
         .map(str::to_owned);
-    event.clamped = crate::get_bool(row, "clamped")?;
+    event.clamped = get_bool(row, "clamped")?;
     Ok(PendingEvent {
         id: row.try_get("id")?,
         tenant_id: TenantId(row.try_get("tenant_id")?),
@@ -123,7 +123,7 @@ fn alert_row(row: &AnyRow) -> Result<(Fingerprint, AlertState)> {
                 )?,
                 severity: parse("alerts.severity", &row.try_get::<String, _>("severity")?)?,
                 flap: flap_of(
-                    crate::get_bool(row, "flapping")?,
+                    get_bool(row, "flapping")?,
                     &row.try_get::<String, _>("flap_changes")?,
                 ),
             },
@@ -310,6 +310,6 @@ pub(crate) fn window_row(row: &AnyRow) -> Result<MaintenanceWindow> {
         starts_at: from_micros(row.try_get("starts_at")?),
         ends_at: from_micros(row.try_get("ends_at")?),
         scope,
-        include_children: crate::get_bool(row, "include_children")?,
+        include_children: get_bool(row, "include_children")?,
     })
 }
