@@ -324,18 +324,35 @@ impl Store {
         fingerprint: &str,
         limit: u32,
     ) -> Result<Vec<EventRecord>> {
-        let rows = Sql::new(
-            "SELECT id, fingerprint, action, severity, summary, payload, occurred_at, received_at, \
-             clamped, pending FROM events WHERE tenant_id = ",
-        )
-        .bind(tenant.0)
-        .push(" AND fingerprint = ")
-        .bind(fingerprint)
-        .push(" ORDER BY id DESC LIMIT ")
-        .bind(i64::from(limit.clamp(1, 500)))
-        .query()
-        .fetch_all(self.pool())
-        .await?;
+        let limit = limit.clamp(1, 500);
+        // Processed events through the partial index events_alert, pending
+        // ones through events_pending (the processor's backlog): each
+        // query names its index's condition as the index does.
+        let (done, pending) = match self.backend {
+            crate::Backend::Sqlite => ("pending = 0", "pending = 1"),
+            crate::Backend::Postgres => ("NOT pending", "pending"),
+        };
+        let mut rows = Vec::new();
+        for condition in [pending, done] {
+            let mut sql = Sql::new(&format!(
+                "SELECT id, fingerprint, action, severity, summary, payload, occurred_at, \
+                 received_at, clamped, pending FROM events WHERE {condition} AND tenant_id = "
+            ));
+            sql.bind(tenant.0)
+                .push(" AND fingerprint = ")
+                .bind(fingerprint)
+                .push(" ORDER BY id DESC LIMIT ")
+                .bind(i64::from(limit));
+            rows.extend(sql.query().fetch_all(self.pool()).await?);
+        }
+        let mut ids: Vec<(i64, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Ok((r.try_get::<i64, _>("id")?, i)))
+            .collect::<Result<_>>()?;
+        ids.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        ids.truncate(limit as usize);
+        let rows: Vec<&AnyRow> = ids.iter().map(|(_, i)| &rows[*i]).collect();
         rows.iter()
             .map(|row| {
                 Ok(EventRecord {

@@ -119,7 +119,7 @@ impl Store {
                     let mut accepted = 0u64;
                     for chunk in rows.chunks(ROWS) {
                         let mut sql = Sql::insert_many("events", &COLUMNS, chunk.to_vec());
-                        sql.push(" ON CONFLICT (tenant_id, event_key) DO NOTHING");
+                        sql.push(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
                         accepted += sql
                             .for_backend(backend)
                             .query()
