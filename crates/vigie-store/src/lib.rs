@@ -50,7 +50,8 @@ pub use error::StoreError;
 pub use events::{
     AUTO_RESOLVED, AlertGroupFilter, AlertGroupRecord, AlertRecord, AlertState, AlertWrite,
     AppliedBatch, EventBatch, EventRecord, GroupWrite, IncidentWrite, IncomingEvent, Ingested,
-    IntegrationKeyRecord, NewIntegrationKey, NewMaintenanceWindow, PendingEvent, monitoring_login,
+    IntegrationKeyRecord, KEY_CACHE_SECONDS, NewIntegrationKey, NewMaintenanceWindow, PendingEvent,
+    monitoring_login,
 };
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use major_incidents::CommunicationRecord;
@@ -93,6 +94,7 @@ pub struct Store {
     backend: Backend,
     writes: group_commit::GroupCommit,
     graphs: std::sync::Arc<cmdb::GraphCache>,
+    keys: std::sync::Arc<events::KeyCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -144,6 +146,7 @@ impl Store {
             backend,
             writes,
             graphs: Default::default(),
+            keys: Default::default(),
         })
     }
 

@@ -39,6 +39,9 @@ pub struct EventsBenchArgs {
     /// Keep-alive connections for the one-per-request measure.
     #[arg(long, default_value_t = 32)]
     pub connections: usize,
+    /// Keep-alive connections sending payloads of 100.
+    #[arg(long, default_value_t = 8)]
+    pub payload_connections: usize,
     /// Racks in the storm (100 servers each).
     #[arg(long, default_value_t = 100)]
     pub racks: usize,
@@ -49,8 +52,6 @@ pub struct EventsBenchArgs {
 
 /// Alerts per Alertmanager payload.
 const PER_PAYLOAD: usize = 100;
-/// Connections sending payloads.
-const PAYLOAD_CONNECTIONS: usize = 4;
 /// Servers per rack in the storm.
 const SERVERS: usize = 100;
 
@@ -219,11 +220,14 @@ pub async fn run(store: &Store, clock: Clock, args: &EventsBenchArgs) -> anyhow:
         &key,
         "/api/v1/integrations/alertmanager",
         payloads,
-        PAYLOAD_CONNECTIONS,
+        args.payload_connections,
     )
     .await?;
     line(
-        &format!("Alertmanager payloads of {PER_PAYLOAD}, {PAYLOAD_CONNECTIONS} connections"),
+        &format!(
+            "Alertmanager payloads of {PER_PAYLOAD}, {} connections",
+            args.payload_connections
+        ),
         sent,
         samples,
         wall,
@@ -359,7 +363,7 @@ pub async fn run(store: &Store, clock: Clock, args: &EventsBenchArgs) -> anyhow:
         &key,
         "/api/v1/integrations/alertmanager",
         payloads,
-        PAYLOAD_CONNECTIONS,
+        args.payload_connections,
     )
     .await?;
     line("storm ingestion (processor running)", n, samples, wall);

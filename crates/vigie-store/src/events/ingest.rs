@@ -66,13 +66,20 @@ const COLUMNS: [&str; 14] = [
     "clamped",
 ];
 
-/// The part of an event kept as JSON.
+/// The part of an event kept as JSON, written without copying it first.
+#[derive(serde::Serialize)]
+struct Payload<'a> {
+    labels: &'a std::collections::BTreeMap<String, String>,
+    details: &'a serde_json::Value,
+    dedup_key: &'a Option<String>,
+}
+
 fn payload(e: &Event) -> Result<String> {
-    serde_json::to_string(&serde_json::json!({
-        "labels": e.labels,
-        "details": e.details,
-        "dedup_key": e.dedup_key,
-    }))
+    serde_json::to_string(&Payload {
+        labels: &e.labels,
+        details: &e.details,
+        dedup_key: &e.dedup_key,
+    })
     .map_err(|e| StoreError::Database(format!("event encoding: {e}")))
 }
 
@@ -109,23 +116,26 @@ impl Store {
                 ev.clamped.into(),
             ]);
         }
-        let rows = Arc::new(rows);
+        // The statements are built once; a batch that fails and runs again
+        // alone reuses them.
         let backend = self.backend;
+        let mut statements = Vec::with_capacity(rows.len().div_ceil(ROWS));
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(ROWS).collect();
+            let mut sql = Sql::insert_many("events", &COLUMNS, chunk);
+            sql.push(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
+            statements.push(sql.for_backend(backend));
+        }
+        let statements = Arc::new(statements);
         let accepted = self
             .group_commit()
             .try_run(Box::new(move |tx| {
-                let rows = rows.clone();
+                let statements = statements.clone();
                 Box::pin(async move {
                     let mut accepted = 0u64;
-                    for chunk in rows.chunks(ROWS) {
-                        let mut sql = Sql::insert_many("events", &COLUMNS, chunk.to_vec());
-                        sql.push(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
-                        accepted += sql
-                            .for_backend(backend)
-                            .query()
-                            .execute(&mut **tx)
-                            .await?
-                            .rows_affected();
+                    for sql in statements.iter() {
+                        accepted += sql.query().execute(&mut **tx).await?.rows_affected();
                     }
                     Ok(accepted)
                 })

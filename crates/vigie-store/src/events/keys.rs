@@ -96,6 +96,41 @@ fn target(k: &IntegrationKeyRecord) -> AuditTarget<'_> {
     }
 }
 
+/// How long an instance trusts a key it has just checked: a key revoked
+/// on another instance is refused there within this delay (at once on the
+/// instance that revoked it).
+pub const KEY_CACHE_SECONDS: i64 = 2;
+
+/// Keys recently checked, by secret hash, with the time they were read.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache {
+    keys: std::sync::Mutex<std::collections::HashMap<String, (IntegrationKeyRecord, Timestamp)>>,
+}
+
+impl KeyCache {
+    fn get(&self, hash: &str, now: Timestamp) -> Option<IntegrationKeyRecord> {
+        let keys = self.keys.lock().ok()?;
+        let (key, read) = keys.get(hash)?;
+        (micros(now) - micros(*read) < KEY_CACHE_SECONDS * 1_000_000 && now >= *read)
+            .then(|| key.clone())
+    }
+
+    fn put(&self, hash: &str, key: IntegrationKeyRecord, now: Timestamp) {
+        if let Ok(mut keys) = self.keys.lock() {
+            if keys.len() >= 10_000 {
+                keys.clear();
+            }
+            keys.insert(hash.to_owned(), (key, now));
+        }
+    }
+
+    fn forget(&self, id: IntegrationKeyId) {
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.retain(|_, (k, _)| k.id != id);
+        }
+    }
+}
+
 /// The login of a tenant's monitoring account.
 pub fn monitoring_login(tenant_slug: &str) -> String {
     format!("monitoring@{tenant_slug}")
@@ -214,6 +249,7 @@ impl Store {
         id: IntegrationKeyId,
     ) -> Result<IntegrationKeyRecord> {
         let before = self.get_integration_key(scope, id).await?;
+        self.keys.forget(id);
         if before.revoked_at.is_some() {
             return Ok(before);
         }
@@ -244,12 +280,16 @@ impl Store {
     }
 
     /// The live key with this secret hash, if any; notes its use (at most
-    /// once a minute).
+    /// once a minute). A key checked less than [`KEY_CACHE_SECONDS`] ago is
+    /// not read again.
     pub async fn authenticate_integration_key(
         &self,
         secret_hash: &str,
         now: Timestamp,
     ) -> Result<Option<IntegrationKeyRecord>> {
+        if let Some(key) = self.keys.get(secret_hash, now) {
+            return Ok(Some(key));
+        }
         let mut sql = Sql::new(SELECT);
         sql.push(" AND k.revoked_at IS NULL AND k.secret_hash = ")
             .bind(secret_hash);
@@ -270,6 +310,7 @@ impl Store {
             .execute(self.pool())
             .await?;
         }
+        self.keys.put(secret_hash, key.clone(), now);
         Ok(Some(key))
     }
 }

@@ -16,5 +16,6 @@ pub use console::{
     AlertGroupFilter, AlertGroupRecord, AlertRecord, EventRecord, NewMaintenanceWindow,
 };
 pub use ingest::{IncomingEvent, Ingested};
-pub use keys::{IntegrationKeyRecord, NewIntegrationKey, monitoring_login};
+pub(crate) use keys::KeyCache;
+pub use keys::{IntegrationKeyRecord, KEY_CACHE_SECONDS, NewIntegrationKey, monitoring_login};
 pub use state::{AlertState, PendingEvent};
