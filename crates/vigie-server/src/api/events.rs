@@ -145,6 +145,25 @@ async fn store(
     Ok(ingested)
 }
 
+/// The formats sent with `Authorization: Bearer KEY`: read the body,
+/// authenticate, decode with `decode`, store, answer 202.
+async fn with_bearer(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    decode: impl FnOnce(
+        &[u8],
+        &IntegrationKeyRecord,
+        jiff::Timestamp,
+    ) -> Result<Vec<Event>, DecodeError>,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+    let body = body_of(body)?;
+    let key = bearer_key(state, headers).await?;
+    let events = decode(&body, &key, state.clock().now()).map_err(refused)?;
+    let ingested = store(state, &key, events).await?;
+    Ok((StatusCode::ACCEPTED, Json(ingested.into())))
+}
+
 /// Stores events in Vigie's own JSON format: one object or an array.
 #[utoipa::path(
     post, path = "/events", tag = "events",
@@ -164,11 +183,10 @@ async fn generic(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let body = body_of(body)?;
-    let key = bearer_key(&state, &headers).await?;
-    let events = decode::generic(&body, state.clock().now()).map_err(refused)?;
-    let ingested = store(&state, &key, events).await?;
-    Ok((StatusCode::ACCEPTED, Json(ingested.into())))
+    with_bearer(&state, &headers, body, |body, _, now| {
+        decode::generic(body, now)
+    })
+    .await
 }
 
 /// Stores the alerts of an Alertmanager webhook notification (version 4).
@@ -189,11 +207,10 @@ async fn alertmanager(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let body = body_of(body)?;
-    let key = bearer_key(&state, &headers).await?;
-    let events = decode::alertmanager(&body, &key.source, state.clock().now()).map_err(refused)?;
-    let ingested = store(&state, &key, events).await?;
-    Ok((StatusCode::ACCEPTED, Json(ingested.into())))
+    with_bearer(&state, &headers, body, |body, key, now| {
+        decode::alertmanager(body, &key.source, now)
+    })
+    .await
 }
 
 /// Takes an event of the PagerDuty Events API v2 (`enqueue`), the key as
@@ -252,9 +269,8 @@ async fn zabbix(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let body = body_of(body)?;
-    let key = bearer_key(&state, &headers).await?;
-    let events = decode::zabbix(&body, &key.source, state.clock().now()).map_err(refused)?;
-    let ingested = store(&state, &key, events).await?;
-    Ok((StatusCode::ACCEPTED, Json(ingested.into())))
+    with_bearer(&state, &headers, body, |body, key, now| {
+        decode::zabbix(body, &key.source, now)
+    })
+    .await
 }

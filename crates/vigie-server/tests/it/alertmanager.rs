@@ -9,7 +9,7 @@
 //! skipping when `VIGIE_REQUIRE_ALL_SUITES` is set.
 
 use crate::browser_support::{free_port, serve};
-use crate::support::{TenantWorld, World, t0};
+use crate::support::World;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vigie_core::tenancy::{Actor, Scope};
 use vigie_core::ticket::priority::Priority;
 use vigie_core::ticket::{Status, TicketAccess};
-use vigie_store::{AlertGroupFilter, AlertGroupRecord, NewIntegrationKey, PageRequest};
+use vigie_store::{AlertGroupFilter, AlertGroupRecord, PageRequest};
 
 /// The Alertmanager binary, or `None` to skip.
 fn alertmanager() -> Option<String> {
@@ -66,26 +66,6 @@ async fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> (u16
     (status, body)
 }
 
-async fn new_key(world: &World, t: &TenantWorld, source: &str) -> String {
-    let secret = vigie_server::auth::new_integration_key();
-    world
-        .store
-        .create_integration_key(
-            &Actor::system(),
-            &Scope::Platform,
-            t0(),
-            &NewIntegrationKey {
-                entity_id: t.sud,
-                source: source.into(),
-                prefix: secret.prefix.clone(),
-                secret_hash: secret.hash.clone(),
-            },
-        )
-        .await
-        .expect("key");
-    secret.secret
-}
-
 async fn groups(world: &World, live_only: bool) -> Vec<AlertGroupRecord> {
     world
         .store
@@ -126,8 +106,8 @@ async fn alertmanager_notifies_vigie_by_webhook_and_by_pagerduty() {
     };
     let world = World::sqlite().await;
     let a = &world.alpha;
-    let webhook_key = new_key(&world, a, "alertmanager").await;
-    let pagerduty_key = new_key(&world, a, "alertmanager-pagerduty").await;
+    let webhook_key = crate::events::key(&world, a, "alertmanager").await;
+    let pagerduty_key = crate::events::key(&world, a, "alertmanager-pagerduty").await;
     let (vigie, _stop) = serve(&world).await;
     let dir = std::env::temp_dir().join(format!("vigie-alertmanager-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");

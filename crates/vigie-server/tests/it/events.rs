@@ -14,8 +14,8 @@ use vigie_core::ticket::priority::Priority;
 use vigie_core::ticket::{Channel, Status, TicketAccess};
 use vigie_store::{AlertGroupFilter, NewIntegrationKey, PageRequest};
 
-/// A new integration key of the tenant (its root entity), as a secret.
-async fn key(world: &World, t: &TenantWorld, source: &str) -> String {
+/// A new integration key of the tenant (its entity Sud), as a secret.
+pub(crate) async fn key(world: &World, t: &TenantWorld, source: &str) -> String {
     let secret = vigie_server::auth::new_integration_key();
     world
         .store

@@ -170,6 +170,9 @@ fn group_row(row: &AnyRow) -> Result<AlertGroupRecord> {
     })
 }
 
+const ALERT_SELECT: &str = "SELECT id, fingerprint, source, resource, check_name, summary, severity, \
+    last_action, class, ci_id, count, first_seen, last_seen, flapping FROM alerts WHERE tenant_id = ";
+
 fn alert_record(row: &AnyRow) -> Result<AlertRecord> {
     Ok(AlertRecord {
         id: row.try_get("id")?,
@@ -279,17 +282,14 @@ impl Store {
 
     /// The alerts of a group (at most 1,000, most recent first).
     pub async fn group_alerts(&self, group: &AlertGroupRecord) -> Result<Vec<AlertRecord>> {
-        let rows = Sql::new(
-            "SELECT id, fingerprint, source, resource, check_name, summary, severity, last_action, \
-             class, ci_id, count, first_seen, last_seen, flapping FROM alerts WHERE tenant_id = ",
-        )
-        .bind(group.tenant_id.0)
-        .push(" AND group_id = ")
-        .bind(group.id.0)
-        .push(" ORDER BY last_seen DESC, id DESC LIMIT 1000")
-        .query()
-        .fetch_all(self.pool())
-        .await?;
+        let rows = Sql::new(ALERT_SELECT)
+            .bind(group.tenant_id.0)
+            .push(" AND group_id = ")
+            .bind(group.id.0)
+            .push(" ORDER BY last_seen DESC, id DESC LIMIT 1000")
+            .query()
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(alert_record).collect()
     }
 
@@ -301,18 +301,15 @@ impl Store {
         ci: CiId,
         limit: u32,
     ) -> Result<Vec<AlertRecord>> {
-        let rows = Sql::new(
-            "SELECT id, fingerprint, source, resource, check_name, summary, severity, last_action, \
-             class, ci_id, count, first_seen, last_seen, flapping FROM alerts WHERE tenant_id = ",
-        )
-        .bind(tenant.0)
-        .push(" AND ci_id = ")
-        .bind(ci.0)
-        .push(" ORDER BY last_seen DESC, id DESC LIMIT ")
-        .bind(i64::from(limit.clamp(1, 200)))
-        .query()
-        .fetch_all(self.pool())
-        .await?;
+        let rows = Sql::new(ALERT_SELECT)
+            .bind(tenant.0)
+            .push(" AND ci_id = ")
+            .bind(ci.0)
+            .push(" ORDER BY last_seen DESC, id DESC LIMIT ")
+            .bind(i64::from(limit.clamp(1, 200)))
+            .query()
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(alert_record).collect()
     }
 
@@ -350,7 +347,7 @@ impl Store {
             .enumerate()
             .map(|(i, r)| Ok((r.try_get::<i64, _>("id")?, i)))
             .collect::<Result<_>>()?;
-        ids.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        ids.sort_unstable_by_key(|(id, _)| std::cmp::Reverse(*id));
         ids.truncate(limit as usize);
         let rows: Vec<&AnyRow> = ids.iter().map(|(_, i)| &rows[*i]).collect();
         rows.iter()
