@@ -637,3 +637,8 @@ event-cond-summary-matches = summary matches { $value }
 event-class-informational = informational
 event-class-warning = warning
 event-class-exception = exception
+
+# Impact on a ticket's page
+ticket-impact = Configuration items and impact
+ticket-impact-down = Items down:
+ticket-impact-degraded = degraded:

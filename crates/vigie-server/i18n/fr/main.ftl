@@ -637,3 +637,8 @@ event-cond-summary-matches = le résumé correspond à { $value }
 event-class-informational = information
 event-class-warning = avertissement
 event-class-exception = exception
+
+# Impact sur la page d'un ticket
+ticket-impact = Éléments de configuration et impact
+ticket-impact-down = Éléments hors service :
+ticket-impact-degraded = dégradés :

@@ -26,6 +26,7 @@ mod survey;
 mod ticket_bulk;
 mod ticket_desk;
 mod ticket_files;
+mod ticket_impact;
 mod ticket_page;
 mod ticket_queue;
 mod ticket_views;

@@ -191,6 +191,8 @@ struct TicketPage {
     survey_link: Option<String>,
     /// The ticket's SLA clocks (deadline, business time left, state).
     clocks: Vec<super::sla_pages::ClockLine>,
+    /// The items it names and what their failure takes down.
+    impact: Option<super::ticket_impact::TicketImpact>,
 }
 
 impl TicketPage {
@@ -566,6 +568,9 @@ async fn show(
         None
     };
     let clocks = super::sla_pages::clock_lines(state, &l, &t).await;
+    let impact = super::ticket_impact::ticket_impact(state, &l, actor, &t)
+        .await
+        .map_err(|e| store_page(&l, e))?;
     Ok(render(&TicketPage {
         l,
         error,
@@ -585,6 +590,7 @@ async fn show(
         major,
         survey_link,
         clocks,
+        impact,
     }))
 }
 

@@ -188,6 +188,22 @@ async fn alerts_on_a_server_and_its_rack_make_one_incident_resolved_when_they_cl
         listed.contains("alertmanager / NodeDown") && listed.contains("firing"),
         "{listed}"
     );
+    // The incident's page shows its item and what its failure takes down.
+    let page = world
+        .page(&agent, &format!("/tickets/{}", incident.0))
+        .await;
+    let impact = page
+        .body
+        .split("id=\"ticket-impact\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_else(|| panic!("no impact: {}", page.body));
+    // The incident names the item of its first event, the server.
+    assert!(
+        impact.contains(&format!("href=\"/cmdb/{}\"", a.ci_sud))
+            && impact.contains("Items down: 1"),
+        "{impact}"
+    );
     let (requester, _) = world.web_session(a.requester_nord.id).await;
     let page = world.page(&requester, &format!("/cmdb/{}", a.ci_sud)).await;
     assert!(!page.body.contains("id=\"ci-alerts\""), "{}", page.body);
