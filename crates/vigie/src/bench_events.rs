@@ -278,8 +278,9 @@ pub async fn run(store: &Store, clock: Clock, args: &EventsBenchArgs) -> anyhow:
     }
     // The racks report first (their power feeds fail before the servers
     // notice); then every server, and the racks again, round after round.
-    // Servers reporting before their rack would open groups of their own:
-    // groups are not merged afterwards (see docs/dev/event-processing.md).
+    // Servers reporting before their rack would each open an incident
+    // before the merge gathers their groups: the expected count would
+    // depend on timing (see docs/dev/event-processing.md).
     let mut payloads = Vec::new();
     let mut batch = Vec::with_capacity(PER_PAYLOAD);
     let mut n = 0usize;

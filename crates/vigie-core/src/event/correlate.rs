@@ -262,6 +262,32 @@ pub fn correlate(
     }
 }
 
+/// The other groups an event on `ci` explains once it re-roots `target`
+/// at `ci`: the recent live groups rooted at an item below `ci`. They are
+/// merged into `target` (their alerts move there, they end), so that a
+/// rack reporting after its servers gathers all of them, not only the
+/// oldest.
+pub fn merged_into(
+    target: AlertGroupId,
+    ci: CiId,
+    groups: &[AlertGroup],
+    ancestry: &dyn Ancestry,
+    policy: &CorrelationPolicy,
+    now: Timestamp,
+) -> Vec<AlertGroupId> {
+    let since = super::earlier(now, policy.window);
+    let mut found: Vec<&AlertGroup> = groups
+        .iter()
+        .filter(|g| g.id != target && g.state != GroupState::Resolved && g.last_event_at >= since)
+        .filter(|g| match &g.root {
+            GroupRoot::Ci(root) => *root != ci && ancestors(*root, ancestry, policy).contains(&ci),
+            GroupRoot::Fingerprint(_) => false,
+        })
+        .collect();
+    found.sort_by_key(|g| (g.opened_at, g.id));
+    found.into_iter().map(|g| g.id).collect()
+}
+
 fn join(group: AlertGroupId, reroot: Option<CiId>) -> Correlation {
     Correlation::Join { group, reroot }
 }

@@ -140,6 +140,39 @@ fn the_rack_reporting_after_a_server_reroots_its_group() {
 }
 
 #[test]
+fn a_rack_reporting_after_two_of_its_servers_merges_their_groups() {
+    // Servers 1 and 2 each opened a group before their rack reported; a
+    // server of another rack and a group about the room are left alone.
+    let groups = [
+        group(1, SRV1, &[SRV1], "srv1-down", 2),
+        group(2, SRV2, &[SRV2], "srv2-down", 3),
+        group(3, SRV3, &[SRV3], "srv3-down", 4),
+    ];
+    assert_eq!(
+        run("rack-a-power", Some(RACK_A), &groups),
+        joins(1, Some(RACK_A))
+    );
+    let map = estate();
+    let ancestry = |ci: CiId| map.get(&ci).cloned().unwrap_or_default();
+    let policy = CorrelationPolicy::default();
+    let merged = merged_into(AlertGroupId(1), RACK_A, &groups, &ancestry, &policy, at(10));
+    assert_eq!(merged, vec![AlertGroupId(2)]);
+    // The room explains all three.
+    let merged = merged_into(AlertGroupId(1), ROOM, &groups, &ancestry, &policy, at(10));
+    assert_eq!(merged, vec![AlertGroupId(2), AlertGroupId(3)]);
+    // A group past the window is not merged.
+    let merged = merged_into(
+        AlertGroupId(1),
+        ROOM,
+        &groups,
+        &ancestry,
+        &policy,
+        at(60 * 24),
+    );
+    assert!(merged.is_empty(), "{merged:?}");
+}
+
+#[test]
 fn a_power_feed_failure_forms_one_group() {
     let feed = group(1, FEED_F, &[FEED_F], "feed-f", 8);
     assert_eq!(

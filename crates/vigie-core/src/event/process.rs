@@ -15,7 +15,7 @@ use super::fingerprint::Fingerprint;
 use super::flapping::{FlapDecision, FlapPolicy, FlapState};
 use super::maintenance::{self, MaintenanceWindow};
 use super::{Event, EventAction, EventClass, Severity};
-use crate::ids::CiId;
+use crate::ids::{AlertGroupId, CiId};
 use jiff::Timestamp;
 
 /// What the store keeps per fingerprint: how often, since when, and where
@@ -121,6 +121,9 @@ pub struct GroupChange {
     pub state: GroupState,
     /// The group's new last event time (`now`).
     pub last_event_at: Timestamp,
+    /// Other groups merged into this one (their root sits below the item
+    /// the group is re-rooted at): their alerts move here, and they end.
+    pub merge: Vec<AlertGroupId>,
 }
 
 /// What the store applies for one event.
@@ -266,6 +269,20 @@ fn group_change<'g>(
     let member = cx
         .ci
         .filter(|ci| existing.is_none_or(|g| !g.members.contains(ci)));
+    let merge = match &target {
+        Correlation::Join {
+            group,
+            reroot: Some(ci),
+        } => correlate::merged_into(
+            *group,
+            *ci,
+            cx.groups,
+            cx.ancestry,
+            &cx.policy.correlation,
+            now,
+        ),
+        _ => Vec::new(),
+    };
     Some((
         existing,
         GroupChange {
@@ -274,6 +291,7 @@ fn group_change<'g>(
             alert: (fingerprint.clone(), status),
             state,
             last_event_at: now,
+            merge,
         },
     ))
 }

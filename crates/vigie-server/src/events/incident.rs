@@ -103,6 +103,16 @@ pub fn attach_note(event: &Event) -> String {
     )
 }
 
+/// The note on an incident whose alert group was merged into another
+/// (both had an incident: a human decides which stays).
+pub fn merge_note(into_title: String) -> String {
+    format!(
+        "Groupe d'alertes regroupé avec / Alert group merged into: {}. \
+         Cet incident ne sera pas résolu automatiquement / This incident will not be resolved automatically.",
+        inert(&into_title)
+    )
+}
+
 /// The solution of an incident resolved by its alerts.
 pub fn resolution() -> String {
     "Toutes les alertes du groupe sont revenues à la normale. / Every alert of the group cleared."

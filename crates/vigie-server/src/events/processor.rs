@@ -14,7 +14,7 @@ use crate::AppState;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 use vigie_core::event::classify::RuleSet;
-use vigie_core::event::correlate::{Act, AlertGroup, Correlation, GroupRoot};
+use vigie_core::event::correlate::{Act, AlertGroup, Correlation, GroupRoot, GroupState};
 use vigie_core::event::fingerprint::Fingerprint;
 use vigie_core::event::process::{Context, EventPolicy, process};
 use vigie_core::event::{EventClass, Severity};
@@ -26,6 +26,17 @@ use vigie_store::{
     AlertState, AlertWrite, AppliedBatch, EntityRecord, EventBatch, GroupWrite, IncidentWrite,
     IntegrationKeyRecord, PendingEvent, StoreError,
 };
+
+/// The title a group is known by in this batch, for notes.
+fn group_title_of(
+    meta: &HashMap<AlertGroupId, GroupWrite>,
+    id: AlertGroupId,
+    event: &vigie_core::event::Event,
+) -> String {
+    meta.get(&id)
+        .map(|w| w.title.clone())
+        .unwrap_or_else(|| incident::group_title(event))
+}
 
 /// The lease of the event processor.
 pub const EVENT_LEASE: &str = "event-processing";
@@ -260,6 +271,44 @@ impl Processor {
                     write.severity = write.severity.max(event.severity);
                 }
                 group_id = Some(id);
+                // Groups under the item the group is re-rooted at join it.
+                for from in &change.merge {
+                    let Some(pos) = groups.iter().position(|g| g.id == *from) else {
+                        continue;
+                    };
+                    let absorbed = std::mem::take(&mut groups[pos].alerts);
+                    let members = std::mem::take(&mut groups[pos].members);
+                    groups[pos].state = GroupState::Resolved;
+                    let their_incident = groups[pos].incident;
+                    let Some(target) = groups.iter_mut().find(|g| g.id == id) else {
+                        continue;
+                    };
+                    target.alerts.extend(absorbed);
+                    target.members.extend(members);
+                    let take = target.incident.is_none() && their_incident.is_some();
+                    if take {
+                        target.incident = their_incident;
+                    } else if their_incident.is_some() {
+                        batch.incidents.push(IncidentWrite::Note {
+                            group: *from,
+                            text: incident::merge_note(group_title_of(&group_meta, id, event)),
+                        });
+                    }
+                    batch.merges.push((*from, id, take));
+                    if let Some(w) = group_meta.get_mut(from) {
+                        w.state = GroupState::Resolved;
+                    }
+                    for state in alerts.values_mut() {
+                        if state.group_id == Some(*from) {
+                            state.group_id = Some(id);
+                        }
+                    }
+                    for write in alert_meta.values_mut() {
+                        if write.group_id == Some(*from) {
+                            write.group_id = Some(id);
+                        }
+                    }
+                }
             }
 
             // The incident.

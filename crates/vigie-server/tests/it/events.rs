@@ -675,3 +675,81 @@ async fn raw_events_of_cleared_alerts_are_compacted_after_the_retention_period()
         .expect("alerts");
     assert_eq!(states[&cleared].dedup.count, 2);
 }
+
+#[tokio::test]
+async fn a_rack_reporting_after_its_servers_gathers_their_groups() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let system = Actor::system();
+    let sud = world
+        .store
+        .get_entity(&Scope::Platform, a.sud)
+        .await
+        .expect("sud");
+    let rack = world
+        .store
+        .find_cis_by_ref(&Scope::Platform, "alpha-ci-sud-rack")
+        .await
+        .expect("rack")
+        .remove(0);
+    let second = world
+        .store
+        .create_ci(
+            &system,
+            &sud,
+            t0(),
+            &vigie_store::NewCi {
+                ci_type: vigie_core::cmdb::CiType::Server,
+                name: "alpha-ci-sud-2".into(),
+                status: vigie_core::cmdb::CiStatus::InService,
+                criticality: vigie_core::cmdb::Criticality::High,
+                owner_group_id: None,
+                attributes: Default::default(),
+                identifiers: Vec::new(),
+            },
+        )
+        .await
+        .expect("server");
+    world
+        .store
+        .add_ci_relation(
+            &system,
+            &Scope::Platform,
+            t0(),
+            &vigie_store::NewRelation {
+                from: second.id,
+                to: rack.id,
+                relation: vigie_core::cmdb::RelationType::LocatedIn,
+                redundancy: None,
+            },
+        )
+        .await
+        .expect("relation");
+    let k = key(&world, a, "scripts").await;
+    // Two servers warn, each in its own group; then their rack fails.
+    for (resource, check, severity) in [
+        ("alpha-ci-sud", "ping", "warning"),
+        ("alpha-ci-sud-2", "ping", "warning"),
+        ("alpha-ci-sud-rack", "power", "critical"),
+    ] {
+        let body = json!({"source": "s", "resource": resource, "check": check,
+            "severity": severity, "summary": format!("{check} on {resource}"),
+            "time": "2025-12-31T22:00:00Z"})
+        .to_string();
+        let res = post(&world, "/api/v1/events", Some(&k), &body).await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+        process(&world).await;
+        if resource == "alpha-ci-sud-2" {
+            assert_eq!(live_groups(&world, a).await.len(), 2);
+        }
+    }
+    let groups = live_groups(&world, a).await;
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    assert_eq!(groups[0].root_ci_id, Some(rack.id));
+    assert!(
+        groups[0].incident_id.is_some(),
+        "the rack's failure opens the incident"
+    );
+    let alerts = world.store.group_alerts(&groups[0]).await.expect("alerts");
+    assert_eq!(alerts.len(), 3, "{alerts:#?}");
+}

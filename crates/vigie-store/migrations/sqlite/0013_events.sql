@@ -64,7 +64,8 @@ CREATE TABLE alert_groups (
     last_event_at     BIGINT  NOT NULL,
     acknowledged_at   BIGINT,
     acknowledged_by   TEXT,
-    resolved_at       BIGINT
+    resolved_at       BIGINT,
+    merged_into       BIGINT                     -- the group it was merged into
 );
 CREATE INDEX alert_groups_tenant ON alert_groups (tenant_id, state, id);
 

@@ -108,6 +108,9 @@ pub struct EventBatch {
     pub alerts: Vec<AlertWrite>,
     /// Incident actions, in order.
     pub incidents: Vec<IncidentWrite>,
+    /// Groups merged into another (either may be new): from, into, and
+    /// whether `into` takes over the incident of `from`.
+    pub merges: Vec<(AlertGroupId, AlertGroupId, bool)>,
 }
 
 impl EventBatch {
@@ -119,6 +122,7 @@ impl EventBatch {
             groups: Vec::new(),
             alerts: Vec::new(),
             incidents: Vec::new(),
+            merges: Vec::new(),
         }
     }
 }
@@ -236,6 +240,44 @@ async fn write_batch(
     }
     let real =
         |id: AlertGroupId| -> AlertGroupId { applied.group_ids.get(&id).copied().unwrap_or(id) };
+    // Merged groups: their alerts and (if the target has none) their
+    // incident move to the target; they end, naming it.
+    for (from, written, take_incident) in &batch.merges {
+        let (from, into) = (real(*from), real(*written));
+        Sql::new("UPDATE alerts SET group_id = ")
+            .bind(into.0)
+            .push(" WHERE tenant_id = ")
+            .bind(tenant.0)
+            .push(" AND group_id = ")
+            .bind(from.0)
+            .query()
+            .execute(&mut **tx)
+            .await?;
+        if *take_incident {
+            Sql::new("UPDATE alert_groups SET incident_id = (SELECT g.incident_id FROM alert_groups g WHERE g.id = ")
+                .bind(from.0)
+                .push(") WHERE id = ")
+                .bind(into.0)
+                .push(" AND incident_id IS NULL")
+                .query()
+                .execute(&mut **tx)
+                .await?;
+            // Read again from the row when an incident action needs it.
+            incidents.remove(written);
+        }
+        Sql::update(
+            "alert_groups",
+            vec![
+                ("state", GroupState::Resolved.as_str().into()),
+                ("resolved_at", micros(now).into()),
+                ("merged_into", into.0.into()),
+            ],
+            ("id", from.0.into()),
+        )
+        .query()
+        .execute(&mut **tx)
+        .await?;
+    }
     // Alerts: one upsert per fingerprint, by statements of 500.
     let columns = [
         "tenant_id",
