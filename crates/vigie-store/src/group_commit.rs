@@ -237,6 +237,37 @@ mod tests {
         assert_eq!(keys(&store).await, ok);
     }
 
+    /// When the queue is full, `try_run` refuses at once (the shell answers
+    /// 503) and the refused work is never run; once there is room, the
+    /// same work goes through.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_at_once_and_runs_nothing() {
+        let store = testing::sqlite().await.expect("sqlite");
+        sqlx::query("CREATE TABLE group_commit_probe (k BIGINT PRIMARY KEY)")
+            .execute(store.pool())
+            .await
+            .expect("probe table");
+        // Every place of the queue taken, as by QUEUE jobs waiting.
+        let mut places = Vec::with_capacity(QUEUE);
+        for _ in 0..QUEUE {
+            places.push(store.group_commit().queue.try_reserve().expect("room"));
+        }
+        match store.group_commit().try_run(insert_key(1)).await {
+            Err(StoreError::Busy) => {}
+            other => panic!("expected Busy, got {other:?}"),
+        }
+        drop(places);
+        assert_eq!(
+            store
+                .group_commit()
+                .try_run(insert_key(1))
+                .await
+                .expect("room again"),
+            1
+        );
+        assert_eq!(keys(&store).await, vec![1], "the refused job wrote nothing");
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn group_commit_on_sqlite() {
         story(testing::sqlite().await.expect("sqlite")).await;
