@@ -225,9 +225,23 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.try_get("id")?;
         let last: Option<i64> = row.try_get("last_used_at")?;
-        if last.is_none_or(|l| micros(now) - l > 60_000_000) {
+        self.note_use("api_tokens", id, last.map(crate::from_micros), now)
+            .await?;
+        Ok(Some(UserId(row.try_get("user_id")?)))
+    }
+
+    /// Records that a secret (API token, integration key) of `table` was
+    /// just used, at most once a minute, to spare writes on every request.
+    pub(crate) async fn note_use(
+        &self,
+        table: &str,
+        id: i64,
+        last: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<()> {
+        if last.is_none_or(|l| micros(now) - micros(l) > 60_000_000) {
             Sql::update(
-                "api_tokens",
+                table,
                 vec![("last_used_at", micros(now).into())],
                 ("id", id.into()),
             )
@@ -235,6 +249,6 @@ impl Store {
             .execute(self.pool())
             .await?;
         }
-        Ok(Some(UserId(row.try_get("user_id")?)))
+        Ok(())
     }
 }

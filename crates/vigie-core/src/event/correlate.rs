@@ -288,6 +288,28 @@ pub fn merged_into(
     found.into_iter().map(|g| g.id).collect()
 }
 
+/// What becomes of the incident of a group merged into another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergedIncident {
+    /// The absorbed group had none.
+    None,
+    /// The target had none: it takes this one over (it will be attached
+    /// to and resolved with the target's alerts).
+    TakenOver(TicketId),
+    /// Both had one: the absorbed incident gets a note and stays for a
+    /// human, no longer resolved by its alerts.
+    Noted(TicketId),
+}
+
+/// The fate of an absorbed group's incident, given the target's.
+pub fn merged_incident(target: Option<TicketId>, absorbed: Option<TicketId>) -> MergedIncident {
+    match (target, absorbed) {
+        (_, None) => MergedIncident::None,
+        (None, Some(i)) => MergedIncident::TakenOver(i),
+        (Some(_), Some(i)) => MergedIncident::Noted(i),
+    }
+}
+
 fn join(group: AlertGroupId, reroot: Option<CiId>) -> Correlation {
     Correlation::Join { group, reroot }
 }

@@ -173,6 +173,15 @@ fn a_rack_reporting_after_two_of_its_servers_merges_their_groups() {
 }
 
 #[test]
+fn a_merged_groups_incident_is_taken_over_or_left_to_a_human() {
+    let (a, b) = (TicketId(7), TicketId(8));
+    assert_eq!(merged_incident(None, None), MergedIncident::None);
+    assert_eq!(merged_incident(Some(a), None), MergedIncident::None);
+    assert_eq!(merged_incident(None, Some(b)), MergedIncident::TakenOver(b));
+    assert_eq!(merged_incident(Some(a), Some(b)), MergedIncident::Noted(b));
+}
+
+#[test]
 fn a_power_feed_failure_forms_one_group() {
     let feed = group(1, FEED_F, &[FEED_F], "feed-f", 8);
     assert_eq!(

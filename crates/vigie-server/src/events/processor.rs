@@ -14,7 +14,9 @@ use crate::AppState;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 use vigie_core::event::classify::RuleSet;
-use vigie_core::event::correlate::{Act, AlertGroup, Correlation, GroupRoot, GroupState};
+use vigie_core::event::correlate::{
+    Act, AlertGroup, Correlation, GroupRoot, GroupState, MergedIncident, merged_incident,
+};
 use vigie_core::event::fingerprint::Fingerprint;
 use vigie_core::event::process::{Context, EventPolicy, process};
 use vigie_core::event::{EventClass, Severity};
@@ -285,14 +287,15 @@ impl Processor {
                     };
                     target.alerts.extend(absorbed);
                     target.members.extend(members);
-                    let take = target.incident.is_none() && their_incident.is_some();
-                    if take {
-                        target.incident = their_incident;
-                    } else if their_incident.is_some() {
-                        batch.incidents.push(IncidentWrite::Note {
+                    let fate = merged_incident(target.incident, their_incident);
+                    let take = matches!(fate, MergedIncident::TakenOver(_));
+                    match fate {
+                        MergedIncident::TakenOver(i) => target.incident = Some(i),
+                        MergedIncident::Noted(_) => batch.incidents.push(IncidentWrite::Note {
                             group: *from,
                             text: incident::merge_note(group_title_of(&group_meta, id, event)),
-                        });
+                        }),
+                        MergedIncident::None => {}
                     }
                     batch.merges.push((*from, id, take));
                     if let Some(w) = group_meta.get_mut(from) {
@@ -390,7 +393,6 @@ impl Processor {
             alerts.insert(
                 fp.clone(),
                 AlertState {
-                    id: previous.as_ref().map_or(0, |p| p.id),
                     group_id,
                     ci_id: ci,
                     class,

@@ -23,8 +23,8 @@ use vigie_core::ids::CiId;
 use vigie_core::role::Permission;
 use vigie_core::ticket::TicketAccess;
 
-/// How many of the item's tickets the page lists.
-const TICKETS_SHOWN: u32 = 20;
+/// How many of the item's tickets, and of its alerts, the page lists.
+const LISTED: u32 = 20;
 
 /// The routes of the item page.
 pub(super) fn router() -> Router<AppState> {
@@ -166,7 +166,7 @@ async fn view(
             .map(|i| i.value.clone()),
     );
     let tickets = store
-        .tickets_naming(&TicketAccess::of(actor), &refs, TICKETS_SHOWN)
+        .tickets_naming(&TicketAccess::of(actor), &refs, LISTED)
         .await
         .map_err(failed)?
         .into_iter()
@@ -180,7 +180,7 @@ async fn view(
         .collect();
     let alerts = if actor.can_anywhere(Permission::WorkEvents) {
         let found = store
-            .ci_alerts(item.tenant_id, item.id, TICKETS_SHOWN)
+            .ci_alerts(item.tenant_id, item.id, LISTED)
             .await
             .map_err(failed)?;
         Some(

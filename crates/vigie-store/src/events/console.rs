@@ -209,13 +209,7 @@ fn tenant_only(sql: &mut Sql, scope: &Scope, column: &str) {
 }
 
 fn group_target(g: &AlertGroupRecord) -> AuditTarget<'static> {
-    AuditTarget {
-        tenant: Some(g.tenant_id),
-        entity_id: None,
-        entity_path: None,
-        record_type: "alert_group",
-        record_id: g.id.0,
-    }
+    super::tenant_target(g.tenant_id, "alert_group", g.id.0)
 }
 
 impl Store {
@@ -325,10 +319,8 @@ impl Store {
         // Processed events through the partial index events_alert, pending
         // ones through events_pending (the processor's backlog): each
         // query names its index's condition as the index does.
-        let (done, pending) = match self.backend {
-            crate::Backend::Sqlite => ("pending = 0", "pending = 1"),
-            crate::Backend::Postgres => ("NOT pending", "pending"),
-        };
+        let done = super::pending_is(self.backend, false, "pending");
+        let pending = super::pending_is(self.backend, true, "pending");
         let mut rows = Vec::new();
         for condition in [pending, done] {
             let mut sql = Sql::new(&format!(
@@ -454,13 +446,7 @@ impl Store {
             &mut tx,
             actor,
             now,
-            AuditTarget {
-                tenant: Some(tenant),
-                entity_id: None,
-                entity_path: None,
-                record_type: "event_rules",
-                record_id: tenant.0,
-            },
+            super::tenant_target(tenant, "event_rules", tenant.0),
             Some(&vec![("rules", before_json)]),
             Some(&vec![("rules", Some(json))]),
         )
@@ -528,13 +514,7 @@ impl Store {
             &mut tx,
             actor,
             now,
-            AuditTarget {
-                tenant: Some(tenant),
-                entity_id: None,
-                entity_path: None,
-                record_type: "maintenance_window",
-                record_id: id,
-            },
+            super::tenant_target(tenant, "maintenance_window", id),
             None,
             Some(&vec![
                 ("name", Some(new.name.clone())),
@@ -612,13 +592,7 @@ impl Store {
             &mut tx,
             actor,
             now,
-            AuditTarget {
-                tenant: Some(tenant),
-                entity_id: None,
-                entity_path: None,
-                record_type: "maintenance_window",
-                record_id: id.0,
-            },
+            super::tenant_target(tenant, "maintenance_window", id.0),
             Some(&vec![("ends_at", Some(from_micros(ends).to_string()))]),
             Some(&vec![("ends_at", Some(now.to_string()))]),
         )

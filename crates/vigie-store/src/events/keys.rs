@@ -297,19 +297,8 @@ impl Store {
             return Ok(None);
         };
         let key = key_row(&row)?;
-        if key
-            .last_used_at
-            .is_none_or(|l| micros(now) - micros(l) > 60_000_000)
-        {
-            Sql::update(
-                "integration_keys",
-                vec![("last_used_at", micros(now).into())],
-                ("id", key.id.0.into()),
-            )
-            .query()
-            .execute(self.pool())
+        self.note_use("integration_keys", key.id.0, key.last_used_at, now)
             .await?;
-        }
         self.keys.put(secret_hash, key.clone(), now);
         Ok(Some(key))
     }

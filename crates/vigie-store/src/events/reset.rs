@@ -2,7 +2,7 @@
 //! is deleted (the processor then applies `default_rules()`), and the
 //! change is audited like any other.
 
-use crate::audit::{AuditTarget, record};
+use crate::audit::record;
 use crate::sql::Sql;
 use crate::{Result, Store};
 use vigie_core::Timestamp;
@@ -32,13 +32,7 @@ impl Store {
             &mut tx,
             actor,
             now,
-            AuditTarget {
-                tenant: Some(tenant),
-                entity_id: None,
-                entity_path: None,
-                record_type: "event_rules",
-                record_id: tenant.0,
-            },
+            super::tenant_target(tenant, "event_rules", tenant.0),
             Some(&vec![("rules", Some(before))]),
             Some(&vec![("rules", None)]),
         )

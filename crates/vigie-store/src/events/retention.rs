@@ -13,10 +13,7 @@ impl Store {
     /// alert is cleared or informational and which the processor has
     /// applied; returns how many.
     pub async fn compact_events(&self, before: Timestamp, limit: u32) -> Result<u64> {
-        let done = match self.backend {
-            crate::Backend::Sqlite => "e.pending = 0",
-            crate::Backend::Postgres => "NOT e.pending",
-        };
+        let done = super::pending_is(self.backend, false, "e.pending");
         let text = format!(
             "DELETE FROM events WHERE id IN (SELECT e.id FROM events e JOIN alerts a \
              ON a.tenant_id = e.tenant_id AND a.fingerprint = e.fingerprint \

@@ -38,8 +38,6 @@ pub struct PendingEvent {
 /// An alert as stored: its deduplicated state and where it belongs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlertState {
-    /// Its row.
-    pub id: i64,
     /// Its group, if it joined one.
     pub group_id: Option<AlertGroupId>,
     /// The item it is about.
@@ -109,7 +107,6 @@ fn alert_row(row: &AnyRow) -> Result<(Fingerprint, AlertState)> {
     Ok((
         Fingerprint(row.try_get("fingerprint")?),
         AlertState {
-            id: row.try_get("id")?,
             group_id: row.try_get::<Option<i64>, _>("group_id")?.map(AlertGroupId),
             ci_id: row.try_get::<Option<i64>, _>("ci_id")?.map(CiId),
             class: parse("alerts.class", &row.try_get::<String, _>("class")?)?,
@@ -135,10 +132,7 @@ impl Store {
     /// The oldest pending events, at most `limit`, in the order they were
     /// stored.
     pub async fn pending_events(&self, limit: u32) -> Result<Vec<PendingEvent>> {
-        let pending = match self.backend {
-            crate::Backend::Sqlite => "pending = 1",
-            crate::Backend::Postgres => "pending",
-        };
+        let pending = super::pending_is(self.backend, true, "pending");
         let mut sql = Sql::new(&format!(
             "SELECT id, tenant_id, key_id, fingerprint, source, resource, check_name, severity, \
              action, summary, payload, occurred_at, clamped FROM events WHERE {pending} \
@@ -158,7 +152,7 @@ impl Store {
         let mut out = HashMap::with_capacity(fingerprints.len());
         for chunk in fingerprints.chunks(500) {
             let mut sql = Sql::new(
-                "SELECT id, fingerprint, group_id, ci_id, class, count, first_seen, last_seen, \
+                "SELECT fingerprint, group_id, ci_id, class, count, first_seen, last_seen, \
                  last_action, severity, flapping, flap_changes FROM alerts WHERE tenant_id = ",
             );
             sql.bind(tenant.0).push(" AND fingerprint IN (");
