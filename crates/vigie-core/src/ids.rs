@@ -90,3 +90,15 @@ id_type!(
     /// and names the source.
     IntegrationKeyId
 );
+id_type!(
+    /// A request for change (RFC).
+    ChangeId
+);
+id_type!(
+    /// A pre-approved template that standard changes are made from.
+    ChangeTemplateId
+);
+id_type!(
+    /// A freeze period, during which changes are not scheduled.
+    FreezeId
+);
