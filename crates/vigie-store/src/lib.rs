@@ -12,6 +12,7 @@ mod assignment_rules;
 mod attachments;
 mod audit;
 mod categories;
+mod changes;
 mod cmdb;
 mod comments;
 mod entities;
@@ -43,6 +44,11 @@ pub use categories::{CategoryInput, CategoryRecord};
 pub use cmdb::{
     CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, LoadedGraph, NewCi,
     NewRelation, RelationRecord,
+};
+pub use changes::{
+    BoardRecord, ChangeEdit, ChangeFilter, ChangeRecord, ChangeText, ChecklistItem, FreezeRecord,
+    Maintenance, NewChange, NewFreeze, NewTemplate, PlannedRecord, TemplateRecord, Transition,
+    VoteRecord,
 };
 pub use comments::CommentRecord;
 pub use entities::{EntityChanges, EntityRecord, NewEntity};
