@@ -65,7 +65,7 @@ impl Role {
             // Requesters see their own tickets and profile, not the directory.
             Role::Requester => false,
             Role::ContactPoint => matches!(permission, ViewEntityTickets | ViewCmdb),
-            Role::CabMember => matches!(permission, ViewDirectory | ViewCmdb),
+            Role::CabMember => matches!(permission, ViewDirectory | ViewCmdb | ViewChanges),
             Role::SupplierAgent => matches!(
                 permission,
                 ViewDirectory | WorkTickets | ViewEntityTickets | ViewCmdb
@@ -78,7 +78,10 @@ impl Role {
                     | ViewCmdb
                     | ManageCmdb
                     | WorkEvents
+                    | ViewChanges
+                    | WorkChanges
             ),
+            Role::ChangeManager if matches!(permission, ManageChanges) => true,
             Role::Supervisor | Role::ChangeManager => matches!(
                 permission,
                 ViewDirectory
@@ -89,6 +92,8 @@ impl Role {
                     | ManageCmdb
                     | WorkEvents
                     | ManageEvents
+                    | ViewChanges
+                    | WorkChanges
             ),
         }
     }
@@ -143,6 +148,14 @@ pub enum Permission {
     /// Manage the tenant's integration keys, event rules and maintenance
     /// windows.
     ManageEvents,
+    /// Read the changes of the entity and the change calendar (CAB members
+    /// vote on those their board receives).
+    ViewChanges,
+    /// Raise, prepare, carry out and review changes.
+    WorkChanges,
+    /// Assess, send back, schedule and close changes; set up the boards,
+    /// freezes, change windows and standard-change templates.
+    ManageChanges,
 }
 
 #[cfg(test)]
@@ -195,6 +208,34 @@ mod tests {
         assert_eq!(
             managers,
             vec![Role::Supervisor, Role::ChangeManager, Role::TenantAdmin]
+        );
+    }
+
+    #[test]
+    fn changes_are_raised_by_the_desk_and_managed_by_the_change_manager() {
+        let with = |p| -> Vec<Role> { Role::ALL.into_iter().filter(|r| r.allows(p)).collect() };
+        assert_eq!(
+            with(Permission::ManageChanges),
+            vec![Role::ChangeManager, Role::TenantAdmin]
+        );
+        assert_eq!(
+            with(Permission::WorkChanges),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::TenantAdmin
+            ]
+        );
+        assert_eq!(
+            with(Permission::ViewChanges),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::CabMember,
+                Role::TenantAdmin
+            ]
         );
     }
 

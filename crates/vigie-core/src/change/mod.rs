@@ -136,21 +136,23 @@ pub struct Preparation<'a> {
 }
 
 /// The fields a change still lacks before it may be submitted, by their
-/// API names, in the order of the form. Every change needs the reason, the
-/// expected return, the risks, the resources, a responsible person and
-/// both plans; a normal change also needs its backout plan tested (an
-/// emergency change may not have had the time; a standard change's plans
-/// come from its template).
+/// API names, in the order of the form. A normal or emergency change needs
+/// the reason, the expected return, the risks, the resources, a
+/// responsible person and both plans; a normal change also needs its
+/// backout plan tested (an emergency change may not have had the time). A
+/// standard change was assessed once, in its template: it needs its reason,
+/// a responsible person and the template's plans.
 pub fn readiness(p: &Preparation<'_>) -> Vec<&'static str> {
     let mut missing = Vec::new();
     let blank = |s: &str| s.trim().is_empty();
+    let standard = p.kind == Some(ChangeKind::Standard);
     for (field, text) in [
         ("reason", p.reason),
         ("expected_return", p.expected_return),
         ("risks", p.risks),
         ("resources", p.resources),
     ] {
-        if blank(text) {
+        if blank(text) && (!standard || field == "reason") {
             missing.push(field);
         }
     }
@@ -220,6 +222,23 @@ mod tests {
         );
         assert!(readiness(&untested(ChangeKind::Emergency)).is_empty());
         assert!(readiness(&untested(ChangeKind::Standard)).is_empty());
+    }
+
+    #[test]
+    fn a_standard_change_needs_only_its_reason_and_responsible() {
+        let p = Preparation {
+            expected_return: "",
+            risks: "",
+            resources: "",
+            ..ready(ChangeKind::Standard)
+        };
+        assert!(readiness(&p).is_empty());
+        let p = Preparation {
+            reason: "",
+            has_responsible: false,
+            ..p
+        };
+        assert_eq!(readiness(&p), vec!["reason", "responsible_id"]);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use vigie_store::{CiChanges, CiFilter, NewCi};
 mod graph;
 mod wire;
 pub use wire::{CiIn, CiOut, CiPage, CiPatch, CiQuery, ImpactIn, RelationIn, RelationOut};
+pub(crate) use wire::parse as parse_field;
 use wire::{attributes, criticality, identifiers, parse, status};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -9,6 +9,7 @@ mod alert_groups;
 pub(crate) mod attachments;
 mod audit;
 mod categories;
+mod changes;
 mod cis;
 mod entities;
 mod event_settings;
@@ -63,6 +64,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
         (name = "events", description = "Event management: ingestion from monitoring tools (integration keys), the alert groups of the console, classification rules, maintenance windows"),
+        (name = "changes", description = "Change management: requests for change, CAB and ECAB approval, the change calendar with windows, freezes and conflicts"),
         (name = "me", description = "The caller")
     )
 )]
@@ -104,7 +106,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(audit::routes())
             .merge(alert_groups::routes())
             .merge(integration_keys::routes())
-            .merge(event_settings::routes()),
+            .merge(event_settings::routes())
+            .merge(changes::routes()),
     )
 }
 
@@ -129,7 +132,14 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
     if actor.can_anywhere(permission) {
         Ok(actor.scope(permission))
     } else {
-        Err(ApiError::forbidden(match permission {
+        Err(forbidden(permission))
+    }
+}
+
+/// The 403 of an actor who holds `permission` nowhere.
+pub(crate) fn forbidden(permission: Permission) -> ApiError {
+    {
+        ApiError::forbidden(match permission {
             Permission::ViewDirectory => "your roles do not include reading the directory",
             Permission::ViewAudit => "your roles do not include reading the audit log",
             Permission::ManageDirectory => "only tenant administrators change the directory",
@@ -144,7 +154,12 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
             Permission::ManageEvents => {
                 "your roles do not include configuring event management (keys, rules, maintenance windows)"
             }
-        }))
+            Permission::ViewChanges => "your roles do not include reading changes",
+            Permission::WorkChanges => "your roles do not include raising or carrying out changes",
+            Permission::ManageChanges => {
+                "only change managers and tenant administrators assess, schedule and close changes and set up change management"
+            }
+        })
     }
 }
 

@@ -175,6 +175,45 @@ impl Store {
         }))
     }
 
+    /// Who would sit on a board of these users and groups: the users of
+    /// the tenant among them and the members of its groups among them.
+    pub async fn resolve_board_members(
+        &self,
+        tenant: TenantId,
+        users: &[UserId],
+        groups: &[GroupId],
+    ) -> Result<BTreeSet<UserId>> {
+        let mut members = BTreeSet::new();
+        for u in users {
+            let found = Sql::new("SELECT id FROM users WHERE tenant_id = ")
+                .bind(tenant.0)
+                .push(" AND id = ")
+                .bind(u.0)
+                .query()
+                .fetch_optional(self.pool())
+                .await?;
+            if found.is_some() {
+                members.insert(*u);
+            }
+        }
+        for g in groups {
+            let rows = Sql::new(
+                "SELECT gm.user_id FROM group_members gm JOIN support_groups g ON g.id = gm.group_id \
+                 WHERE g.tenant_id = ",
+            )
+            .bind(tenant.0)
+            .push(" AND g.id = ")
+            .bind(g.0)
+            .query()
+            .fetch_all(self.pool())
+            .await?;
+            for r in rows {
+                members.insert(UserId(r.try_get("user_id")?));
+            }
+        }
+        Ok(members)
+    }
+
     /// Sets a board's quorum and members (users and groups of the tenant),
     /// replacing what it had. The caller checked the quorum against the
     /// members with the core.
