@@ -28,6 +28,14 @@ named_enum!(
 );
 
 impl BoardKind {
+    /// The board's name in a sentence: `CAB` or `emergency CAB`.
+    pub fn label(self) -> &'static str {
+        match self {
+            BoardKind::Cab => "CAB",
+            BoardKind::Ecab => "emergency CAB",
+        }
+    }
+
     /// The board a change of this type goes to; none for a standard change.
     pub fn for_change(kind: ChangeKind) -> Option<BoardKind> {
         match kind {
@@ -101,7 +109,7 @@ pub struct Tally {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApprovalError {
     /// The voter is not on the board the change goes to.
-    #[error("only members of the {board} may vote on this change; you are not one")]
+    #[error("only members of the {} may vote on this change; you are not one", .board.label())]
     NotOnBoard {
         /// The board.
         board: BoardKind,

@@ -331,6 +331,10 @@ async fn act(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ChangeActionIn>,
 ) -> Result<Json<ChangeOut>, ApiError> {
+    // Scope first: someone who cannot see the change learns nothing from
+    // the validation of his request.
+    let scope = scope_for(&actor, Permission::ViewChanges)?;
+    state.store().get_change(&scope, ChangeId(id)).await?;
     let action = action_of(&body)?;
     let after = changes::act(&state, &actor, ChangeId(id), action)
         .await
@@ -356,8 +360,8 @@ async fn check_window(
     let scope = scope_for(&actor, Permission::ViewChanges)?;
     let change = state.store().get_change(&scope, ChangeId(id)).await?;
     let window = planned_window(
-        instant("planned_start", &q.planned_start)?,
-        instant("planned_end", &q.planned_end)?,
+        instant("planned_start", required("planned_start", &q.planned_start)?)?,
+        instant("planned_end", required("planned_end", &q.planned_end)?)?,
     )
     .map_err(|e| ApiError::invalid("planned_end", e.to_string()))?;
     let flags = changes::flags_for(&state, &change, window).await?;

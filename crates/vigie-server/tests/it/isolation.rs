@@ -29,6 +29,9 @@ struct Target {
     alert_group: i64,
     integration_key: i64,
     maintenance_window: i64,
+    change: i64,
+    checklist_item: i64,
+    freeze: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -61,7 +64,11 @@ fn sibling_target(a: &TenantWorld) -> Target {
         alert_group: 0,
         integration_key: 0,
         maintenance_window: 0,
+        change: 0,
+        checklist_item: 0,
+        freeze: 0,
         markers: vec![
+            "alpha-change-sud".into(),
             "alpha-ci-sud".into(),
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
@@ -95,6 +102,9 @@ fn weak_target(a: &TenantWorld) -> Target {
         alert_group: 0,
         integration_key: 0,
         maintenance_window: 0,
+        change: 0,
+        checklist_item: 0,
+        freeze: 0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -118,6 +128,7 @@ fn readable_target(a: &TenantWorld) -> Target {
             "/api/v1/cis",
             "/api/v1/impact",
             "/api/v1/alert-groups",
+            "/api/v1/changes",
         ],
         ..sibling_target(a)
     }
@@ -151,6 +162,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         "cis" => t.ci,
         "alert-groups" => t.alert_group,
         "integration-keys" => t.integration_key,
+        "changes" => t.change,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -168,6 +180,9 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{target_id}", &t.sla_target.to_string())
         .replace("{relation_id}", &t.ci_relation.to_string())
         .replace("{window_id}", &t.maintenance_window.to_string())
+        .replace("{item_id}", &t.checklist_item.to_string())
+        .replace("{freeze_id}", &t.freeze.to_string())
+        .replace("{board}", "cab")
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -218,11 +233,15 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
 /// the target.
 fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> Option<Value> {
     let mut body = Map::new();
-    for (name, prop) in schema["properties"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default()
-    {
+    // Properties of the schema itself and of the parts it is made of
+    // (`allOf`, as flattened fields are documented).
+    let mut properties = schema["properties"].as_object().cloned().unwrap_or_default();
+    for part in schema["allOf"].as_array().cloned().unwrap_or_default() {
+        if let Some(p) = resolve(doc, &part)["properties"].as_object() {
+            properties.extend(p.clone());
+        }
+    }
+    for (name, prop) in properties {
         let prop = resolve(doc, &prop);
         let types: Vec<String> = match &prop["type"] {
             Value::String(s) => vec![s.clone()],
@@ -263,6 +282,11 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
                     json!([fill_object(doc, items, tenant_route, t)])
                 }
                 "failing" | "ci_ids" => json!([t.ci]),
+                "related_changes" => json!([t.change]),
+                "resolves" | "caused_incidents" => json!([t.ticket]),
+                "user_ids" => json!([t.user]),
+                "group_ids" => json!([t.group]),
+                _ if items["type"] == "integer" => json!([t.entity]),
                 "matrix" => json!([
                     ["critique", "critique", "critique", "critique"],
                     ["haut", "haut", "haut", "haut"],
@@ -372,8 +396,21 @@ async fn attack(
                     | "/api/v1/tenants/{id}/outages"
                     | "/api/v1/tenants/{id}/sla/preview"
             );
+        // Change management's setup is read by whoever reads changes in
+        // the tenant, anywhere in it; a board not set up is not found.
+        let change_setup_read = target.same_tenant
+            && method == Method::GET
+            && template.starts_with("/api/v1/tenants/{id}/change-");
         if own_tenant_read {
             assert_eq!(res.status, StatusCode::OK, "{what}");
+        } else if change_setup_read {
+            assert!(
+                matches!(
+                    res.status,
+                    StatusCode::OK | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                ),
+                "{what}"
+            );
         } else if template == "/api/v1/events" || template.starts_with("/api/v1/integrations/") {
             // Ingestion takes integration keys, never a user's API token
             // (PagerDuty's key is in the body, absent here).
@@ -427,6 +464,9 @@ struct EventRecords {
     alert_group: i64,
     integration_key: i64,
     maintenance_window: i64,
+    change: i64,
+    checklist_item: i64,
+    freeze: i64,
 }
 
 async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
@@ -465,11 +505,56 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         )
         .await
         .expect("window");
+    let (change, checklist_item, freeze) = change_records(world, a).await;
     EventRecords {
         alert_group: group.id.0,
         integration_key: key.id.0,
         maintenance_window: window.id.0,
+        change,
+        checklist_item,
+        freeze,
     }
+}
+
+/// A change of Sud touching the server of Sud, with a checklist item, and a
+/// freeze of the tenant.
+async fn change_records(world: &World, a: &TenantWorld) -> (i64, i64, i64) {
+    let res = world
+        .api(
+            Method::POST,
+            "/api/v1/changes",
+            Some(&a.admin.token),
+            Some(json!({
+                "entity_id": a.sud.0, "type": "normal", "title": "alpha-change-sud",
+                "ci_ids": [a.ci_sud], "checklist": ["alpha-change-sud snapshot"]
+            })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let change = res.json()["id"].as_i64().expect("id");
+    let items = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{change}/checklist"),
+            Some(&a.admin.token),
+            None,
+        )
+        .await
+        .json();
+    let freeze = world
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/{}/change-freezes", a.tenant.id.0),
+            Some(&a.admin.token),
+            Some(json!({"name": "year-end freeze", "starts_at": "2027-12-20T00:00:00Z", "ends_at": "2028-01-04T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(freeze.status, StatusCode::CREATED, "{}", freeze.body);
+    (
+        change,
+        items[0]["id"].as_i64().expect("item"),
+        freeze.json()["id"].as_i64().expect("freeze"),
+    )
 }
 
 /// The target with the victim's event records. Alert groups belong to the
@@ -480,6 +565,9 @@ fn with_events(t: Target, e: &EventRecords) -> Target {
         alert_group: e.alert_group,
         integration_key: e.integration_key,
         maintenance_window: e.maintenance_window,
+        change: e.change,
+        checklist_item: e.checklist_item,
+        freeze: e.freeze,
         ..t
     }
 }

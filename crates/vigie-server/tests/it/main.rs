@@ -8,6 +8,7 @@ mod browser;
 mod browser_cmdb;
 mod browser_support;
 mod browser_tickets;
+mod changes;
 mod cmdb;
 mod events;
 mod events_console;

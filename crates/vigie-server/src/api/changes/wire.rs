@@ -383,10 +383,10 @@ pub struct CalendarOut {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CheckQuery {
-    /// RFC 3339.
-    pub(super) planned_start: String,
-    /// RFC 3339.
-    pub(super) planned_end: String,
+    /// RFC 3339 (required).
+    pub(super) planned_start: Option<String>,
+    /// RFC 3339 (required).
+    pub(super) planned_end: Option<String>,
 }
 
 /// What a check found.
