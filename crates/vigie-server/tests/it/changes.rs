@@ -144,7 +144,17 @@ async fn rack_of_sud(world: &World) -> i64 {
 
 #[tokio::test]
 async fn a_normal_change_goes_through_the_cab_and_its_window() {
-    let world = World::sqlite().await;
+    a_normal_change_goes_through_the_cab_and_its_window_on(World::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn a_normal_change_goes_through_the_cab_and_its_window_on_postgres() {
+    if let Some(store) = vigie_store::testing::postgres().await.expect("postgres") {
+        a_normal_change_goes_through_the_cab_and_its_window_on(World::on(store).await).await;
+    }
+}
+
+async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
     let cast = cast(&world).await;
     let a = &world.alpha;
     let agent = &a.agent_sud.token;
@@ -360,7 +370,17 @@ async fn an_emergency_change_is_approved_by_the_ecab_and_may_enter_a_freeze() {
 
 #[tokio::test]
 async fn changes_on_dependent_items_in_overlapping_windows_conflict() {
-    let world = World::sqlite().await;
+    changes_on_dependent_items_in_overlapping_windows_conflict_on(World::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn changes_on_dependent_items_in_overlapping_windows_conflict_on_postgres() {
+    if let Some(store) = vigie_store::testing::postgres().await.expect("postgres") {
+        changes_on_dependent_items_in_overlapping_windows_conflict_on(World::on(store).await).await;
+    }
+}
+
+async fn changes_on_dependent_items_in_overlapping_windows_conflict_on(world: World) {
     let cast = cast(&world).await;
     let a = &world.alpha;
     let rack = rack_of_sud(&world).await;
