@@ -41,14 +41,14 @@ pub use assignment_rules::NewAssignmentRule;
 pub use attachments::{AttachmentRecord, NewAttachment};
 pub use audit::{AuditFilter, AuditRecord};
 pub use categories::{CategoryInput, CategoryRecord};
-pub use cmdb::{
-    CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, LoadedGraph, NewCi,
-    NewRelation, RelationRecord,
-};
 pub use changes::{
     BoardRecord, ChangeEdit, ChangeFilter, ChangeRecord, ChangeText, ChecklistItem, FreezeRecord,
     Maintenance, NewChange, NewFreeze, NewTemplate, PlannedRecord, TemplateRecord, Transition,
     VoteRecord,
+};
+pub use cmdb::{
+    CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, LoadedGraph, NewCi,
+    NewRelation, RelationRecord,
 };
 pub use comments::CommentRecord;
 pub use entities::{EntityChanges, EntityRecord, NewEntity};

@@ -139,7 +139,10 @@ async fn create_change(
         .map(|l| validate::name("checklist", l, 300))
         .collect::<Result<Vec<_>, _>>()?;
     if checklist.len() > 100 {
-        return Err(ApiError::invalid("checklist", "at most 100 checklist items"));
+        return Err(ApiError::invalid(
+            "checklist",
+            "at most 100 checklist items",
+        ));
     }
     let template_id = match (kind, body.template_id) {
         (ChangeKind::Standard, None) => {
@@ -153,7 +156,9 @@ async fn create_change(
                 .store()
                 .get_change_template(entity.tenant_id, ChangeTemplateId(t))
                 .await
-                .map_err(|_| ApiError::invalid("template_id", format!("there is no template {t} here")))?;
+                .map_err(|_| {
+                    ApiError::invalid("template_id", format!("there is no template {t} here"))
+                })?;
             text.implementation_plan = template.implementation_plan;
             text.backout_plan = template.backout_plan;
             if text.description.is_empty() {
@@ -210,7 +215,9 @@ async fn get_change(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ChangeOut>, ApiError> {
     let scope = scope_for(&actor, Permission::ViewChanges)?;
-    Ok(Json(state.store().get_change(&scope, ChangeId(id)).await?.into()))
+    Ok(Json(
+        state.store().get_change(&scope, ChangeId(id)).await?.into(),
+    ))
 }
 
 /// Edits a draft change (its author's text and links until it is submitted).
@@ -297,7 +304,10 @@ pub(crate) fn action_of(body: &ChangeActionIn) -> Result<ActionIn, ApiError> {
             body.comment.clone().unwrap_or_default(),
         ),
         ActionKind::Schedule => ActionIn::Schedule(
-            instant("planned_start", required("planned_start", &body.planned_start)?)?,
+            instant(
+                "planned_start",
+                required("planned_start", &body.planned_start)?,
+            )?,
             instant("planned_end", required("planned_end", &body.planned_end)?)?,
         ),
         ActionKind::Start => ActionIn::Start,
@@ -305,9 +315,12 @@ pub(crate) fn action_of(body: &ChangeActionIn) -> Result<ActionIn, ApiError> {
         ActionKind::BackOut => ActionIn::BackOut(reason()),
         ActionKind::Review => ActionIn::Review(
             Review {
-                success: body
-                    .success
-                    .ok_or_else(|| ApiError::invalid("success", "a review says whether the change succeeded (`success`)"))?,
+                success: body.success.ok_or_else(|| {
+                    ApiError::invalid(
+                        "success",
+                        "a review says whether the change succeeded (`success`)",
+                    )
+                })?,
                 problems: body.problems.clone().unwrap_or_default(),
                 lessons: body.lessons.clone().unwrap_or_default(),
             },
@@ -360,7 +373,10 @@ async fn check_window(
     let scope = scope_for(&actor, Permission::ViewChanges)?;
     let change = state.store().get_change(&scope, ChangeId(id)).await?;
     let window = planned_window(
-        instant("planned_start", required("planned_start", &q.planned_start)?)?,
+        instant(
+            "planned_start",
+            required("planned_start", &q.planned_start)?,
+        )?,
         instant("planned_end", required("planned_end", &q.planned_end)?)?,
     )
     .map_err(|e| ApiError::invalid("planned_end", e.to_string()))?;
@@ -406,17 +422,13 @@ async fn tick_checklist(
 ) -> Result<Json<ChecklistOut>, ApiError> {
     let scope = scope_for(&actor, Permission::WorkChanges)?;
     let change = state.store().get_change(&scope, ChangeId(id)).await?;
-    if change.status.is_final() || !matches!(
-        change.status,
-        ChangeStatus::Draft
-            | ChangeStatus::Submitted
-            | ChangeStatus::Assessed
-            | ChangeStatus::Approved
-            | ChangeStatus::Scheduled
-    ) {
+    if !changes::checklist_editable(change.status) {
         return Err(ApiError::new(
             ProblemKind::Conflict,
-            format!("the checklist of a change that is {} is closed", change.status),
+            format!(
+                "the checklist of a change that is {} is closed",
+                change.status
+            ),
         ));
     }
     let item = state
@@ -472,7 +484,10 @@ fn period(
         return Err(ApiError::invalid("to", "`to` must come after `from`"));
     }
     if to.duration_since(from) > SignedDuration::from_hours(24 * 400) {
-        return Err(ApiError::invalid("to", "a calendar covers at most 400 days"));
+        return Err(ApiError::invalid(
+            "to",
+            "a calendar covers at most 400 days",
+        ));
     }
     Ok((from, to))
 }
@@ -515,7 +530,9 @@ async fn change_calendar(
 ) -> Result<Json<CalendarOut>, ApiError> {
     let scope = scope_for(&actor, Permission::ViewChanges)?;
     let (from, to) = period(state.clock().now(), &q)?;
-    Ok(Json(calendar_of(&state, &scope, actor.tenant, from, to).await?))
+    Ok(Json(
+        calendar_of(&state, &scope, actor.tenant, from, to).await?,
+    ))
 }
 
 /// The change calendar as iCalendar (`text/calendar`), for calendar clients.

@@ -20,8 +20,8 @@ use vigie_store::{CiChanges, CiFilter, NewCi};
 
 mod graph;
 mod wire;
-pub use wire::{CiIn, CiOut, CiPage, CiPatch, CiQuery, ImpactIn, RelationIn, RelationOut};
 pub(crate) use wire::parse as parse_field;
+pub use wire::{CiIn, CiOut, CiPage, CiPatch, CiQuery, ImpactIn, RelationIn, RelationOut};
 use wire::{attributes, criticality, identifiers, parse, status};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -164,6 +164,11 @@ impl Layout {
             actor.can_anywhere(Permission::ViewCmdb),
         ));
         nav.push((
+            super::changes::HERE,
+            "nav-changes",
+            actor.can_anywhere(Permission::ViewChanges),
+        ));
+        nav.push((
             super::events::HERE,
             "nav-events",
             actor.can_anywhere(Permission::WorkEvents),

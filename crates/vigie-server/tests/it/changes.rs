@@ -10,12 +10,12 @@ use vigie_core::role::Role;
 
 /// The change management people of tenant alpha: three CAB members (the
 /// first also on the ECAB) and a change manager.
-struct Cast {
-    cab: Vec<Person>,
-    manager: Person,
+pub struct Cast {
+    pub cab: Vec<Person>,
+    pub manager: Person,
 }
 
-async fn cast(world: &World) -> Cast {
+pub async fn cast(world: &World) -> Cast {
     let a = &world.alpha;
     let mut cab = Vec::new();
     for i in 1..=3 {
@@ -61,7 +61,7 @@ async fn cast(world: &World) -> Cast {
     Cast { cab, manager }
 }
 
-fn prepared() -> Value {
+pub fn prepared() -> Value {
     json!({
         "reason": "the switch firmware has a known fault",
         "expected_return": "no more spontaneous reboots",
@@ -73,7 +73,7 @@ fn prepared() -> Value {
     })
 }
 
-async fn raise(world: &World, token: &str, kind: &str, cis: &[i64], extra: Value) -> Value {
+pub async fn raise(world: &World, token: &str, kind: &str, cis: &[i64], extra: Value) -> Value {
     let mut body = json!({
         "entity_id": world.alpha.sud.0, "type": kind, "title": format!("{kind} change"),
         "ci_ids": cis,
@@ -101,29 +101,35 @@ async fn act(world: &World, token: &str, id: i64, body: Value) -> Answer {
         .await
 }
 
-async fn ok(world: &World, token: &str, id: i64, body: Value) -> Value {
+pub async fn ok(world: &World, token: &str, id: i64, body: Value) -> Value {
     let res = act(world, token, id, body.clone()).await;
     assert_eq!(res.status, StatusCode::OK, "{body}: {}", res.body);
     res.json()
 }
 
-fn vote(decision: &str, comment: &str) -> Value {
+pub fn vote(decision: &str, comment: &str) -> Value {
     json!({"action": "vote", "decision": decision, "comment": comment})
 }
 
-fn schedule(start: &str, end: &str) -> Value {
+pub fn schedule(start: &str, end: &str) -> Value {
     json!({"action": "schedule", "planned_start": start, "planned_end": end})
 }
 
 /// Submitted, assessed and approved by the CAB.
-async fn approved(world: &World, cast: &Cast, cis: &[i64]) -> i64 {
+pub async fn approved(world: &World, cast: &Cast, cis: &[i64]) -> i64 {
     let agent = &world.alpha.agent_sud.token;
     let mut prep = prepared();
     prep["responsible_id"] = json!(world.alpha.agent_sud.id.0);
     let c = raise(world, agent, "normal", cis, prep).await;
     let id = c["id"].as_i64().expect("id");
     ok(world, agent, id, json!({"action": "submit"})).await;
-    ok(world, &cast.manager.token, id, json!({"action": "assess", "likelihood": "low"})).await;
+    ok(
+        world,
+        &cast.manager.token,
+        id,
+        json!({"action": "assess", "likelihood": "low"}),
+    )
+    .await;
     ok(world, &cast.cab[0].token, id, vote("approve", "")).await;
     let c = ok(world, &cast.cab[1].token, id, vote("approve", "")).await;
     assert_eq!(c["status"], "approved");
@@ -174,13 +180,23 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
     let p = res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(p["field"], "reason");
     let detail = p["detail"].as_str().expect("detail");
-    for field in ["expected_return", "responsible_id", "backout_plan", "backout_tested"] {
+    for field in [
+        "expected_return",
+        "responsible_id",
+        "backout_plan",
+        "backout_tested",
+    ] {
         assert!(detail.contains(field), "{detail}");
     }
     let mut edit = prepared();
     edit["responsible_id"] = json!(a.agent_sud.id.0);
     let res = world
-        .api(Method::PATCH, &format!("/api/v1/changes/{id}"), Some(agent), Some(edit))
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/changes/{id}"),
+            Some(agent),
+            Some(edit),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["missing"], json!([]));
@@ -196,9 +212,14 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
         )
         .await;
     res.assert_problem(StatusCode::CONFLICT, "conflict");
-    act(&world, agent, id, json!({"action": "assess", "likelihood": "low"}))
-        .await
-        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    act(
+        &world,
+        agent,
+        id,
+        json!({"action": "assess", "likelihood": "low"}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     let c = ok(
         &world,
         &cast.manager.token,
@@ -213,7 +234,13 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
     let res = act(&world, agent, id, vote("approve", "")).await;
     let p = res.assert_problem(StatusCode::FORBIDDEN, "forbidden");
     assert!(p["detail"].as_str().unwrap_or("").contains("CAB"), "{p}");
-    let c = ok(&world, &cast.cab[0].token, id, vote("approve", "plans read")).await;
+    let c = ok(
+        &world,
+        &cast.cab[0].token,
+        id,
+        vote("approve", "plans read"),
+    )
+    .await;
     assert_eq!(c["status"], "assessed");
     act(&world, &cast.cab[0].token, id, vote("approve", ""))
         .await
@@ -225,7 +252,12 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
     let c = ok(&world, &cast.cab[1].token, id, vote("approve", "")).await;
     assert_eq!(c["status"], "approved");
     let votes = world
-        .api(Method::GET, &format!("/api/v1/changes/{id}/votes"), Some(agent), None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{id}/votes"),
+            Some(agent),
+            None,
+        )
         .await
         .json();
     assert_eq!(votes.as_array().map(Vec::len), Some(2));
@@ -242,19 +274,52 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let manager = &cast.manager.token;
-    let p = act(&world, manager, id, schedule("2026-01-13T18:00:00Z", "2026-01-13T22:00:00Z"))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "conflict");
-    assert!(p["detail"].as_str().unwrap_or("").contains("clôture annuelle"), "{p}");
-    let p = act(&world, manager, id, schedule("2026-01-20T13:00:00Z", "2026-01-20T15:00:00Z"))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "conflict");
-    assert!(p["detail"].as_str().unwrap_or("").contains("outside the change windows"), "{p}");
-    let p = act(&world, manager, id, schedule("2026-01-20T22:00:00Z", "2026-01-20T18:00:00Z"))
-        .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let p = act(
+        &world,
+        manager,
+        id,
+        schedule("2026-01-13T18:00:00Z", "2026-01-13T22:00:00Z"),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "conflict");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("clôture annuelle"),
+        "{p}"
+    );
+    let p = act(
+        &world,
+        manager,
+        id,
+        schedule("2026-01-20T13:00:00Z", "2026-01-20T15:00:00Z"),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "conflict");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("outside the change windows"),
+        "{p}"
+    );
+    let p = act(
+        &world,
+        manager,
+        id,
+        schedule("2026-01-20T22:00:00Z", "2026-01-20T18:00:00Z"),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(p["field"], "planned_end");
-    let c = ok(&world, manager, id, schedule("2026-01-20T18:00:00Z", "2026-01-20T22:00:00Z")).await;
+    let c = ok(
+        &world,
+        manager,
+        id,
+        schedule("2026-01-20T18:00:00Z", "2026-01-20T22:00:00Z"),
+    )
+    .await;
     assert_eq!(c["status"], "scheduled");
     assert_eq!(c["flags"], json!([]));
     // The window opened a maintenance window for the item in event management.
@@ -278,7 +343,12 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
         .await
         .assert_problem(StatusCode::CONFLICT, "conflict");
     let items = world
-        .api(Method::GET, &format!("/api/v1/changes/{id}/checklist"), Some(agent), None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{id}/checklist"),
+            Some(agent),
+            None,
+        )
         .await
         .json();
     let item = items[0]["id"].as_i64().expect("item");
@@ -294,9 +364,14 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
     assert_eq!(res.json()["done"], true);
     ok(&world, agent, id, json!({"action": "start"})).await;
     ok(&world, agent, id, json!({"action": "complete"})).await;
-    let p = act(&world, agent, id, json!({"action": "review", "success": false}))
-        .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let p = act(
+        &world,
+        agent,
+        id,
+        json!({"action": "review", "success": false}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(p["field"], "lessons");
     let c = ok(
         &world,
@@ -311,14 +386,32 @@ async fn a_normal_change_goes_through_the_cab_and_its_window_on(world: World) {
     ok(&world, manager, id, json!({"action": "close"})).await;
     // The change that caused incidents is found as such; its history is whole.
     let list = world
-        .api(Method::GET, "/api/v1/changes?caused_incidents=true", Some(agent), None)
+        .api(
+            Method::GET,
+            "/api/v1/changes?caused_incidents=true",
+            Some(agent),
+            None,
+        )
         .await
         .json();
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     let history = world
-        .api(Method::GET, &format!("/api/v1/changes/{id}/history"), Some(agent), None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{id}/history"),
+            Some(agent),
+            None,
+        )
         .await;
-    for status in ["submitted", "assessed", "approved", "scheduled", "implementing", "reviewed", "closed"] {
+    for status in [
+        "submitted",
+        "assessed",
+        "approved",
+        "scheduled",
+        "implementing",
+        "reviewed",
+        "closed",
+    ] {
         assert!(history.body.contains(status), "{status}: {}", history.body);
     }
 }
@@ -340,7 +433,13 @@ async fn an_emergency_change_is_approved_by_the_ecab_and_may_enter_a_freeze() {
     act(&world, &cast.cab[1].token, id, vote("approve", ""))
         .await
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
-    let c = ok(&world, &cast.cab[0].token, id, vote("approve", "outage in progress")).await;
+    let c = ok(
+        &world,
+        &cast.cab[0].token,
+        id,
+        vote("approve", "outage in progress"),
+    )
+    .await;
     assert_eq!(c["status"], "approved");
     let res = world
         .api(
@@ -387,7 +486,13 @@ async fn changes_on_dependent_items_in_overlapping_windows_conflict_on(world: Wo
     let manager = &cast.manager.token;
     // A change on the rack, scheduled.
     let on_rack = approved(&world, &cast, &[rack]).await;
-    ok(&world, manager, on_rack, schedule("2026-01-20T19:00:00Z", "2026-01-20T23:00:00Z")).await;
+    ok(
+        &world,
+        manager,
+        on_rack,
+        schedule("2026-01-20T19:00:00Z", "2026-01-20T23:00:00Z"),
+    )
+    .await;
     // A change on the server in that rack, overlapping: a conflict.
     let on_server = approved(&world, &cast, &[a.ci_sud]).await;
     let check = world
@@ -405,21 +510,40 @@ async fn changes_on_dependent_items_in_overlapping_windows_conflict_on(world: Wo
     assert_eq!(check["allowed"], false);
     assert_eq!(check["flags"][0]["flag"], "conflict");
     assert_eq!(check["flags"][0]["relation"], "dependent_item");
-    let p = act(&world, manager, on_server, schedule("2026-01-20T22:00:00Z", "2026-01-21T01:00:00Z"))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "conflict");
+    let p = act(
+        &world,
+        manager,
+        on_server,
+        schedule("2026-01-20T22:00:00Z", "2026-01-21T01:00:00Z"),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "conflict");
     let rack_number = world
-        .api(Method::GET, &format!("/api/v1/changes/{on_rack}"), Some(manager), None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{on_rack}"),
+            Some(manager),
+            None,
+        )
         .await
         .json()["number"]
         .as_i64()
         .expect("number");
     assert!(
-        p["detail"].as_str().unwrap_or("").contains(&format!("change #{rack_number}")),
+        p["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("change #{rack_number}")),
         "{p}"
     );
     // Right after the rack's window: free.
-    let c = ok(&world, manager, on_server, schedule("2026-01-20T23:00:00Z", "2026-01-21T01:00:00Z")).await;
+    let c = ok(
+        &world,
+        manager,
+        on_server,
+        schedule("2026-01-20T23:00:00Z", "2026-01-21T01:00:00Z"),
+    )
+    .await;
     assert_eq!(c["status"], "scheduled");
     // A sibling server of the same rack, at the same time as the rack's
     // neighbour: no conflict with the first server.
@@ -435,7 +559,13 @@ async fn changes_on_dependent_items_in_overlapping_windows_conflict_on(world: Wo
         .as_i64()
         .expect("sibling");
     let on_sibling = approved(&world, &cast, &[sibling]).await;
-    let c = ok(&world, manager, on_sibling, schedule("2026-01-20T23:30:00Z", "2026-01-21T01:00:00Z")).await;
+    let c = ok(
+        &world,
+        manager,
+        on_sibling,
+        schedule("2026-01-20T23:30:00Z", "2026-01-21T01:00:00Z"),
+    )
+    .await;
     assert_eq!(c["status"], "scheduled");
 }
 
@@ -450,8 +580,10 @@ async fn a_standard_change_from_its_template_skips_approval() {
             Method::POST,
             &format!("/api/v1/tenants/{tenant}/change-templates"),
             Some(&cast.manager.token),
-            Some(json!({"name": "Add a disk to a VM", "implementation_plan": "add, rescan, extend",
-                        "backout_plan": "detach the disk", "checklist": ["backup checked"]})),
+            Some(
+                json!({"name": "Add a disk to a VM", "implementation_plan": "add, rescan, extend",
+                        "backout_plan": "detach the disk", "checklist": ["backup checked"]}),
+            ),
         )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
@@ -483,7 +615,12 @@ async fn a_standard_change_from_its_template_skips_approval() {
     let c = ok(&world, &a.agent_sud.token, id, json!({"action": "submit"})).await;
     assert_eq!(c["status"], "approved");
     let items = world
-        .api(Method::GET, &format!("/api/v1/changes/{id}/checklist"), Some(&a.agent_sud.token), None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{id}/checklist"),
+            Some(&a.agent_sud.token),
+            None,
+        )
         .await
         .json();
     assert_eq!(items[0]["label"], "backup checked");
@@ -500,11 +637,22 @@ async fn a_change_sent_back_starts_a_new_round_of_votes() {
     let c = raise(&world, agent, "normal", &[a.ci_sud], prep).await;
     let id = c["id"].as_i64().expect("id");
     ok(&world, agent, id, json!({"action": "submit"})).await;
-    ok(&world, &cast.manager.token, id, json!({"action": "assess", "likelihood": "high"})).await;
+    ok(
+        &world,
+        &cast.manager.token,
+        id,
+        json!({"action": "assess", "likelihood": "high"}),
+    )
+    .await;
     ok(&world, &cast.cab[0].token, id, vote("approve", "")).await;
-    act(&world, &cast.manager.token, id, json!({"action": "send_back", "reason": " "}))
-        .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    act(
+        &world,
+        &cast.manager.token,
+        id,
+        json!({"action": "send_back", "reason": " "}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     let c = ok(
         &world,
         &cast.manager.token,
@@ -514,14 +662,31 @@ async fn a_change_sent_back_starts_a_new_round_of_votes() {
     .await;
     assert_eq!(c["status"], "draft");
     let votes = world
-        .api(Method::GET, &format!("/api/v1/changes/{id}/votes"), Some(agent), None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{id}/votes"),
+            Some(agent),
+            None,
+        )
         .await
         .json();
     assert_eq!(votes, json!([]));
     // Back again: the earlier approval does not count, the member votes anew.
     ok(&world, agent, id, json!({"action": "submit"})).await;
-    ok(&world, &cast.manager.token, id, json!({"action": "assess", "likelihood": "high"})).await;
-    let c = ok(&world, &cast.cab[0].token, id, vote("reject", "still untested")).await;
+    ok(
+        &world,
+        &cast.manager.token,
+        id,
+        json!({"action": "assess", "likelihood": "high"}),
+    )
+    .await;
+    let c = ok(
+        &world,
+        &cast.cab[0].token,
+        id,
+        vote("reject", "still untested"),
+    )
+    .await;
     assert_eq!(c["status"], "assessed");
     let c = ok(&world, &cast.cab[1].token, id, vote("reject", "agreed")).await;
     assert_eq!(c["status"], "rejected");
@@ -535,7 +700,13 @@ async fn the_calendar_exports_icalendar_that_parses_back() {
     let cast = cast(&world).await;
     let a = &world.alpha;
     let id = approved(&world, &cast, &[a.ci_sud]).await;
-    ok(&world, &cast.manager.token, id, schedule("2026-01-20T19:00:00Z", "2026-01-20T23:00:00Z")).await;
+    ok(
+        &world,
+        &cast.manager.token,
+        id,
+        schedule("2026-01-20T19:00:00Z", "2026-01-20T23:00:00Z"),
+    )
+    .await;
     let json = world
         .api(
             Method::GET,
@@ -571,7 +742,12 @@ async fn the_calendar_exports_icalendar_that_parses_back() {
     assert_eq!(e.get_uid(), Some(format!("change-{id}@alpha").as_str()));
     // Another tenant's calendar holds none of it.
     let other = world
-        .api(Method::GET, "/api/v1/changes/calendar.ics", Some(&world.beta.admin.token), None)
+        .api(
+            Method::GET,
+            "/api/v1/changes/calendar.ics",
+            Some(&world.beta.admin.token),
+            None,
+        )
         .await;
     let parsed: Calendar = other.body.parse().expect("valid iCalendar");
     assert_eq!(parsed.events().count(), 0);
@@ -587,21 +763,40 @@ async fn bad_setup_and_bad_changes_are_refused_with_the_field() {
     let put = |board: &'static str, body: Value| {
         let path = format!("/api/v1/tenants/{tenant}/change-boards/{board}");
         let world = &world;
-        async move { world.api(Method::PUT, &path, Some(manager), Some(body)).await }
+        async move {
+            world
+                .api(Method::PUT, &path, Some(manager), Some(body))
+                .await
+        }
     };
     let ids: Vec<i64> = cast.cab.iter().map(|p| p.id.0).collect();
     let p = put("cab", json!({"quorum": 4, "user_ids": ids})).await;
-    assert_eq!(p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"], "quorum");
+    assert_eq!(
+        p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+        "quorum"
+    );
     let p = put("cab", json!({"quorum": 0, "user_ids": ids})).await;
-    assert_eq!(p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"], "quorum");
-    let p = put("cab", json!({"quorum": 1, "user_ids": [world.beta.admin.id.0]})).await;
+    assert_eq!(
+        p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+        "quorum"
+    );
+    let p = put(
+        "cab",
+        json!({"quorum": 1, "user_ids": [world.beta.admin.id.0]}),
+    )
+    .await;
     p.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     put("board", json!({"quorum": 1, "user_ids": ids}))
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     // The CAB is as it was.
     let cab = world
-        .api(Method::GET, &format!("/api/v1/tenants/{tenant}/change-boards/cab"), Some(manager), None)
+        .api(
+            Method::GET,
+            &format!("/api/v1/tenants/{tenant}/change-boards/cab"),
+            Some(manager),
+            None,
+        )
         .await
         .json();
     assert_eq!(cab["quorum"], 2);
@@ -613,7 +808,10 @@ async fn bad_setup_and_bad_changes_are_refused_with_the_field() {
             Some(json!({"name": "x", "starts_at": "2026-02-01T00:00:00Z", "ends_at": "2026-01-01T00:00:00Z"})),
         )
         .await;
-    assert_eq!(freeze.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"], "ends_at");
+    assert_eq!(
+        freeze.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+        "ends_at"
+    );
     let zone = world
         .api(
             Method::PUT,
@@ -622,15 +820,35 @@ async fn bad_setup_and_bad_changes_are_refused_with_the_field() {
             Some(json!({"window_calendar_id": null, "time_zone": "Mars/Olympus"})),
         )
         .await;
-    assert_eq!(zone.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"], "time_zone");
+    assert_eq!(
+        zone.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+        "time_zone"
+    );
     for (body, field) in [
-        (json!({"entity_id": a.sud.0, "type": "urgent", "title": "x"}), "type"),
-        (json!({"entity_id": a.sud.0, "type": "normal", "title": ""}), "title"),
-        (json!({"entity_id": a.sud.0, "type": "normal", "title": "x", "ci_ids": [999999]}), "ci_ids"),
-        (json!({"entity_id": a.sud.0, "type": "normal", "title": "x", "reason": "é".repeat(20_001)}), "reason"),
+        (
+            json!({"entity_id": a.sud.0, "type": "urgent", "title": "x"}),
+            "type",
+        ),
+        (
+            json!({"entity_id": a.sud.0, "type": "normal", "title": ""}),
+            "title",
+        ),
+        (
+            json!({"entity_id": a.sud.0, "type": "normal", "title": "x", "ci_ids": [999999]}),
+            "ci_ids",
+        ),
+        (
+            json!({"entity_id": a.sud.0, "type": "normal", "title": "x", "reason": "é".repeat(20_001)}),
+            "reason",
+        ),
     ] {
         let res = world
-            .api(Method::POST, "/api/v1/changes", Some(&a.agent_sud.token), Some(body))
+            .api(
+                Method::POST,
+                "/api/v1/changes",
+                Some(&a.agent_sud.token),
+                Some(body),
+            )
             .await;
         assert_eq!(
             res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
@@ -653,13 +871,29 @@ async fn bad_setup_and_bad_changes_are_refused_with_the_field() {
     act(&world, &a.agent_sud.token, id, json!({"action": "launch"}))
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    let p = act(&world, &a.agent_sud.token, id, json!({"action": "complete"}))
-        .await
-        .assert_problem(StatusCode::CONFLICT, "conflict");
-    assert!(p["detail"].as_str().unwrap_or("").contains("allowed: submit, cancel"), "{p}");
+    let p = act(
+        &world,
+        &a.agent_sud.token,
+        id,
+        json!({"action": "complete"}),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "conflict");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("allowed: submit, cancel"),
+        "{p}"
+    );
     // A requester reads no change.
     world
-        .api(Method::GET, "/api/v1/changes", Some(&a.requester_nord.token), None)
+        .api(
+            Method::GET,
+            "/api/v1/changes",
+            Some(&a.requester_nord.token),
+            None,
+        )
         .await
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
 }

@@ -235,7 +235,10 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
     let mut body = Map::new();
     // Properties of the schema itself and of the parts it is made of
     // (`allOf`, as flattened fields are documented).
-    let mut properties = schema["properties"].as_object().cloned().unwrap_or_default();
+    let mut properties = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for part in schema["allOf"].as_array().cloned().unwrap_or_default() {
         if let Some(p) = resolve(doc, &part)["properties"].as_object() {
             properties.extend(p.clone());

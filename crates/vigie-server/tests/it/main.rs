@@ -22,6 +22,7 @@ mod surveys;
 mod ticket_batches;
 mod tickets;
 mod web_attachments;
+mod web_changes;
 mod web_cmdb;
 mod web_desk;
 mod web_events;

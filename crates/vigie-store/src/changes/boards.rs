@@ -129,16 +129,15 @@ impl Store {
         else {
             return Ok(None);
         };
-        let rows = Sql::new(
-            "SELECT member_kind, member_id FROM change_board_members WHERE tenant_id = ",
-        )
-        .bind(tenant.0)
-        .push(" AND board = ")
-        .bind(kind.as_str())
-        .push(" ORDER BY member_kind, member_id")
-        .query()
-        .fetch_all(self.pool())
-        .await?;
+        let rows =
+            Sql::new("SELECT member_kind, member_id FROM change_board_members WHERE tenant_id = ")
+                .bind(tenant.0)
+                .push(" AND board = ")
+                .bind(kind.as_str())
+                .push(" ORDER BY member_kind, member_id")
+                .query()
+                .fetch_all(self.pool())
+                .await?;
         let (mut users, mut groups) = (Vec::new(), Vec::new());
         for r in rows {
             let kind: String = r.try_get("member_kind")?;
@@ -230,7 +229,11 @@ impl Store {
         let before = self.change_board(tenant, kind).await?;
         let mut tx = self.write_tx().await?;
         for (table, ids, field) in [
-            ("users", users.iter().map(|u| u.0).collect::<Vec<_>>(), "users"),
+            (
+                "users",
+                users.iter().map(|u| u.0).collect::<Vec<_>>(),
+                "users",
+            ),
             (
                 "support_groups",
                 groups.iter().map(|g| g.0).collect::<Vec<_>>(),
@@ -325,7 +328,11 @@ impl Store {
     }
 
     /// The tenant's freezes that end after `from`, by start.
-    pub async fn list_freezes(&self, tenant: TenantId, from: Timestamp) -> Result<Vec<FreezeRecord>> {
+    pub async fn list_freezes(
+        &self,
+        tenant: TenantId,
+        from: Timestamp,
+    ) -> Result<Vec<FreezeRecord>> {
         let rows = Sql::new(
             "SELECT id, name, reason, starts_at, ends_at FROM change_freezes WHERE tenant_id = ",
         )
@@ -463,9 +470,9 @@ impl Store {
         let before = self.change_settings(tenant).await?;
         if let Some(c) = calendar {
             self.get_calendar(tenant, c).await.map_err(|e| match e {
-                StoreError::NotFound => {
-                    StoreError::Invalid(format!("window_calendar_id: there is no calendar {c} here"))
-                }
+                StoreError::NotFound => StoreError::Invalid(format!(
+                    "window_calendar_id: there is no calendar {c} here"
+                )),
                 other => other,
             })?;
         }
@@ -563,7 +570,10 @@ impl Store {
                 ("tenant_id", tenant.0.into()),
                 ("name", new.name.as_str().into()),
                 ("description", new.description.as_str().into()),
-                ("implementation_plan", new.implementation_plan.as_str().into()),
+                (
+                    "implementation_plan",
+                    new.implementation_plan.as_str().into(),
+                ),
                 ("backout_plan", new.backout_plan.as_str().into()),
                 ("checklist", new.checklist.join("\n").into()),
                 ("created_at", micros(now).into()),
@@ -576,7 +586,10 @@ impl Store {
             ("description", Some(new.description.clone())),
             ("implementation_plan", Some(new.implementation_plan.clone())),
             ("backout_plan", Some(new.backout_plan.clone())),
-            ("checklist", Some(new.checklist.join("; ")).filter(|s| !s.is_empty())),
+            (
+                "checklist",
+                Some(new.checklist.join("; ")).filter(|s| !s.is_empty()),
+            ),
         ];
         record(
             &mut tx,

@@ -31,9 +31,7 @@ use vigie_core::Timestamp;
 use vigie_core::audit::Fields;
 use vigie_core::change::risk::ImpactClass;
 use vigie_core::change::{ChangeKind, ChangeStatus, Likelihood, RiskLevel};
-use vigie_core::ids::{
-    ChangeId, ChangeTemplateId, CiId, EntityId, TenantId, TicketId, UserId,
-};
+use vigie_core::ids::{ChangeId, ChangeTemplateId, CiId, EntityId, TenantId, TicketId, UserId};
 use vigie_core::tenancy::{Actor, EntityPath, Scope};
 
 /// A request for change as stored.
@@ -218,9 +216,10 @@ fn parse<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<T> {
 fn parse_opt<T: std::str::FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>> {
     match row.try_get::<Option<String>, _>(column)? {
         None => Ok(None),
-        Some(text) => text.parse().map(Some).map_err(|_| {
-            StoreError::Database(format!("unexpected {column} `{text}` in changes"))
-        }),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::Database(format!("unexpected {column} `{text}` in changes"))),
     }
 }
 
@@ -259,8 +258,12 @@ fn change_row(row: &AnyRow) -> Result<ChangeRecord> {
         template_id: row
             .try_get::<Option<i64>, _>("template_id")?
             .map(ChangeTemplateId),
-        planned_start: row.try_get::<Option<i64>, _>("planned_start")?.map(from_micros),
-        planned_end: row.try_get::<Option<i64>, _>("planned_end")?.map(from_micros),
+        planned_start: row
+            .try_get::<Option<i64>, _>("planned_start")?
+            .map(from_micros),
+        planned_end: row
+            .try_get::<Option<i64>, _>("planned_end")?
+            .map(from_micros),
         flags: serde_json::from_str(&flags).unwrap_or_default(),
         approval_round: row.try_get("approval_round")?,
         version: row.try_get("version")?,
@@ -310,9 +313,18 @@ pub(crate) fn fields(c: &ChangeRecord) -> Fields {
         ("backout_tested", Some(c.backout_tested.to_string())),
         ("planned_start", c.planned_start.map(|t| t.to_string())),
         ("planned_end", c.planned_end.map(|t| t.to_string())),
-        ("items", list(&c.items.iter().map(|c| c.0).collect::<Vec<_>>())),
-        ("resolves", list(&c.resolves.iter().map(|c| c.0).collect::<Vec<_>>())),
-        ("caused", list(&c.caused.iter().map(|c| c.0).collect::<Vec<_>>())),
+        (
+            "items",
+            list(&c.items.iter().map(|c| c.0).collect::<Vec<_>>()),
+        ),
+        (
+            "resolves",
+            list(&c.resolves.iter().map(|c| c.0).collect::<Vec<_>>()),
+        ),
+        (
+            "caused",
+            list(&c.caused.iter().map(|c| c.0).collect::<Vec<_>>()),
+        ),
         ("review_success", c.review_success.map(|s| s.to_string())),
         ("review_problems", text(&c.review_problems)),
         ("review_lessons", text(&c.review_lessons)),
@@ -361,10 +373,7 @@ fn dedup<T: Ord + Clone>(v: &[T]) -> Vec<T> {
     v
 }
 
-async fn write_links(
-    tx: &mut Transaction<'static, Any>,
-    c: &ChangeRecord,
-) -> Result<()> {
+async fn write_links(tx: &mut Transaction<'static, Any>, c: &ChangeRecord) -> Result<()> {
     for table in ["change_items", "change_links"] {
         Sql::new(&format!("DELETE FROM {table} WHERE change_id = "))
             .bind(c.id.0)
@@ -417,14 +426,7 @@ pub(crate) async fn write_tickets(
     }
     let rows = tickets
         .iter()
-        .map(|t| {
-            vec![
-                c.id.0.into(),
-                c.tenant_id.0.into(),
-                t.0.into(),
-                role.into(),
-            ]
-        })
+        .map(|t| vec![c.id.0.into(), c.tenant_id.0.into(), t.0.into(), role.into()])
         .collect();
     Sql::insert_many(
         "change_tickets",
@@ -443,7 +445,14 @@ async fn check_links(
     c: &ChangeRecord,
 ) -> Result<()> {
     let ids = |v: &[i64]| v.to_vec();
-    check_ids(tx, tenant, "cis", "ci_ids", &ids(&c.items.iter().map(|i| i.0).collect::<Vec<_>>())).await?;
+    check_ids(
+        tx,
+        tenant,
+        "cis",
+        "ci_ids",
+        &ids(&c.items.iter().map(|i| i.0).collect::<Vec<_>>()),
+    )
+    .await?;
     check_ids(
         tx,
         tenant,
@@ -617,7 +626,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        record(&mut tx, actor, now, target(&created), None, Some(&fields(&created))).await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&created),
+            None,
+            Some(&fields(&created)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -825,7 +842,12 @@ impl Store {
             .query()
             .execute(&mut *tx)
             .await?;
-            let field = |d: bool| -> Fields { vec![("checklist", Some(format!("{label}: {}", if d { "done" } else { "to do" })))] };
+            let field = |d: bool| -> Fields {
+                vec![(
+                    "checklist",
+                    Some(format!("{label}: {}", if d { "done" } else { "to do" })),
+                )]
+            };
             record(
                 &mut tx,
                 actor,

@@ -190,7 +190,10 @@ impl Store {
         if let Some((_, vote)) = &t.vote {
             after_fields.push((
                 "vote",
-                Some(format!("{} by #{}: {}", vote.decision, vote.voter, vote.comment)),
+                Some(format!(
+                    "{} by #{}: {}",
+                    vote.decision, vote.voter, vote.comment
+                )),
             ));
         }
         if let Some(reason) = &t.reason {
@@ -339,7 +342,9 @@ pub(crate) fn member_fields(quorum: i64, users: &[UserId], groups: &[i64]) -> Fi
     vec![
         ("quorum", Some(quorum.to_string())),
         ("users", list(users.iter().map(|u| u.to_string()).collect())),
-        ("groups", list(groups.iter().map(|g| g.to_string()).collect())),
+        (
+            "groups",
+            list(groups.iter().map(|g| g.to_string()).collect()),
+        ),
     ]
 }
-

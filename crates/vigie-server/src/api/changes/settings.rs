@@ -45,7 +45,9 @@ async fn tenant_with(
         .root_entity_id
         .map(EntityPath::root)
         .ok_or_else(ApiError::not_found)?;
-    if actor.can(permission, tenant, &root) || (permission == Permission::ViewChanges && actor.can_anywhere(permission)) {
+    if actor.can(permission, tenant, &root)
+        || (permission == Permission::ViewChanges && actor.can_anywhere(permission))
+    {
         Ok(tenant)
     } else {
         Err(crate::api::forbidden(permission))
@@ -147,7 +149,15 @@ async fn put_board(
     .map_err(|e| ApiError::invalid("quorum", e.to_string()))?;
     let written = state
         .store()
-        .put_change_board(&actor, tenant, state.clock().now(), kind, body.quorum, &users, &groups)
+        .put_change_board(
+            &actor,
+            tenant,
+            state.clock().now(),
+            kind,
+            body.quorum,
+            &users,
+            &groups,
+        )
         .await
         .map_err(|e| match e {
             vigie_store::StoreError::Invalid(why) => ApiError::invalid("user_ids", why),
@@ -299,7 +309,13 @@ async fn put_settings(
         .map_err(|e| ApiError::invalid("time_zone", e.to_string()))?;
     state
         .store()
-        .put_change_settings(&actor, tenant, state.clock().now(), body.window_calendar_id, zone)
+        .put_change_settings(
+            &actor,
+            tenant,
+            state.clock().now(),
+            body.window_calendar_id,
+            zone,
+        )
         .await
         .map_err(|e| match e {
             vigie_store::StoreError::Invalid(why) => ApiError::invalid("window_calendar_id", why),
@@ -376,13 +392,18 @@ async fn create_template(
         if v.is_empty() || v.chars().count() > 20_000 {
             return Err(ApiError::invalid(
                 field,
-                format!("`{field}` is required (at most 20,000 characters): a standard change is pre-approved on its plans"),
+                format!(
+                    "`{field}` is required (at most 20,000 characters): a standard change is pre-approved on its plans"
+                ),
             ));
         }
         Ok(v.to_owned())
     };
     if body.checklist.len() > 100 {
-        return Err(ApiError::invalid("checklist", "at most 100 checklist items"));
+        return Err(ApiError::invalid(
+            "checklist",
+            "at most 100 checklist items",
+        ));
     }
     let new = NewTemplate {
         name: validate::name("name", &body.name, 200)?,
