@@ -5,6 +5,7 @@ mod attachments;
 mod auth;
 mod bad_input;
 mod browser;
+mod browser_changes;
 mod browser_cmdb;
 mod browser_support;
 mod browser_tickets;
