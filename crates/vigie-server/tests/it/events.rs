@@ -608,8 +608,20 @@ async fn events_on_the_items_of_a_scheduled_change_raise_nothing_during_its_wind
     assert_eq!(done.events, 1);
     assert_eq!((done.groups_opened, done.incidents_opened), (0, 0));
     // Once the change is carried out, its window ends: the item pages again.
-    ok(&world, &a.agent_sud.token, change, serde_json::json!({"action": "start"})).await;
-    ok(&world, &a.agent_sud.token, change, serde_json::json!({"action": "complete"})).await;
+    ok(
+        &world,
+        &a.agent_sud.token,
+        change,
+        serde_json::json!({"action": "start"}),
+    )
+    .await;
+    ok(
+        &world,
+        &a.agent_sud.token,
+        change,
+        serde_json::json!({"action": "complete"}),
+    )
+    .await;
     world.clock.advance(jiff::SignedDuration::from_mins(1));
     let body = notification(
         "firing",
