@@ -753,3 +753,4 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+cmdb-changes = Changes touching this item

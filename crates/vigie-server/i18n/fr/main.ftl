@@ -753,3 +753,4 @@ month-9 = septembre
 month-10 = octobre
 month-11 = novembre
 month-12 = décembre
+cmdb-changes = Changements touchant cet élément

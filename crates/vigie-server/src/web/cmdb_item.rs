@@ -125,6 +125,8 @@ struct CiPage {
     services: Vec<ImpactRow>,
     customers: Vec<CustomerRow>,
     tickets: Vec<TicketLine>,
+    /// The changes touching the item, for those who read changes.
+    changes: Option<Vec<TicketLine>>,
     alerts: Option<Vec<AlertLine>>,
     hidden: usize,
 }
@@ -178,6 +180,35 @@ async fn view(
             title: t.title,
         })
         .collect();
+    let changes = if actor.can_anywhere(Permission::ViewChanges) {
+        let found = store
+            .list_changes(
+                &actor.scope(Permission::ViewChanges),
+                &vigie_store::ChangeFilter {
+                    ci: Some(item.id),
+                    ..Default::default()
+                },
+                vigie_store::PageRequest::first(LISTED),
+            )
+            .await
+            .map_err(failed)?;
+        Some(
+            found
+                .items
+                .into_iter()
+                .rev()
+                .map(|c| TicketLine {
+                    id: c.id.0,
+                    number: c.number,
+                    status: super::changes::status_label(&l, c.status),
+                    priority: super::changes::kind_label(&l, c.kind),
+                    title: c.title,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let alerts = if actor.can_anywhere(Permission::WorkEvents) {
         let found = store
             .ci_alerts(item.tenant_id, item.id, LISTED)
@@ -267,6 +298,7 @@ async fn view(
         services,
         customers,
         tickets,
+        changes,
         alerts,
         hidden: impact.hidden,
     }))

@@ -46,6 +46,15 @@ async fn an_agent_raises_a_change_from_the_form_and_it_renders_inert() {
     assert!(!page.body.contains("<img src=x"), "reason not escaped");
     assert!(page.body.contains("&#60;script&#62;"), "{}", page.body);
     assert!(page.body.contains("alpha-ci-sud"), "items not named");
+    // The item's page lists the change touching it.
+    let item = world
+        .page_in(&cookie, &format!("/cmdb/{}", a.ci_sud), "fr")
+        .await;
+    assert!(
+        item.body.contains("id=\"ci-changes\"") && item.body.contains(&page_path),
+        "{}",
+        item.body
+    );
     // Submitting it unprepared says, in French, what is missing.
     let id = page_path.trim_start_matches("/changes/");
     let res = world
