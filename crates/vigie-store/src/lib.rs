@@ -42,9 +42,9 @@ pub use attachments::{AttachmentRecord, NewAttachment};
 pub use audit::{AuditFilter, AuditRecord};
 pub use categories::{CategoryInput, CategoryRecord};
 pub use changes::{
-    BoardRecord, ChangeEdit, ChangeFilter, ChangeRecord, ChangeText, ChecklistItem, FreezeRecord,
-    Maintenance, NewChange, NewFreeze, NewTemplate, PlannedRecord, TemplateRecord, Transition,
-    VoteRecord,
+    BoardRecord, BoardSetup, ChangeEdit, ChangeFilter, ChangeRecord, ChangeText, ChecklistItem,
+    FreezeRecord, Maintenance, NewChange, NewFreeze, NewTemplate, PlannedRecord, TemplateRecord,
+    Transition, VoteRecord,
 };
 pub use cmdb::{
     CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, LoadedGraph, NewCi,

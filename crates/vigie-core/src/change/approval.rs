@@ -233,11 +233,11 @@ mod tests {
     #[test]
     fn the_quorum_of_approvals_carries() {
         let b = board(2, &[1, 2, 3]);
-        let t = b.cast(&[], &vote(1, Decision::Approve)).unwrap();
+        let t = b.cast(&[], &vote(1, Decision::Approve)).expect("valid");
         assert_eq!(t.verdict, Verdict::Pending);
         let t = b
             .cast(&[vote(1, Decision::Approve)], &vote(2, Decision::Approve))
-            .unwrap();
+            .expect("valid");
         assert_eq!((t.approvals, t.verdict), (2, Verdict::Approved));
     }
 
@@ -245,16 +245,18 @@ mod tests {
     fn a_rejection_decides_once_the_quorum_is_out_of_reach() {
         // 3 members, quorum 2: one rejection leaves 2 who could approve.
         let b = board(2, &[1, 2, 3]);
-        let t = b.cast(&[], &vote(1, Decision::Reject)).unwrap();
+        let t = b.cast(&[], &vote(1, Decision::Reject)).expect("valid");
         assert_eq!(t.verdict, Verdict::Pending);
         let t = b
             .cast(&[vote(1, Decision::Reject)], &vote(2, Decision::Reject))
-            .unwrap();
+            .expect("valid");
         assert_eq!(t.verdict, Verdict::Rejected);
         // Unanimity: quorum = members, one rejection is enough.
         let b = board(3, &[1, 2, 3]);
         assert_eq!(
-            b.cast(&[], &vote(3, Decision::Reject)).unwrap().verdict,
+            b.cast(&[], &vote(3, Decision::Reject))
+                .expect("valid")
+                .verdict,
             Verdict::Rejected
         );
     }
@@ -264,7 +266,7 @@ mod tests {
         let b = board(2, &[1, 2, 3]);
         let votes = [vote(1, Decision::Approve), vote(2, Decision::Reject)];
         assert_eq!(b.tally(&votes).verdict, Verdict::Pending);
-        let t = b.cast(&votes, &vote(3, Decision::Approve)).unwrap();
+        let t = b.cast(&votes, &vote(3, Decision::Approve)).expect("valid");
         assert_eq!(t.verdict, Verdict::Approved);
     }
 

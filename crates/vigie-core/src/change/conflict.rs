@@ -129,7 +129,7 @@ mod tests {
         for id in 10..=16 {
             index.insert(id);
         }
-        let i = |id: i64| index.get(id).unwrap();
+        let i = |id: i64| index.get(id).expect("valid");
         let edges = [
             (i(11), i(10)),
             (i(12), i(10)),
@@ -142,7 +142,7 @@ mod tests {
     }
 
     fn at(h: i64) -> Timestamp {
-        Timestamp::from_second(1_768_000_000 + h * 3600).unwrap()
+        Timestamp::from_second(1_768_000_000 + h * 3600).expect("valid")
     }
 
     fn other(id: i64, from: i64, to: i64, items: &[i64]) -> PlannedChange {

@@ -420,7 +420,7 @@ mod tests {
     }
 
     fn window() -> Interval {
-        let t = Timestamp::from_second(1_768_000_000).unwrap();
+        let t = Timestamp::from_second(1_768_000_000).expect("valid");
         Interval::new(t, t + jiff::SignedDuration::from_hours(2))
     }
 
@@ -484,8 +484,11 @@ mod tests {
     fn where_each_action_leads() {
         use ChangeKind::*;
         use ChangeStatus as S;
-        let to =
-            |kind, status, action| apply(&state(kind, status), &sample(action)).unwrap().status;
+        let to = |kind, status, action| {
+            apply(&state(kind, status), &sample(action))
+                .expect("valid")
+                .status
+        };
         assert_eq!(to(Standard, S::Draft, ActionKind::Submit), S::Approved);
         assert_eq!(to(Normal, S::Draft, ActionKind::Submit), S::Submitted);
         assert_eq!(to(Emergency, S::Draft, ActionKind::Submit), S::Submitted);
@@ -506,7 +509,8 @@ mod tests {
         assert_eq!(to(Normal, S::Reviewed, ActionKind::Close), S::Closed);
         assert_eq!(to(Standard, S::Implemented, ActionKind::Close), S::Closed);
         assert_eq!(to(Normal, S::Scheduled, ActionKind::Cancel), S::Cancelled);
-        let back = apply(&state(Normal, S::Assessed), &sample(ActionKind::SendBack)).unwrap();
+        let back =
+            apply(&state(Normal, S::Assessed), &sample(ActionKind::SendBack)).expect("valid");
         assert!(back.new_round);
     }
 
@@ -540,9 +544,9 @@ mod tests {
     #[test]
     fn the_cab_quorum_approves_a_normal_change() {
         let mut s = state(ChangeKind::Normal, ChangeStatus::Assessed);
-        let first = apply(&s, &vote(1, Decision::Approve)).unwrap();
+        let first = apply(&s, &vote(1, Decision::Approve)).expect("valid");
         assert_eq!(first.status, ChangeStatus::Assessed);
-        let (recorded, tally) = first.vote.unwrap();
+        let (recorded, tally) = first.vote.expect("valid");
         assert_eq!(tally.approvals, 1);
         s.votes.push(recorded);
         // The same member again is refused; another member carries it.
@@ -558,7 +562,7 @@ mod tests {
                 board: BoardKind::Cab
             }))
         );
-        let second = apply(&s, &vote(2, Decision::Approve)).unwrap();
+        let second = apply(&s, &vote(2, Decision::Approve)).expect("valid");
         assert_eq!(second.status, ChangeStatus::Approved);
     }
 
@@ -570,7 +574,7 @@ mod tests {
             decision: Decision::Reject,
             comment: "no tested backout".into(),
         });
-        let out = apply(&s, &vote(2, Decision::Reject)).unwrap();
+        let out = apply(&s, &vote(2, Decision::Reject)).expect("valid");
         assert_eq!(out.status, ChangeStatus::Rejected);
     }
 
@@ -578,7 +582,9 @@ mod tests {
     fn the_ecab_votes_an_emergency_change_without_assessment() {
         let s = state(ChangeKind::Emergency, ChangeStatus::Submitted);
         assert_eq!(
-            apply(&s, &vote(4, Decision::Approve)).unwrap().status,
+            apply(&s, &vote(4, Decision::Approve))
+                .expect("valid")
+                .status,
             ChangeStatus::Approved
         );
         // A CAB member who is not on the ECAB may not.
@@ -618,7 +624,8 @@ mod tests {
             flags: flags(),
         };
         for kind in [ChangeKind::Standard, ChangeKind::Normal] {
-            let refused = apply(&state(kind, ChangeStatus::Approved), &schedule).unwrap_err();
+            let refused =
+                apply(&state(kind, ChangeStatus::Approved), &schedule).expect_err("refused");
             assert_eq!(refused, LifecycleError::ScheduleBlocked { flags: flags() });
             let text = refused.to_string();
             assert!(
@@ -630,7 +637,7 @@ mod tests {
             &state(ChangeKind::Emergency, ChangeStatus::Approved),
             &schedule,
         )
-        .unwrap();
+        .expect("valid");
         assert_eq!((out.status, out.flags), (ChangeStatus::Scheduled, flags()));
         assert_eq!(out.window, Some(window()));
     }
@@ -674,7 +681,7 @@ mod tests {
             &state(ChangeKind::Normal, ChangeStatus::Draft),
             &Action::Start,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert_eq!(
             err.to_string(),
             "a normal change that is draft cannot start; allowed: submit, cancel"

@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn the_risk_grows_with_both_axes() {
-        let rank = |r: RiskLevel| RiskLevel::ALL.iter().position(|x| *x == r).unwrap();
+        let rank = |r: RiskLevel| RiskLevel::ALL.iter().position(|x| *x == r).expect("valid");
         for l in Likelihood::ALL {
             for pair in ImpactClass::ALL.windows(2) {
                 assert!(rank(assess(*l, pair[0])) <= rank(assess(*l, pair[1])));

@@ -142,15 +142,15 @@ mod tests {
     use super::*;
 
     fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
+        s.parse().expect("valid")
     }
 
     fn planned(a: &str, b: &str) -> Interval {
-        planned_window(ts(a), ts(b)).unwrap()
+        planned_window(ts(a), ts(b)).expect("valid")
     }
 
     fn paris() -> BusinessCalendar {
-        default_windows("Europe/Paris").unwrap()
+        default_windows("Europe/Paris").expect("valid")
     }
 
     fn outside(flags: &[Flag]) -> Option<i64> {
@@ -196,7 +196,7 @@ mod tests {
         let summer = planned("2026-07-14T17:30:00Z", "2026-07-14T19:00:00Z");
         assert!(check(summer, &paris(), &[]).is_empty());
         // The same UTC window in New York (UTC-5 in January) is 12:30: outside.
-        let ny = default_windows("America/New_York").unwrap();
+        let ny = default_windows("America/New_York").expect("valid");
         assert_eq!(outside(&check(winter, &ny, &[])), Some(90));
     }
 
@@ -207,7 +207,7 @@ mod tests {
             name: "year-end".into(),
             period: Interval::new(ts("2026-12-20T00:00:00Z"), ts("2027-01-04T00:00:00Z")),
         };
-        let calendar = BusinessCalendar::always("UTC").unwrap();
+        let calendar = BusinessCalendar::always("UTC").expect("valid");
         let before = planned("2026-12-19T22:00:00Z", "2026-12-20T00:00:00Z");
         assert!(check(before, &calendar, std::slice::from_ref(&freeze)).is_empty());
         let touching = planned("2026-12-19T23:00:00Z", "2026-12-20T00:00:01Z");

@@ -357,6 +357,10 @@ fn local_instant(text: &str, zone: &TimeZone) -> Option<jiff::Timestamp> {
 
 /// The refusal of an action in the page's language where it has words of
 /// its own, else the rule's own sentence.
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the page to answer with, returned once per request"
+)]
 fn refusal(l: &Layout, e: ChangeError) -> Result<(StatusCode, String), axum::response::Response> {
     Ok(match e {
         ChangeError::Store(StoreError::Conflict { what }) => (

@@ -42,6 +42,19 @@ impl BoardRecord {
     }
 }
 
+/// What a board is set to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardSetup {
+    /// Which board.
+    pub kind: BoardKind,
+    /// Approvals needed.
+    pub quorum: i64,
+    /// Members named one by one (users of the tenant).
+    pub users: Vec<UserId>,
+    /// Groups whose members sit on the board (groups of the tenant).
+    pub groups: Vec<GroupId>,
+}
+
 /// A freeze period as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FreezeRecord {
@@ -221,11 +234,10 @@ impl Store {
         actor: &Actor,
         tenant: TenantId,
         now: Timestamp,
-        kind: BoardKind,
-        quorum: i64,
-        users: &[UserId],
-        groups: &[GroupId],
+        setup: &BoardSetup,
     ) -> Result<BoardRecord> {
+        let (kind, quorum) = (setup.kind, setup.quorum);
+        let (users, groups) = (setup.users.as_slice(), setup.groups.as_slice());
         let before = self.change_board(tenant, kind).await?;
         let mut tx = self.write_tx().await?;
         for (table, ids, field) in [

@@ -16,7 +16,7 @@ mod boards;
 mod calendar;
 mod transitions;
 
-pub use boards::{BoardRecord, FreezeRecord, NewFreeze, NewTemplate, TemplateRecord};
+pub use boards::{BoardRecord, BoardSetup, FreezeRecord, NewFreeze, NewTemplate, TemplateRecord};
 pub use calendar::PlannedRecord;
 pub use transitions::{Maintenance, Transition, VoteRecord};
 

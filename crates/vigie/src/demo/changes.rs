@@ -15,8 +15,8 @@ use vigie_core::ids::{CiId, UserId};
 use vigie_core::sla::availability::Interval;
 use vigie_core::tenancy::{Actor, Scope};
 use vigie_store::{
-    ChangeFilter, ChangeRecord, ChangeText, Maintenance, NewChange, NewFreeze, NewTemplate,
-    PageRequest, Store, Transition,
+    BoardSetup, ChangeFilter, ChangeRecord, ChangeText, Maintenance, NewChange, NewFreeze,
+    NewTemplate, PageRequest, Store, Transition,
 };
 
 async fn user(store: &Store, login: &str) -> anyhow::Result<UserId> {
@@ -109,10 +109,12 @@ pub(super) async fn load(store: &Store, now: Timestamp) -> anyhow::Result<usize>
             &system,
             tenant.id,
             now,
-            BoardKind::Cab,
-            2,
-            &[manager, member, dsi],
-            &[],
+            &BoardSetup {
+                kind: BoardKind::Cab,
+                quorum: 2,
+                users: vec![manager, member, dsi],
+                groups: Vec::new(),
+            },
         )
         .await?;
     store
@@ -120,10 +122,12 @@ pub(super) async fn load(store: &Store, now: Timestamp) -> anyhow::Result<usize>
             &system,
             tenant.id,
             now,
-            BoardKind::Ecab,
-            1,
-            &[manager, dsi],
-            &[],
+            &BoardSetup {
+                kind: BoardKind::Ecab,
+                quorum: 1,
+                users: vec![manager, dsi],
+                groups: Vec::new(),
+            },
         )
         .await?;
     let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();

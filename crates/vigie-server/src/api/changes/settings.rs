@@ -21,7 +21,7 @@ use vigie_core::ids::{FreezeId, GroupId, TenantId, UserId};
 use vigie_core::role::Permission;
 use vigie_core::tenancy::{Actor, EntityPath, Scope};
 use vigie_core::validate;
-use vigie_store::{BoardRecord, FreezeRecord, NewFreeze, NewTemplate, TemplateRecord};
+use vigie_store::{BoardRecord, BoardSetup, FreezeRecord, NewFreeze, NewTemplate, TemplateRecord};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -153,10 +153,12 @@ async fn put_board(
             &actor,
             tenant,
             state.clock().now(),
-            kind,
-            body.quorum,
-            &users,
-            &groups,
+            &BoardSetup {
+                kind,
+                quorum: body.quorum,
+                users,
+                groups,
+            },
         )
         .await
         .map_err(|e| match e {
