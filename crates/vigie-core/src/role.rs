@@ -65,7 +65,7 @@ impl Role {
             // Requesters see their own tickets and profile, not the directory.
             Role::Requester => false,
             Role::ContactPoint => matches!(permission, ViewEntityTickets | ViewCmdb),
-            Role::CabMember => matches!(permission, ViewDirectory | ViewCmdb),
+            Role::CabMember => matches!(permission, ViewDirectory | ViewCmdb | ViewReleases),
             Role::SupplierAgent => matches!(
                 permission,
                 ViewDirectory | WorkTickets | ViewEntityTickets | ViewCmdb
@@ -78,8 +78,10 @@ impl Role {
                     | ViewCmdb
                     | ManageCmdb
                     | WorkEvents
+                    | ViewReleases
+                    | RequestDataRefresh
             ),
-            Role::Supervisor | Role::ChangeManager => matches!(
+            Role::ChangeManager => matches!(
                 permission,
                 ViewDirectory
                     | ViewAudit
@@ -89,6 +91,22 @@ impl Role {
                     | ManageCmdb
                     | WorkEvents
                     | ManageEvents
+                    | ViewReleases
+                    | RequestDataRefresh
+                    | ManageReleases
+            ),
+            Role::Supervisor => matches!(
+                permission,
+                ViewDirectory
+                    | ViewAudit
+                    | WorkTickets
+                    | ViewEntityTickets
+                    | ViewCmdb
+                    | ManageCmdb
+                    | WorkEvents
+                    | ManageEvents
+                    | ViewReleases
+                    | RequestDataRefresh
             ),
         }
     }
@@ -143,6 +161,14 @@ pub enum Permission {
     /// Manage the tenant's integration keys, event rules and maintenance
     /// windows.
     ManageEvents,
+    /// Read releases, the release plan, environments, data refreshes and
+    /// environment resets.
+    ViewReleases,
+    /// Ask for a data refresh between two environments.
+    RequestDataRefresh,
+    /// Plan releases and move them through their lifecycle, set the release
+    /// cycle, environments' hours and resets, decide data refreshes.
+    ManageReleases,
 }
 
 #[cfg(test)]
@@ -215,6 +241,36 @@ mod tests {
         );
         assert!(!Role::Requester.allows(Permission::ViewCmdb));
         assert!(Role::ContactPoint.allows(Permission::ViewCmdb));
+    }
+
+    #[test]
+    fn releases_are_managed_by_change_managers_and_read_by_the_desk() {
+        let holders = |p: Permission| -> Vec<Role> {
+            Role::ALL.into_iter().filter(|r| r.allows(p)).collect()
+        };
+        assert_eq!(
+            holders(Permission::ManageReleases),
+            vec![Role::ChangeManager, Role::TenantAdmin]
+        );
+        assert_eq!(
+            holders(Permission::ViewReleases),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::CabMember,
+                Role::TenantAdmin
+            ]
+        );
+        assert_eq!(
+            holders(Permission::RequestDataRefresh),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::TenantAdmin
+            ]
+        );
     }
 
     #[test]
