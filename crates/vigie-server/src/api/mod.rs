@@ -11,6 +11,7 @@ mod audit;
 mod categories;
 mod cis;
 mod entities;
+mod environments;
 mod event_settings;
 mod events;
 mod extract;
@@ -19,6 +20,8 @@ mod integration_keys;
 mod major;
 mod me;
 mod page;
+mod releases;
+mod releases_wire;
 mod sla;
 mod sla_reports;
 mod sla_wire;
@@ -63,6 +66,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
         (name = "events", description = "Event management: ingestion from monitoring tools (integration keys), the alert groups of the console, classification rules, maintenance windows"),
+        (name = "releases", description = "Releases and their cycle, environments with their order and hours, data refreshes and yearly environment resets"),
         (name = "me", description = "The caller")
     )
 )]
@@ -104,7 +108,9 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(audit::routes())
             .merge(alert_groups::routes())
             .merge(integration_keys::routes())
-            .merge(event_settings::routes()),
+            .merge(event_settings::routes())
+            .merge(releases::routes())
+            .merge(environments::routes()),
     )
 }
 
@@ -143,6 +149,13 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
             Permission::WorkEvents => "your roles do not include the event console",
             Permission::ManageEvents => {
                 "your roles do not include configuring event management (keys, rules, maintenance windows)"
+            }
+            Permission::ViewReleases => {
+                "your roles do not include reading releases and environments"
+            }
+            Permission::RequestDataRefresh => "your roles do not include asking for data refreshes",
+            Permission::ManageReleases => {
+                "only change managers and administrators plan releases and manage environments"
             }
         }))
     }

@@ -15,6 +15,7 @@ mod events_support;
 mod isolation;
 mod jobs;
 mod openapi;
+mod releases;
 mod sla;
 mod support;
 mod surveys;

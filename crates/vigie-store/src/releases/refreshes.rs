@@ -152,7 +152,15 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        record(&mut tx, actor, now, target(&created), None, Some(&fields(&created))).await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&created),
+            None,
+            Some(&fields(&created)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -212,8 +220,15 @@ impl Store {
         if sql.query().execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(changed_meanwhile("refresh request"));
         }
-        record(&mut tx, actor, now, target(&after), Some(&fields(before)), Some(&fields(&after)))
-            .await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&after),
+            Some(&fields(before)),
+            Some(&fields(&after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }

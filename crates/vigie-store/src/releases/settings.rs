@@ -77,7 +77,10 @@ fn fields(s: &ReleaseSettingsInput) -> Fields {
 
 impl Store {
     /// The tenant's release settings, if it set them.
-    pub async fn release_settings(&self, tenant: TenantId) -> Result<Option<ReleaseSettingsRecord>> {
+    pub async fn release_settings(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<ReleaseSettingsRecord>> {
         let row = Sql::new(
             "SELECT tenant_id, cycle_months, cycle_anchor, qualification_group_id, \
              reset_notice_days, reset_season_first, reset_season_last, updated_at \

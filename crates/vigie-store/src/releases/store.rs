@@ -122,7 +122,9 @@ fn release_row(row: &AnyRow) -> Result<ReleaseRecord> {
         green_light_at: row
             .try_get::<Option<i64>, _>("green_light_at")?
             .map(from_micros),
-        deployed_at: row.try_get::<Option<i64>, _>("deployed_at")?.map(from_micros),
+        deployed_at: row
+            .try_get::<Option<i64>, _>("deployed_at")?
+            .map(from_micros),
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })
@@ -143,7 +145,10 @@ fn fields(r: &ReleaseRecord) -> Fields {
         ("kind", Some(r.kind.to_string())),
         ("status", Some(r.status.to_string())),
         ("planned_for", Some(r.planned_for.to_string())),
-        ("description", Some(r.description.clone()).filter(|d| !d.is_empty())),
+        (
+            "description",
+            Some(r.description.clone()).filter(|d| !d.is_empty()),
+        ),
         ("versions", versions_text(&r.versions)),
         ("green_light_by", r.green_light_by.map(|u| u.to_string())),
     ]
@@ -218,7 +223,9 @@ impl Store {
             ("release_versions", "release_id, component, ci_id, version"),
             ("release_changes", "release_id, change_id"),
         ] {
-            let mut sql = Sql::new(&format!("SELECT {columns} FROM {table} WHERE release_id IN ("));
+            let mut sql = Sql::new(&format!(
+                "SELECT {columns} FROM {table} WHERE release_id IN ("
+            ));
             for (n, id) in by_id.keys().enumerate() {
                 if n > 0 {
                     sql.push(", ");
@@ -283,7 +290,12 @@ impl Store {
         sql.scope(scope, "r.tenant_id", "r.entity_path");
         sql.push(" AND r.id = ").bind(id.0);
         let row = sql.query().fetch_optional(self.pool()).await?;
-        let mut found = vec![row.as_ref().map(release_row).transpose()?.ok_or(StoreError::NotFound)?];
+        let mut found = vec![
+            row.as_ref()
+                .map(release_row)
+                .transpose()?
+                .ok_or(StoreError::NotFound)?,
+        ];
         self.fill_release_parts(&mut found).await?;
         found.pop().ok_or(StoreError::NotFound)
     }
@@ -336,7 +348,15 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        record(&mut tx, actor, now, target(&created), None, Some(&fields(&created))).await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&created),
+            None,
+            Some(&fields(&created)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -387,8 +407,15 @@ impl Store {
         if changes.versions.is_some() {
             write_versions(&mut tx, before.id, &after.versions).await?;
         }
-        record(&mut tx, actor, now, target(&after), Some(&fields(before)), Some(&fields(&after)))
-            .await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&after),
+            Some(&fields(before)),
+            Some(&fields(&after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -425,8 +452,15 @@ impl Store {
         if sql.query().execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(changed_meanwhile("release"));
         }
-        record(&mut tx, actor, now, target(&after), Some(&fields(before)), Some(&fields(&after)))
-            .await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&after),
+            Some(&fields(before)),
+            Some(&fields(&after)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
