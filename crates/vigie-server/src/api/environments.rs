@@ -16,17 +16,18 @@ use super::{ApiJson, ApiPath, scope_for};
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem, ProblemKind};
-use crate::releases::{plan_reset, request_refresh, set_hours};
+use crate::releases::{kind_of, plan_reset, request_refresh, set_hours};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vigie_core::environment::refresh::{RefreshAction, transition};
+use vigie_core::environment::refresh::{RefreshAction, check, transition};
 use vigie_core::ids::{CiId, DataRefreshId};
 use vigie_core::role::Permission;
-use vigie_core::tenancy::Actor;
+use vigie_core::tenancy::{Actor, Scope};
 use vigie_core::validate;
+use vigie_store::DataRefreshRecord;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -173,6 +174,9 @@ async fn decide(
         .await?;
     let status = transition(before.status, action)
         .map_err(|e| ApiError::new(ProblemKind::Conflict, e.to_string()))?;
+    if action == RefreshAction::Approve {
+        recheck_direction(state, &before).await?;
+    }
     Ok(Json(
         state
             .store()
@@ -182,7 +186,28 @@ async fn decide(
     ))
 }
 
-/// Approves a requested refresh.
+/// Decides the direction again at approval: an item's kind may have
+/// changed since the request (the environments are read tenant-wide, as
+/// the rule is the tenant's, whatever the approver's scope).
+async fn recheck_direction(state: &AppState, r: &DataRefreshRecord) -> Result<(), ApiError> {
+    let mut kinds = Vec::with_capacity(2);
+    for id in [r.source_id, r.target_id] {
+        let env = state.store().get_environment(&Scope::Platform, id).await?;
+        if env.tenant_id != r.tenant_id {
+            return Err(ApiError::not_found());
+        }
+        kinds.push(kind_of(&env, "id")?);
+    }
+    check(kinds[0], kinds[1], Some(r.anonymise)).map_err(|e| {
+        ApiError::new(
+            ProblemKind::Conflict,
+            format!("the environments changed since the request: {e}"),
+        )
+    })?;
+    Ok(())
+}
+
+/// Approves a requested refresh; the direction is checked again.
 #[utoipa::path(post, path = "/data-refreshes/{id}/approve", tag = "releases", params(("id" = i64, Path)),
     responses((status = 200, body = DataRefreshOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn approve_refresh(

@@ -21,6 +21,7 @@ mod login;
 mod markdown;
 mod pages;
 mod profile;
+mod releases;
 mod sla_pages;
 mod survey;
 mod ticket_bulk;
@@ -81,6 +82,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(cmdb_item::router())
         .merge(events::router())
         .merge(events_admin::router())
+        .merge(releases::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

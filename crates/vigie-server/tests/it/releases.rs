@@ -21,9 +21,14 @@ async fn call(
 
 /// Creates an environment item of `kind` in `entity`, as the tenant's admin.
 async fn environment(world: &World, entity: i64, name: &str, kind: &str) -> i64 {
+    environment_as(world, &world.alpha.admin, entity, name, kind).await
+}
+
+/// Creates an environment item as `who`.
+async fn environment_as(world: &World, who: &Person, entity: i64, name: &str, kind: &str) -> i64 {
     let res = call(
         world,
-        &world.alpha.admin,
+        who,
         Method::POST,
         "/api/v1/cis",
         Some(json!({"entity_id": entity, "type": "environment", "name": name, "attributes": {"kind": kind}})),
@@ -305,6 +310,7 @@ async fn refreshes_go_downwards(world: World) {
     )
     .await;
     assert_eq!(res.json()["anonymise"], false, "{}", res.body);
+    let second = res.json()["id"].as_i64().expect("id");
 
     // The agent asks; he does not decide.
     let approve = format!("/api/v1/data-refreshes/{id}/approve");
@@ -350,6 +356,30 @@ async fn refreshes_go_downwards(world: World) {
     )
     .await;
     theirs.assert_problem(StatusCode::NOT_FOUND, "not-found");
+
+    // The direction is decided again at approval: development became
+    // production meanwhile, so qualification can no longer feed it.
+    let res = call(
+        &world,
+        admin,
+        Method::PATCH,
+        &format!("/api/v1/cis/{dev}"),
+        Some(json!({"attributes": {"kind": "production"}})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let p = call(
+        &world,
+        admin,
+        Method::POST,
+        &format!("/api/v1/data-refreshes/{second}/approve"),
+        None,
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT, "conflict");
+    let detail = p["detail"].as_str().expect("detail");
+    assert!(detail.contains("changed since the request"), "{detail}");
+    assert!(detail.contains("only be refreshed downwards"), "{detail}");
 }
 
 #[tokio::test]
@@ -866,4 +896,89 @@ async fn resets_need_their_notice_their_season_and_once_a_year() {
     )
     .await
     .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+}
+
+#[tokio::test]
+async fn the_web_pages_show_the_plan_and_the_environments_in_scope() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let prod = environment(&world, a.sud.0, "alpha-sud-prod", "production").await;
+    let dev = environment(&world, a.sud.0, "alpha-sud-dev", "development").await;
+    environment_as(
+        &world,
+        &world.beta.admin,
+        world.beta.sud.0,
+        "beta-sud-prod",
+        "production",
+    )
+    .await;
+    let res = call(
+        &world,
+        &a.agent_sud,
+        Method::POST,
+        "/api/v1/data-refreshes",
+        Some(json!({"source_environment_id": prod, "target_environment_id": dev, "requested_for": "2026-02-02"})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let res = call(
+        &world,
+        &a.admin,
+        Method::POST,
+        "/api/v1/releases",
+        Some(json!({"entity_id": a.sud.0, "name": "MEP <mars>", "kind": "regular", "planned_for": "2026-03-15"})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+
+    let (agent, _) = world.web_session(a.agent_sud.id).await;
+    let page = world.page_in(&agent, "/releases", "en").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("href=\"/releases\""),
+        "no navigation link"
+    );
+    assert!(
+        page.body.contains("<li>2026-01-15</li><li>2026-03-15</li>"),
+        "{}",
+        page.body
+    );
+    // Names are escaped.
+    assert!(
+        page.body.contains("MEP &#60;mars&#62;") || page.body.contains("MEP &lt;mars&gt;"),
+        "{}",
+        page.body
+    );
+    let next = world
+        .page_in(&agent, "/releases?date=2026-04-01", "fr")
+        .await;
+    assert!(next.body.contains("<li>2026-05-15</li>"), "{}", next.body);
+    assert!(
+        next.body.contains("Aucune mise en production"),
+        "{}",
+        next.body
+    );
+
+    let page = world.page_in(&agent, "/environments", "en").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    let prod_at = body.find("alpha-sud-prod").expect("prod listed");
+    let dev_at = body.find("alpha-sud-dev").expect("dev listed");
+    assert!(prod_at < dev_at, "production comes first: {body}");
+    assert!(body.contains("Requested"), "{body}");
+    assert!(!body.contains("beta-sud-prod"), "another tenant leaked");
+
+    // A requester reads neither page and has no link to them.
+    let (requester, _) = world.web_session(a.requester_nord.id).await;
+    let page = world.page(&requester, "/releases").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(
+        !page.body.contains("href=\"/environments\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        world.page(&requester, "/environments").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
