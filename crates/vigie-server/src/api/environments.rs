@@ -10,7 +10,7 @@
 
 use super::releases_wire::{
     DataRefreshIn, DataRefreshOut, EnvironmentOut, EnvironmentResetIn, EnvironmentResetOut,
-    HoursIn, date_field,
+    HoursIn, ResetSeasonIn, date_field,
 };
 use super::{ApiJson, ApiPath, scope_for};
 use crate::AppState;
@@ -23,6 +23,7 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vigie_core::environment::refresh::{RefreshAction, check, transition};
+use vigie_core::environment::reset::{ResetRuleError, Season};
 use vigie_core::ids::{CiId, DataRefreshId};
 use vigie_core::role::Permission;
 use vigie_core::tenancy::{Actor, Scope};
@@ -34,6 +35,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_environments))
         .routes(routes!(get_environment))
         .routes(routes!(put_hours))
+        .routes(routes!(put_reset_season))
         .routes(routes!(list_refreshes, create_refresh))
         .routes(routes!(get_refresh))
         .routes(routes!(approve_refresh))
@@ -91,6 +93,53 @@ async fn put_hours(
             .await?
             .into(),
     ))
+}
+
+/// Gives an environment its own reset season (months), or takes it away
+/// (both null) so that the tenant's applies.
+#[utoipa::path(put, path = "/environments/{id}/reset-season", tag = "releases", params(("id" = i64, Path)), request_body = ResetSeasonIn,
+    responses((status = 200, body = EnvironmentOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn put_reset_season(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ResetSeasonIn>,
+) -> Result<Json<EnvironmentOut>, ApiError> {
+    let scope = scope_for(&actor, Permission::ManageReleases)?;
+    let env = state.store().get_environment(&scope, CiId(id)).await?;
+    let season = match (body.first_month, body.last_month) {
+        (None, None) => None,
+        (Some(first), Some(last)) => {
+            let season = Season::new(first, last).map_err(|e| {
+                let field = match e {
+                    ResetRuleError::Month { field, .. } => field.replace("season_", ""),
+                    _ => "first_month".to_owned(),
+                };
+                ApiError::invalid(&field, e.to_string())
+            })?;
+            Some((
+                i64::from(season.first_month()),
+                i64::from(season.last_month()),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::invalid(
+                "first_month",
+                "give both months, or neither to use the tenant's season",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(ApiError::invalid(
+                "last_month",
+                "give both months, or neither to use the tenant's season",
+            ));
+        }
+    };
+    let after = state
+        .store()
+        .set_environment_settings(&actor, state.clock().now(), &env, env.calendar_id, season)
+        .await?;
+    Ok(Json(after.into()))
 }
 
 /// The data refresh requests the caller may read, newest first.

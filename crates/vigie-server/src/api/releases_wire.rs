@@ -296,6 +296,15 @@ pub struct HoursIn {
     pub calendar_id: Option<i64>,
 }
 
+/// An environment's own reset season; both null: the tenant's applies.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetSeasonIn {
+    /// The first month, 1–12.
+    pub first_month: Option<i64>,
+    /// The last month, 1–12 (before the first: across the new year).
+    pub last_month: Option<i64>,
+}
+
 /// A data refresh request to create.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DataRefreshIn {

@@ -876,6 +876,62 @@ async fn resets_need_their_notice_their_season_and_once_a_year() {
     )
     .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    // An environment's own season: winter, across the new year.
+    let season = format!("/api/v1/environments/{env}/reset-season");
+    for (body, field) in [
+        (json!({"first_month": 13, "last_month": 2}), "first_month"),
+        (json!({"first_month": 11}), "last_month"),
+    ] {
+        let p = call(&world, admin, Method::PUT, &season, Some(body))
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(p["field"], field);
+    }
+    let res = call(
+        &world,
+        admin,
+        Method::PUT,
+        &season,
+        Some(json!({"first_month": 11, "last_month": 2})),
+    )
+    .await;
+    assert_eq!(res.json()["reset_season"], json!([11, 2]), "{}", res.body);
+    let res = call(
+        &world,
+        admin,
+        Method::POST,
+        "/api/v1/environment-resets",
+        Some(reset("Caisse Est", "2027-01-10")),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.json()["season"], json!([11, 2]));
+    let p = call(
+        &world,
+        admin,
+        Method::POST,
+        "/api/v1/environment-resets",
+        Some(reset("Caisse Ouest", "2026-08-10")),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        p["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("months 11 to 2"),
+        "{p}"
+    );
+    let res = call(
+        &world,
+        admin,
+        Method::PUT,
+        &season,
+        Some(json!({"first_month": null, "last_month": null})),
+    )
+    .await;
+    assert_eq!(res.json()["reset_season"], Value::Null, "{}", res.body);
+
     // Agents read the plan; they do not plan resets.
     let list = call(
         &world,
@@ -886,7 +942,7 @@ async fn resets_need_their_notice_their_season_and_once_a_year() {
     )
     .await
     .json();
-    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    assert_eq!(list.as_array().map(Vec::len), Some(3), "{list}");
     call(
         &world,
         &world.alpha.agent_sud,
