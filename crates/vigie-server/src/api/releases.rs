@@ -28,14 +28,14 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vigie_core::environment::reset::{ResetRules, Season};
-use vigie_core::ids::{EntityId, GroupId, ReleaseId};
-use vigie_core::release::ReleaseKind;
+use vigie_core::ids::{CiId, EntityId, GroupId, ReleaseId};
 use vigie_core::release::cycle::{ReleaseCycle, quarter_of};
 use vigie_core::release::lifecycle::ReleaseAction;
+use vigie_core::release::{ComponentVersion, ReleaseKind};
 use vigie_core::role::Permission;
 use vigie_core::tenancy::{Actor, EntityPath, Scope};
 use vigie_core::validate;
-use vigie_store::{NewRelease, ReleaseChanges, ReleaseFilter, ReleaseSettingsInput};
+use vigie_store::{NewRelease, ReleaseChanges, ReleaseFilter, ReleaseSettingsInput, StoreError};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -64,6 +64,34 @@ async fn check_date(
     cycle_of(&settings)?
         .check_date(date)
         .map_err(|e| ApiError::invalid("planned_for", e.to_string()))
+}
+
+/// Refuses versions naming a configuration item the caller cannot read
+/// (another tenant's, or outside his scope): 422 naming `versions[i].ci_id`.
+async fn check_items(
+    state: &AppState,
+    actor: &Actor,
+    versions: &[ComponentVersion],
+) -> Result<(), ApiError> {
+    if versions.iter().all(|v| v.ci_id.is_none()) {
+        return Ok(());
+    }
+    let scope = actor.scope(Permission::ViewCmdb);
+    for (i, v) in versions.iter().enumerate() {
+        if let Some(id) = v.ci_id {
+            match state.store().get_ci(&scope, CiId(id)).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    return Err(ApiError::invalid(
+                        &format!("versions[{i}].ci_id"),
+                        "no such configuration item in your scope",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Lists the releases the caller may read, by planned date.
@@ -171,6 +199,7 @@ async fn create_release(
         versions: versions(body.versions)?,
     };
     check_date(&state, kind, planned_for, entity.tenant_id).await?;
+    check_items(&state, &actor, &new.versions).await?;
     let created = state
         .store()
         .create_release(&actor, &entity, state.clock().now(), &new)
@@ -214,6 +243,9 @@ async fn update_release(
     };
     if let Some(d) = changes.planned_for {
         check_date(&state, before.kind, d, before.tenant_id).await?;
+    }
+    if let Some(v) = &changes.versions {
+        check_items(&state, &actor, v).await?;
     }
     let after = state
         .store()

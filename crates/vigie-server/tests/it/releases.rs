@@ -487,6 +487,15 @@ async fn release_lifecycle(world: World) {
             .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
         assert_eq!(p["field"], field, "{p}");
     }
+    // A version naming another tenant's item, or none, is refused.
+    for ci in [world.beta.ci_sud, 999_999] {
+        let body = json!({"entity_id": a.sud.0, "name": "MEP", "kind": "regular", "planned_for": "2026-03-15",
+                          "versions": [{"component": "billing", "version": "1"}, {"component": "server", "ci_id": ci, "version": "2"}]});
+        let p = call(&world, admin, Method::POST, "/api/v1/releases", Some(body))
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(p["field"], "versions[1].ci_id");
+    }
     call(
         &world,
         &a.agent_sud,
@@ -567,12 +576,12 @@ async fn release_lifecycle(world: World) {
         admin,
         Method::PATCH,
         &format!("/api/v1/releases/{pid}"),
-        Some(json!({"versions": [{"component": "billing", "version": "4.2.1"}], "planned_for": "2026-01-21"})),
+        Some(json!({"versions": [{"component": "billing", "ci_id": a.ci_sud, "version": "4.2.1"}], "planned_for": "2026-01-21"})),
     )
     .await;
     assert_eq!(
         res.json()["versions"],
-        json!([{"component": "billing", "ci_id": null, "version": "4.2.1"}])
+        json!([{"component": "billing", "ci_id": a.ci_sud, "version": "4.2.1"}])
     );
     call(&world, admin, Method::POST, &act(pid, "qualify"), None).await;
     let p = call(&world, admin, Method::POST, &act(pid, "deploy"), None)
