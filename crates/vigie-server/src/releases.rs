@@ -19,11 +19,12 @@ use vigie_core::cmdb::EnvironmentKind;
 use vigie_core::environment::hours::{self, HoursRefused};
 use vigie_core::environment::refresh::{self, RefreshRefused};
 use vigie_core::environment::reset::{self, ResetRules, Season};
-use vigie_core::ids::TenantId;
+use vigie_core::ids::{ReleaseId, TenantId};
 use vigie_core::release::cycle::ReleaseCycle;
 use vigie_core::release::lifecycle::{
     self, Qualifier, ReleaseAction, ReleaseRefused, ReleaseState,
 };
+use vigie_core::role::Permission;
 use vigie_core::tenancy::Actor;
 use vigie_store::{
     DataRefreshRecord, EnvironmentRecord, EnvironmentResetRecord, NewDataRefresh,
@@ -67,6 +68,26 @@ pub fn today(now: Timestamp) -> Date {
         Ok(zone) => now.to_zoned(zone).date(),
         Err(_) => now.to_zoned(TimeZone::UTC).date(),
     }
+}
+
+/// Applies a lifecycle action to release `id`, read in the actor's scope:
+/// `ManageReleases` for every action but the green light, which the
+/// qualification team gives to the releases it reads (`ViewReleases`),
+/// membership of the group deciding.
+pub async fn act_on(
+    state: &AppState,
+    actor: &Actor,
+    id: ReleaseId,
+    action: ReleaseAction,
+) -> Result<ReleaseRecord, ApiError> {
+    let permission = if action == ReleaseAction::GreenLight {
+        Permission::ViewReleases
+    } else {
+        Permission::ManageReleases
+    };
+    let scope = crate::api::scope_for(actor, permission)?;
+    let release = state.store().get_release(&scope, id).await?;
+    act(state, actor, &release, action).await
 }
 
 /// Applies a lifecycle action to a release, for `actor`.

@@ -2,24 +2,31 @@
 //! cycle's dates and the releases planned, with their status and green
 //! light) and the environments in their order with their hours, the data
 //! refresh requests and the planned resets. Both read what the API reads,
-//! through the same scope (`ViewReleases`); changes go through the API.
+//! through the same scope (`ViewReleases`). The plan carries a button per
+//! action a release allows (qualify, green light, deploy, cancel), which
+//! goes through the same use case as the API ([`crate::releases::act_on`]);
+//! other changes go through the API.
 
-use super::common::{PageResult, forbidden, frame, narrowed, store_page};
-use super::{Layout, render};
+use super::common::{
+    PageResult, forbidden, frame, narrowed, not_found, parse_id, see_other, store_page, with_status,
+};
+use super::{Layout, check_csrf, render};
 use crate::AppState;
 use crate::auth::WebSession;
-use crate::releases::{cycle_of, settings_in_effect, today};
+use crate::releases::{act_on, cycle_of, settings_in_effect, today};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::routing::get;
+use axum::routing::{get, post};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use vigie_core::environment::rank;
+use vigie_core::ids::ReleaseId;
 use vigie_core::release::cycle::quarter_of;
+use vigie_core::release::lifecycle::{ReleaseAction, ReleaseState, allowed};
 use vigie_core::role::Permission;
 use vigie_store::ReleaseFilter;
 
@@ -32,7 +39,47 @@ pub(super) const ENVIRONMENTS: &str = "/environments";
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(HERE, get(plan))
+        .route("/releases/{id}/{action}", post(act))
         .route(ENVIRONMENTS, get(environments))
+}
+
+/// A lifecycle button's form: the CSRF token and the quarter to go back to.
+#[derive(Deserialize)]
+struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    date: String,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    session: WebSession,
+    headers: HeaderMap,
+    Path((raw, action)): Path<(String, String)>,
+    Form(form): Form<ActForm>,
+) -> PageResult {
+    let l = frame(&state, &session, &headers, "releases-title", HERE).await?;
+    check_csrf(&session, &l, &form.csrf)?;
+    let (Some(id), Ok(action)) = (parse_id(&raw), action.parse::<ReleaseAction>()) else {
+        return Err(not_found(&l));
+    };
+    match act_on(&state, &session.actor, ReleaseId(id), action).await {
+        Ok(_) => {
+            // Only a date goes back into the address.
+            let back = match form.date.trim().parse::<Date>() {
+                Ok(d) => format!("{HERE}?date={d}"),
+                Err(_) => HERE.to_owned(),
+            };
+            Ok(see_other(&back))
+        }
+        Err(e) => {
+            let status = e.kind.status();
+            let message = e.detail.unwrap_or_else(|| l.t("forbidden"));
+            let page = super::MessagePage { l, message };
+            Ok(with_status(render(&page), status))
+        }
+    }
 }
 
 struct ReleaseRow {
@@ -43,6 +90,8 @@ struct ReleaseRow {
     date: String,
     versions: String,
     green_light: String,
+    /// The buttons: (action, label).
+    actions: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -104,9 +153,23 @@ async fn plan(
         .list_releases(&scope, &filter)
         .await
         .map_err(failed)?;
+    let manages = actor.can_anywhere(Permission::ManageReleases);
+    let buttons = |r: &vigie_store::ReleaseRecord| -> Vec<(String, String)> {
+        let state = ReleaseState {
+            kind: r.kind,
+            status: r.status,
+            green_lit: r.green_light_at.is_some(),
+        };
+        allowed(state)
+            .into_iter()
+            .filter(|a| manages || *a == ReleaseAction::GreenLight)
+            .map(|a| (a.to_string(), l.t(&format!("release-action-{a}"))))
+            .collect()
+    };
     let rows = releases
         .into_iter()
         .map(|r| ReleaseRow {
+            actions: buttons(&r),
             id: r.id.0,
             kind: l.t(&format!("release-kind-{}", r.kind)),
             status: l.t(&format!("release-status-{}", r.status)),

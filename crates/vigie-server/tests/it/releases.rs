@@ -1047,3 +1047,96 @@ async fn the_web_pages_show_the_plan_and_the_environments_in_scope() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_plan_s_buttons_move_a_release_through_the_same_rules() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let res = call(
+        &world,
+        &a.admin,
+        Method::POST,
+        "/api/v1/releases",
+        Some(json!({"entity_id": a.sud.0, "name": "patch 1", "kind": "patch", "planned_for": "2026-02-10"})),
+    )
+    .await;
+    let id = res.json()["id"].as_i64().expect("id");
+    let (admin, csrf) = world.web_session(a.admin.id).await;
+    let page = world
+        .page_in(&admin, "/releases?date=2026-02-01", "en")
+        .await;
+    assert!(
+        page.body.contains(&format!("id=\"release-{id}-qualify\"")),
+        "{}",
+        page.body
+    );
+    // Without the CSRF token nothing moves.
+    let res = world
+        .form(
+            &admin,
+            &format!("/releases/{id}/qualify"),
+            &[("csrf", "wrong")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    let res = world
+        .form(
+            &admin,
+            &format!("/releases/{id}/qualify"),
+            &[("csrf", &csrf), ("date", "2026-01-01")],
+        )
+        .await;
+    assert_eq!(res.location(), "/releases?date=2026-01-01");
+    // The patch has no green light: the page says why, with the API's words.
+    let res = world
+        .form(
+            &admin,
+            &format!("/releases/{id}/deploy"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(
+        res.body.contains("green light before it is deployed"),
+        "{}",
+        res.body
+    );
+    let res = world
+        .form(&admin, &format!("/releases/{id}/fly"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let got = call(
+        &world,
+        &a.admin,
+        Method::GET,
+        &format!("/api/v1/releases/{id}"),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(got["status"], "qualification");
+    // An agent sees only the green light button, and it refuses him.
+    let (agent, agent_csrf) = world.web_session(a.agent_sud.id).await;
+    let page = world
+        .page_in(&agent, "/releases?date=2026-02-01", "en")
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("id=\"release-{id}-green-light\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains(&format!("id=\"release-{id}-cancel\"")),
+        "{}",
+        page.body
+    );
+    let res = world
+        .form(
+            &agent,
+            &format!("/releases/{id}/green-light"),
+            &[("csrf", &agent_csrf)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+}
