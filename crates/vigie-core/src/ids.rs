@@ -103,3 +103,15 @@ id_type!(
     /// A yearly reset of an environment for a partner.
     EnvironmentResetId
 );
+id_type!(
+    /// A request for change (RFC).
+    ChangeId
+);
+id_type!(
+    /// A pre-approved template that standard changes are made from.
+    ChangeTemplateId
+);
+id_type!(
+    /// A freeze period, during which changes are not scheduled.
+    FreezeId
+);

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod change;
 pub mod cmdb;
 pub mod environment;
 pub mod event;

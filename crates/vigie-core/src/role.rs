@@ -65,7 +65,10 @@ impl Role {
             // Requesters see their own tickets and profile, not the directory.
             Role::Requester => false,
             Role::ContactPoint => matches!(permission, ViewEntityTickets | ViewCmdb),
-            Role::CabMember => matches!(permission, ViewDirectory | ViewCmdb | ViewReleases),
+            Role::CabMember => matches!(
+                permission,
+                ViewDirectory | ViewCmdb | ViewChanges | ViewReleases
+            ),
             Role::SupplierAgent => matches!(
                 permission,
                 ViewDirectory | WorkTickets | ViewEntityTickets | ViewCmdb
@@ -78,10 +81,13 @@ impl Role {
                     | ViewCmdb
                     | ManageCmdb
                     | WorkEvents
+                    | ViewChanges
+                    | WorkChanges
                     | ViewReleases
                     | RequestDataRefresh
             ),
-            Role::ChangeManager => matches!(
+            Role::ChangeManager if matches!(permission, ManageChanges | ManageReleases) => true,
+            Role::Supervisor | Role::ChangeManager => matches!(
                 permission,
                 ViewDirectory
                     | ViewAudit
@@ -91,20 +97,8 @@ impl Role {
                     | ManageCmdb
                     | WorkEvents
                     | ManageEvents
-                    | ViewReleases
-                    | RequestDataRefresh
-                    | ManageReleases
-            ),
-            Role::Supervisor => matches!(
-                permission,
-                ViewDirectory
-                    | ViewAudit
-                    | WorkTickets
-                    | ViewEntityTickets
-                    | ViewCmdb
-                    | ManageCmdb
-                    | WorkEvents
-                    | ManageEvents
+                    | ViewChanges
+                    | WorkChanges
                     | ViewReleases
                     | RequestDataRefresh
             ),
@@ -169,6 +163,14 @@ pub enum Permission {
     /// Plan releases and move them through their lifecycle, set the release
     /// cycle, environments' hours and resets, decide data refreshes.
     ManageReleases,
+    /// Read the changes of the entity and the change calendar (CAB members
+    /// vote on those their board receives).
+    ViewChanges,
+    /// Raise, prepare, carry out and review changes.
+    WorkChanges,
+    /// Assess, send back, schedule and close changes; set up the boards,
+    /// freezes, change windows and standard-change templates.
+    ManageChanges,
 }
 
 #[cfg(test)]
@@ -221,6 +223,34 @@ mod tests {
         assert_eq!(
             managers,
             vec![Role::Supervisor, Role::ChangeManager, Role::TenantAdmin]
+        );
+    }
+
+    #[test]
+    fn changes_are_raised_by_the_desk_and_managed_by_the_change_manager() {
+        let with = |p| -> Vec<Role> { Role::ALL.into_iter().filter(|r| r.allows(p)).collect() };
+        assert_eq!(
+            with(Permission::ManageChanges),
+            vec![Role::ChangeManager, Role::TenantAdmin]
+        );
+        assert_eq!(
+            with(Permission::WorkChanges),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::TenantAdmin
+            ]
+        );
+        assert_eq!(
+            with(Permission::ViewChanges),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::CabMember,
+                Role::TenantAdmin
+            ]
         );
     }
 

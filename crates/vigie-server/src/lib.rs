@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+mod changes;
 mod clock;
 pub mod cmdb;
 mod desk;

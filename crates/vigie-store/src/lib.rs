@@ -12,6 +12,7 @@ mod assignment_rules;
 mod attachments;
 mod audit;
 mod categories;
+mod changes;
 mod cmdb;
 mod comments;
 mod entities;
@@ -41,6 +42,11 @@ pub use assignment_rules::NewAssignmentRule;
 pub use attachments::{AttachmentRecord, NewAttachment};
 pub use audit::{AuditFilter, AuditRecord};
 pub use categories::{CategoryInput, CategoryRecord};
+pub use changes::{
+    BoardRecord, ChangeEdit, ChangeFilter, ChangeRecord, ChangeText, ChecklistItem, FreezeRecord,
+    Maintenance, NewChange, NewFreeze, NewTemplate, PlannedRecord, TemplateRecord, Transition,
+    VoteRecord,
+};
 pub use cmdb::{
     CiChanges, CiFilter, CiRecord, CmdbGraph, ImportOutcome, KnownCmdb, LoadedGraph, NewCi,
     NewRelation, RelationRecord,

@@ -5,6 +5,7 @@
 //! Loading is idempotent: every record is looked up first and created only
 //! when missing, so `vigie demo` can run at every start.
 
+mod changes;
 mod cmdb;
 mod content;
 mod sla;
@@ -70,8 +71,9 @@ pub async fn load_demo(store: &Store, now: Timestamp) -> anyhow::Result<DemoSumm
     let levels = sla::load(store, now).await?;
     let tickets = tickets::load(store, now).await?;
     let estate = cmdb::load(store, now).await?;
+    let changes = changes::load(store, now).await?;
     Ok(DemoSummary {
-        created: loader.created + levels + tickets + estate,
+        created: loader.created + levels + tickets + estate + changes,
         accounts: USERS.iter().map(account).collect(),
     })
 }
@@ -338,6 +340,25 @@ mod tests {
             .expect("cachemire");
         let targets = store.list_targets(cachemire.id).await.expect("targets");
         assert_eq!(targets.len(), 10);
+        // Change management: four changes, one scheduled with its window.
+        let changes = store
+            .list_changes(
+                &Scope::Platform,
+                &vigie_store::ChangeFilter::default(),
+                vigie_store::PageRequest::first(50),
+            )
+            .await
+            .expect("changes");
+        let statuses: Vec<&str> = changes.items.iter().map(|c| c.status.as_str()).collect();
+        assert_eq!(statuses, vec!["scheduled", "assessed", "approved", "draft"]);
+        assert!(changes.items[0].planned_start.is_some());
+        assert!(
+            store
+                .change_board(cachemire.id, vigie_core::change::approval::BoardKind::Cab)
+                .await
+                .expect("board")
+                .is_some_and(|b| b.members.len() == 3)
+        );
         assert_eq!(
             store
                 .list_calendars(cachemire.id)

@@ -85,6 +85,72 @@ impl Adjacency {
     }
 }
 
+/// Which items depend on which, in both directions, for questions such as
+/// "does this change touch something the other one relies on?". An edge
+/// `(dependent, needed)` says that `dependent` needs `needed` (a server
+/// needs its rack, the rack its room, an application the server it runs
+/// on); [`RelationType::dependency`](super::RelationType::dependency)
+/// orients a relation that way.
+#[derive(Clone, Debug)]
+pub struct Dependencies {
+    needs: Adjacency,
+    needed_by: Adjacency,
+}
+
+impl Dependencies {
+    /// Builds the dependencies of items `0..n`; edges naming an index
+    /// outside that range are skipped.
+    pub fn new(n: usize, edges: &[(u32, u32)]) -> Self {
+        let inside = |&&(a, b): &&(u32, u32)| (a as usize) < n && (b as usize) < n;
+        let forward = edges.iter().filter(inside).copied();
+        let backward = edges.iter().filter(inside).map(|&(a, b)| (b, a));
+        Dependencies {
+            needs: Adjacency::new(n, forward),
+            needed_by: Adjacency::new(n, backward),
+        }
+    }
+
+    /// How many items.
+    pub fn len(&self) -> usize {
+        self.needs.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there is no item.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Marks `items`, everything they need (transitively) and everything
+    /// that needs them (transitively): the items a change to `items` may
+    /// disturb or be disturbed by. Siblings (two servers in one rack) are
+    /// not related through their common parent.
+    pub fn related(&self, items: &[u32]) -> Vec<bool> {
+        let n = self.len();
+        let mut marked = vec![false; n];
+        for adjacency in [&self.needs, &self.needed_by] {
+            let mut seen = vec![false; n];
+            let mut work: Vec<u32> = items
+                .iter()
+                .copied()
+                .filter(|&i| (i as usize) < n)
+                .collect();
+            for &i in &work {
+                seen[i as usize] = true;
+            }
+            while let Some(i) = work.pop() {
+                marked[i as usize] = true;
+                for &j in adjacency.of(i) {
+                    if !seen[j as usize] {
+                        seen[j as usize] = true;
+                        work.push(j);
+                    }
+                }
+            }
+        }
+        marked
+    }
+}
+
 /// Finds a cycle among `(from, to)` edges over nodes `0..n`, self-loops
 /// included, and returns its nodes in order (first node repeated last).
 pub fn find_cycle(n: usize, edges: &[(u32, u32)]) -> Option<Vec<u32>> {

@@ -216,6 +216,19 @@ impl FromStr for Identifier {
     }
 }
 
+impl RelationType {
+    /// The relation `from → to` oriented as `(dependent, needed)`: the item
+    /// that suffers when the other fails comes first. Every relation says
+    /// its source needs its target, except `part_of`, where the whole (the
+    /// target) needs its part (the source).
+    pub fn dependency(self, from: u32, to: u32) -> (u32, u32) {
+        match self {
+            RelationType::PartOf => (to, from),
+            _ => (from, to),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ use vigie_store::{CiChanges, CiFilter, NewCi};
 
 mod graph;
 mod wire;
+pub(crate) use wire::parse as parse_field;
 pub use wire::{CiIn, CiOut, CiPage, CiPatch, CiQuery, ImpactIn, RelationIn, RelationOut};
 use wire::{attributes, criticality, identifiers, parse, status};
 

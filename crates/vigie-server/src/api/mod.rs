@@ -9,6 +9,7 @@ mod alert_groups;
 pub(crate) mod attachments;
 mod audit;
 mod categories;
+mod changes;
 mod cis;
 mod entities;
 mod environments;
@@ -67,6 +68,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
         (name = "events", description = "Event management: ingestion from monitoring tools (integration keys), the alert groups of the console, classification rules, maintenance windows"),
         (name = "releases", description = "Releases and their cycle, environments with their order and hours, data refreshes and yearly environment resets"),
+        (name = "changes", description = "Change management: requests for change, CAB and ECAB approval, the change calendar with windows, freezes and conflicts"),
         (name = "me", description = "The caller")
     )
 )]
@@ -110,7 +112,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(integration_keys::routes())
             .merge(event_settings::routes())
             .merge(releases::routes())
-            .merge(environments::routes()),
+            .merge(environments::routes())
+            .merge(changes::routes()),
     )
 }
 
@@ -135,7 +138,14 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
     if actor.can_anywhere(permission) {
         Ok(actor.scope(permission))
     } else {
-        Err(ApiError::forbidden(match permission {
+        Err(forbidden(permission))
+    }
+}
+
+/// The 403 of an actor who holds `permission` nowhere.
+pub(crate) fn forbidden(permission: Permission) -> ApiError {
+    {
+        ApiError::forbidden(match permission {
             Permission::ViewDirectory => "your roles do not include reading the directory",
             Permission::ViewAudit => "your roles do not include reading the audit log",
             Permission::ManageDirectory => "only tenant administrators change the directory",
@@ -157,7 +167,12 @@ pub(crate) fn scope_for(actor: &Actor, permission: Permission) -> Result<Scope, 
             Permission::ManageReleases => {
                 "only change managers and administrators plan releases and manage environments"
             }
-        }))
+            Permission::ViewChanges => "your roles do not include reading changes",
+            Permission::WorkChanges => "your roles do not include raising or carrying out changes",
+            Permission::ManageChanges => {
+                "only change managers and tenant administrators assess, schedule and close changes and set up change management"
+            }
+        })
     }
 }
 

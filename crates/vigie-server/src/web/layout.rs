@@ -167,6 +167,11 @@ impl Layout {
         nav.push((super::releases::HERE, "nav-releases", releases));
         nav.push((super::releases::ENVIRONMENTS, "nav-environments", releases));
         nav.push((
+            super::changes::HERE,
+            "nav-changes",
+            actor.can_anywhere(Permission::ViewChanges),
+        ));
+        nav.push((
             super::events::HERE,
             "nav-events",
             actor.can_anywhere(Permission::WorkEvents),

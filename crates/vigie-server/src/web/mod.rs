@@ -6,6 +6,8 @@
 
 mod absences;
 mod audit;
+mod change_page;
+mod changes;
 mod cmdb;
 mod cmdb_graph;
 mod cmdb_item;
@@ -83,6 +85,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(events_admin::router())
         .merge(releases::router())
+        .merge(changes::router())
+        .merge(change_page::router())
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

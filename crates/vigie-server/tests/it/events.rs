@@ -577,6 +577,69 @@ async fn events_under_a_maintenance_window_raise_nothing() {
 }
 
 #[tokio::test]
+async fn events_on_the_items_of_a_scheduled_change_raise_nothing_during_its_window() {
+    use crate::changes::{approved, cast, ok, schedule};
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let cast = cast(&world).await;
+    let change = approved(&world, &cast, &[a.ci_sud]).await;
+    // A night window around now (Thursday 01:00 in Paris).
+    ok(
+        &world,
+        &cast.manager.token,
+        change,
+        schedule("2025-12-31T23:00:00Z", "2026-01-01T03:00:00Z"),
+    )
+    .await;
+    let k = key(&world, a, "alertmanager").await;
+    let body = notification(
+        "firing",
+        vec![alert(
+            "firing",
+            "NodeDown",
+            "alpha-ci-sud",
+            "critical",
+            "2025-12-31T23:30:00Z",
+            "0001-01-01T00:00:00Z",
+        )],
+    );
+    post(&world, "/api/v1/integrations/alertmanager", Some(&k), &body).await;
+    let done = process(&world).await;
+    assert_eq!(done.events, 1);
+    assert_eq!((done.groups_opened, done.incidents_opened), (0, 0));
+    // Once the change is carried out, its window ends: the item pages again.
+    ok(
+        &world,
+        &a.agent_sud.token,
+        change,
+        serde_json::json!({"action": "start"}),
+    )
+    .await;
+    ok(
+        &world,
+        &a.agent_sud.token,
+        change,
+        serde_json::json!({"action": "complete"}),
+    )
+    .await;
+    world.clock.advance(jiff::SignedDuration::from_mins(1));
+    let body = notification(
+        "firing",
+        vec![alert(
+            "firing",
+            "DiskFull",
+            "alpha-ci-sud",
+            "critical",
+            "2025-12-31T23:40:00Z",
+            "0001-01-01T00:00:00Z",
+        )],
+    );
+    post(&world, "/api/v1/integrations/alertmanager", Some(&k), &body).await;
+    let done = process(&world).await;
+    assert_eq!(done.incidents_opened, 1, "{done:?}");
+}
+
+#[tokio::test]
 async fn the_story_holds_on_postgres() {
     let Some(store) = vigie_store::testing::postgres().await.expect("postgres") else {
         return;

@@ -32,6 +32,9 @@ struct Target {
     release: i64,
     environment: i64,
     data_refresh: i64,
+    change: i64,
+    checklist_item: i64,
+    freeze: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -67,7 +70,11 @@ fn sibling_target(a: &TenantWorld) -> Target {
         release: 0,
         environment: 0,
         data_refresh: 0,
+        change: 0,
+        checklist_item: 0,
+        freeze: 0,
         markers: vec![
+            "alpha-change-sud".into(),
             "alpha-ci-sud".into(),
             "alpha-sud".into(),
             "alpha.worker-sud".into(),
@@ -104,6 +111,9 @@ fn weak_target(a: &TenantWorld) -> Target {
         release: 0,
         environment: 0,
         data_refresh: 0,
+        change: 0,
+        checklist_item: 0,
+        freeze: 0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -130,6 +140,7 @@ fn readable_target(a: &TenantWorld) -> Target {
             // Agents ask for data refreshes in their entities (deciding
             // them is checked in releases.rs).
             "/api/v1/data-refreshes",
+            "/api/v1/changes",
         ],
         ..sibling_target(a)
     }
@@ -166,6 +177,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         "releases" => t.release,
         "environments" => t.environment,
         "data-refreshes" => t.data_refresh,
+        "changes" => t.change,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -183,6 +195,9 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{target_id}", &t.sla_target.to_string())
         .replace("{relation_id}", &t.ci_relation.to_string())
         .replace("{window_id}", &t.maintenance_window.to_string())
+        .replace("{item_id}", &t.checklist_item.to_string())
+        .replace("{freeze_id}", &t.freeze.to_string())
+        .replace("{board}", "cab")
 }
 
 /// Query parameters aimed at the target, from the operation's parameters.
@@ -233,11 +248,18 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
 /// the target.
 fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> Option<Value> {
     let mut body = Map::new();
-    for (name, prop) in schema["properties"]
+    // Properties of the schema itself and of the parts it is made of
+    // (`allOf`, as flattened fields are documented).
+    let mut properties = schema["properties"]
         .as_object()
         .cloned()
-        .unwrap_or_default()
-    {
+        .unwrap_or_default();
+    for part in schema["allOf"].as_array().cloned().unwrap_or_default() {
+        if let Some(p) = resolve(doc, &part)["properties"].as_object() {
+            properties.extend(p.clone());
+        }
+    }
+    for (name, prop) in properties {
         let prop = resolve(doc, &prop);
         let types: Vec<String> = match &prop["type"] {
             Value::String(s) => vec![s.clone()],
@@ -281,6 +303,11 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
                     json!([fill_object(doc, items, tenant_route, t)])
                 }
                 "failing" | "ci_ids" => json!([t.ci]),
+                "related_changes" => json!([t.change]),
+                "resolves" | "caused_incidents" => json!([t.ticket]),
+                "user_ids" => json!([t.user]),
+                "group_ids" => json!([t.group]),
+                _ if items["type"] == "integer" => json!([t.entity]),
                 "matrix" => json!([
                     ["critique", "critique", "critique", "critique"],
                     ["haut", "haut", "haut", "haut"],
@@ -391,8 +418,21 @@ async fn attack(
                     | "/api/v1/tenants/{id}/sla/preview"
                     | "/api/v1/tenants/{id}/release-settings"
             );
+        // Change management's setup is read by whoever reads changes in
+        // the tenant, anywhere in it; a board not set up is not found.
+        let change_setup_read = target.same_tenant
+            && method == Method::GET
+            && template.starts_with("/api/v1/tenants/{id}/change-");
         if own_tenant_read {
             assert_eq!(res.status, StatusCode::OK, "{what}");
+        } else if change_setup_read {
+            assert!(
+                matches!(
+                    res.status,
+                    StatusCode::OK | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                ),
+                "{what}"
+            );
         } else if template == "/api/v1/events" || template.starts_with("/api/v1/integrations/") {
             // Ingestion takes integration keys, never a user's API token
             // (PagerDuty's key is in the body, absent here).
@@ -449,6 +489,9 @@ struct EventRecords {
     release: i64,
     environment: i64,
     data_refresh: i64,
+    change: i64,
+    checklist_item: i64,
+    freeze: i64,
 }
 
 async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
@@ -488,6 +531,7 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         .await
         .expect("window");
     let (release, environment, data_refresh) = release_records(world, a, now).await;
+    let (change, checklist_item, freeze) = change_records(world, a).await;
     EventRecords {
         alert_group: group.id.0,
         integration_key: key.id.0,
@@ -495,7 +539,51 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         release,
         environment,
         data_refresh,
+        change,
+        checklist_item,
+        freeze,
     }
+}
+
+/// A change of Sud touching the server of Sud, with a checklist item, and a
+/// freeze of the tenant.
+async fn change_records(world: &World, a: &TenantWorld) -> (i64, i64, i64) {
+    let res = world
+        .api(
+            Method::POST,
+            "/api/v1/changes",
+            Some(&a.admin.token),
+            Some(json!({
+                "entity_id": a.sud.0, "type": "normal", "title": "alpha-change-sud",
+                "ci_ids": [a.ci_sud], "checklist": ["alpha-change-sud snapshot"]
+            })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let change = res.json()["id"].as_i64().expect("id");
+    let items = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/changes/{change}/checklist"),
+            Some(&a.admin.token),
+            None,
+        )
+        .await
+        .json();
+    let freeze = world
+        .api(
+            Method::POST,
+            &format!("/api/v1/tenants/{}/change-freezes", a.tenant.id.0),
+            Some(&a.admin.token),
+            Some(json!({"name": "year-end freeze", "starts_at": "2027-12-20T00:00:00Z", "ends_at": "2028-01-04T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(freeze.status, StatusCode::CREATED, "{}", freeze.body);
+    (
+        change,
+        items[0]["id"].as_i64().expect("item"),
+        freeze.json()["id"].as_i64().expect("freeze"),
+    )
 }
 
 /// The target with the victim's event records. Alert groups belong to the
@@ -509,6 +597,9 @@ fn with_events(t: Target, e: &EventRecords) -> Target {
         release: e.release,
         environment: e.environment,
         data_refresh: e.data_refresh,
+        change: e.change,
+        checklist_item: e.checklist_item,
+        freeze: e.freeze,
         ..t
     }
 }

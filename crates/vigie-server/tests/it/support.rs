@@ -84,7 +84,7 @@ pub struct World {
     pub platform: Person,
 }
 
-async fn person(
+pub async fn person(
     store: &Store,
     entity: EntityId,
     login: &str,

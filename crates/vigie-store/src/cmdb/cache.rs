@@ -15,6 +15,7 @@ use crate::{Result, Store};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use vigie_core::cmdb::graph::Dependencies;
 use vigie_core::cmdb::impact::ImpactGraph;
 use vigie_core::ids::TenantId;
 
@@ -28,6 +29,8 @@ pub struct LoadedGraph {
     pub graph: CmdbGraph,
     /// The adjacency built from them.
     pub impact: ImpactGraph,
+    /// Who needs whom, both ways (for change conflicts).
+    pub dependencies: Dependencies,
 }
 
 /// Graphs by tenant, and one lock that makes concurrent misses load once.
@@ -97,10 +100,12 @@ impl Store {
         }
         let graph = self.load_cmdb_graph(tenant).await?;
         let impact = graph.impact_graph();
+        let dependencies = graph.dependencies();
         let loaded = Arc::new(LoadedGraph {
             revision,
             graph,
             impact,
+            dependencies,
         });
         self.graphs.put(tenant, loaded.clone());
         Ok(loaded)

@@ -5,7 +5,7 @@
 use super::attributes_of;
 use crate::{Result, Store, StoreError};
 use sqlx::Row;
-use vigie_core::cmdb::graph::Indexer;
+use vigie_core::cmdb::graph::{Dependencies, Indexer};
 use vigie_core::cmdb::impact::{ImpactGraph, Link, Redundancy, ServiceUse};
 use vigie_core::cmdb::{CiType, RelationType};
 use vigie_core::ids::{CiId, TenantId};
@@ -49,6 +49,16 @@ impl CmdbGraph {
             })
             .collect();
         ImpactGraph::new(self.types.clone(), &links)
+    }
+
+    /// Who needs whom, over the same indices.
+    pub fn dependencies(&self) -> Dependencies {
+        let edges: Vec<(u32, u32)> = self
+            .links
+            .iter()
+            .map(|(from, to, relation, _)| relation.dependency(*from, *to))
+            .collect();
+        Dependencies::new(self.types.len(), &edges)
     }
 
     /// The customer uses, as the core takes them.

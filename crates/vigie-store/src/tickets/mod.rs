@@ -319,7 +319,7 @@ fn readable(sql: &mut Sql, access: &TicketAccess) {
 }
 
 /// The next value of a per-tenant counter, inside the caller's transaction.
-async fn next_number(
+pub(crate) async fn next_number(
     tx: &mut Transaction<'static, Any>,
     tenant: TenantId,
     name: &str,
