@@ -9,6 +9,7 @@ mod browser_cmdb;
 mod browser_support;
 mod browser_tickets;
 mod cmdb;
+mod environments;
 mod events;
 mod events_console;
 mod events_support;
