@@ -11,6 +11,7 @@ mod browser_support;
 mod browser_tickets;
 mod changes;
 mod cmdb;
+mod environments;
 mod events;
 mod events_console;
 mod events_support;
