@@ -90,6 +90,19 @@ id_type!(
     /// and names the source.
     IntegrationKeyId
 );
+
+id_type!(
+    /// A release: versions (and changes) that go into production together.
+    ReleaseId
+);
+id_type!(
+    /// A request to copy one environment's data into another.
+    DataRefreshId
+);
+id_type!(
+    /// A yearly reset of an environment for a partner.
+    EnvironmentResetId
+);
 id_type!(
     /// A request for change (RFC).
     ChangeId

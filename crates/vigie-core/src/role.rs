@@ -65,7 +65,10 @@ impl Role {
             // Requesters see their own tickets and profile, not the directory.
             Role::Requester => false,
             Role::ContactPoint => matches!(permission, ViewEntityTickets | ViewCmdb),
-            Role::CabMember => matches!(permission, ViewDirectory | ViewCmdb | ViewChanges),
+            Role::CabMember => matches!(
+                permission,
+                ViewDirectory | ViewCmdb | ViewChanges | ViewReleases
+            ),
             Role::SupplierAgent => matches!(
                 permission,
                 ViewDirectory | WorkTickets | ViewEntityTickets | ViewCmdb
@@ -80,8 +83,10 @@ impl Role {
                     | WorkEvents
                     | ViewChanges
                     | WorkChanges
+                    | ViewReleases
+                    | RequestDataRefresh
             ),
-            Role::ChangeManager if matches!(permission, ManageChanges) => true,
+            Role::ChangeManager if matches!(permission, ManageChanges | ManageReleases) => true,
             Role::Supervisor | Role::ChangeManager => matches!(
                 permission,
                 ViewDirectory
@@ -94,6 +99,8 @@ impl Role {
                     | ManageEvents
                     | ViewChanges
                     | WorkChanges
+                    | ViewReleases
+                    | RequestDataRefresh
             ),
         }
     }
@@ -148,6 +155,14 @@ pub enum Permission {
     /// Manage the tenant's integration keys, event rules and maintenance
     /// windows.
     ManageEvents,
+    /// Read releases, the release plan, environments, data refreshes and
+    /// environment resets.
+    ViewReleases,
+    /// Ask for a data refresh between two environments.
+    RequestDataRefresh,
+    /// Plan releases and move them through their lifecycle, set the release
+    /// cycle, environments' hours and resets, decide data refreshes.
+    ManageReleases,
     /// Read the changes of the entity and the change calendar (CAB members
     /// vote on those their board receives).
     ViewChanges,
@@ -256,6 +271,36 @@ mod tests {
         );
         assert!(!Role::Requester.allows(Permission::ViewCmdb));
         assert!(Role::ContactPoint.allows(Permission::ViewCmdb));
+    }
+
+    #[test]
+    fn releases_are_managed_by_change_managers_and_read_by_the_desk() {
+        let holders = |p: Permission| -> Vec<Role> {
+            Role::ALL.into_iter().filter(|r| r.allows(p)).collect()
+        };
+        assert_eq!(
+            holders(Permission::ManageReleases),
+            vec![Role::ChangeManager, Role::TenantAdmin]
+        );
+        assert_eq!(
+            holders(Permission::ViewReleases),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::CabMember,
+                Role::TenantAdmin
+            ]
+        );
+        assert_eq!(
+            holders(Permission::RequestDataRefresh),
+            vec![
+                Role::Agent,
+                Role::Supervisor,
+                Role::ChangeManager,
+                Role::TenantAdmin
+            ]
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod events;
 mod i18n;
 pub mod jobs;
 mod ops;
+pub mod releases;
 pub mod sla;
 pub mod web;
 

@@ -23,6 +23,7 @@ mod groups;
 mod leases;
 mod major_incidents;
 mod page;
+mod releases;
 mod saved_views;
 mod sessions;
 mod sla;
@@ -62,6 +63,11 @@ pub use events::{
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};
+pub use releases::{
+    DataRefreshRecord, EnvironmentRecord, EnvironmentResetRecord, NewDataRefresh,
+    NewEnvironmentReset, NewRelease, ReleaseChanges, ReleaseFilter, ReleaseRecord,
+    ReleaseSettingsInput, ReleaseSettingsRecord,
+};
 pub use saved_views::SavedViewRecord;
 pub use sessions::{SessionRecord, ThrottleKey};
 pub use sla::{

@@ -48,6 +48,30 @@ impl BusinessCalendar {
         self.next_open(t) == Ok(t)
     }
 
+    /// The business intervals `[open, close)` that meet `[from, until)`, in
+    /// order and disjoint, each cut to that range. Two intervals may touch
+    /// (a calendar open at midnight gives one interval per day), so callers
+    /// compare instants, not the number of intervals.
+    pub fn open_intervals(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<(Timestamp, Timestamp)>, CalendarError> {
+        let mut out = Vec::new();
+        if until <= from {
+            return Ok(out);
+        }
+        let end = until.as_nanosecond();
+        let mut walk = Walker::new(self, from, Some(until), true);
+        while let Some((open, close)) = walk.next_interval()? {
+            if open >= end {
+                break;
+            }
+            out.push((timestamp(open)?, timestamp(close.min(end))?));
+        }
+        Ok(out)
+    }
+
     /// [`add_business`](Self::add_business), with the fast path switchable
     /// for tests.
     pub(super) fn add_with(

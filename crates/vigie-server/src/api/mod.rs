@@ -12,6 +12,7 @@ mod categories;
 mod changes;
 mod cis;
 mod entities;
+mod environments;
 mod event_settings;
 mod events;
 mod extract;
@@ -20,6 +21,8 @@ mod integration_keys;
 mod major;
 mod me;
 mod page;
+mod releases;
+mod releases_wire;
 mod sla;
 mod sla_reports;
 mod sla_wire;
@@ -64,6 +67,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
         (name = "events", description = "Event management: ingestion from monitoring tools (integration keys), the alert groups of the console, classification rules, maintenance windows"),
+        (name = "releases", description = "Releases and their cycle, environments with their order and hours, data refreshes and yearly environment resets"),
         (name = "changes", description = "Change management: requests for change, CAB and ECAB approval, the change calendar with windows, freezes and conflicts"),
         (name = "me", description = "The caller")
     )
@@ -107,6 +111,8 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(alert_groups::routes())
             .merge(integration_keys::routes())
             .merge(event_settings::routes())
+            .merge(releases::routes())
+            .merge(environments::routes())
             .merge(changes::routes()),
     )
 }
@@ -153,6 +159,13 @@ pub(crate) fn forbidden(permission: Permission) -> ApiError {
             Permission::WorkEvents => "your roles do not include the event console",
             Permission::ManageEvents => {
                 "your roles do not include configuring event management (keys, rules, maintenance windows)"
+            }
+            Permission::ViewReleases => {
+                "your roles do not include reading releases and environments"
+            }
+            Permission::RequestDataRefresh => "your roles do not include asking for data refreshes",
+            Permission::ManageReleases => {
+                "only change managers and administrators plan releases and manage environments"
             }
             Permission::ViewChanges => "your roles do not include reading changes",
             Permission::WorkChanges => "your roles do not include raising or carrying out changes",

@@ -163,6 +163,9 @@ impl Layout {
             "nav-cmdb",
             actor.can_anywhere(Permission::ViewCmdb),
         ));
+        let releases = actor.can_anywhere(Permission::ViewReleases);
+        nav.push((super::releases::HERE, "nav-releases", releases));
+        nav.push((super::releases::ENVIRONMENTS, "nav-environments", releases));
         nav.push((
             super::changes::HERE,
             "nav-changes",

@@ -23,6 +23,7 @@ mod login;
 mod markdown;
 mod pages;
 mod profile;
+mod releases;
 mod sla_pages;
 mod survey;
 mod ticket_bulk;
@@ -83,6 +84,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(cmdb_item::router())
         .merge(events::router())
         .merge(events_admin::router())
+        .merge(releases::router())
         .merge(changes::router())
         .merge(change_page::router())
 }

@@ -29,6 +29,9 @@ struct Target {
     alert_group: i64,
     integration_key: i64,
     maintenance_window: i64,
+    release: i64,
+    environment: i64,
+    data_refresh: i64,
     change: i64,
     checklist_item: i64,
     freeze: i64,
@@ -64,6 +67,9 @@ fn sibling_target(a: &TenantWorld) -> Target {
         alert_group: 0,
         integration_key: 0,
         maintenance_window: 0,
+        release: 0,
+        environment: 0,
+        data_refresh: 0,
         change: 0,
         checklist_item: 0,
         freeze: 0,
@@ -102,6 +108,9 @@ fn weak_target(a: &TenantWorld) -> Target {
         alert_group: 0,
         integration_key: 0,
         maintenance_window: 0,
+        release: 0,
+        environment: 0,
+        data_refresh: 0,
         change: 0,
         checklist_item: 0,
         freeze: 0,
@@ -128,6 +137,9 @@ fn readable_target(a: &TenantWorld) -> Target {
             "/api/v1/cis",
             "/api/v1/impact",
             "/api/v1/alert-groups",
+            // Agents ask for data refreshes in their entities (deciding
+            // them is checked in releases.rs).
+            "/api/v1/data-refreshes",
             "/api/v1/changes",
         ],
         ..sibling_target(a)
@@ -162,6 +174,9 @@ fn fill_path(template: &str, t: &Target) -> String {
         "cis" => t.ci,
         "alert-groups" => t.alert_group,
         "integration-keys" => t.integration_key,
+        "releases" => t.release,
+        "environments" => t.environment,
+        "data-refreshes" => t.data_refresh,
         "changes" => t.change,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
@@ -268,6 +283,9 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
                 "group_id" => json!(t.group),
                 "category_id" => json!(t.category),
                 "to_id" => json!(t.ci),
+                "source_environment_id" | "target_environment_id" | "environment_id" => {
+                    json!(t.environment)
+                }
                 "level" => json!(2),
                 "position" => json!(1),
                 "reopen_hours" => json!(48),
@@ -398,6 +416,7 @@ async fn attack(
                     | "/api/v1/tenants/{id}/service-levels"
                     | "/api/v1/tenants/{id}/outages"
                     | "/api/v1/tenants/{id}/sla/preview"
+                    | "/api/v1/tenants/{id}/release-settings"
             );
         // Change management's setup is read by whoever reads changes in
         // the tenant, anywhere in it; a board not set up is not found.
@@ -467,6 +486,9 @@ struct EventRecords {
     alert_group: i64,
     integration_key: i64,
     maintenance_window: i64,
+    release: i64,
+    environment: i64,
+    data_refresh: i64,
     change: i64,
     checklist_item: i64,
     freeze: i64,
@@ -508,11 +530,15 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         )
         .await
         .expect("window");
+    let (release, environment, data_refresh) = release_records(world, a, now).await;
     let (change, checklist_item, freeze) = change_records(world, a).await;
     EventRecords {
         alert_group: group.id.0,
         integration_key: key.id.0,
         maintenance_window: window.id.0,
+        release,
+        environment,
+        data_refresh,
         change,
         checklist_item,
         freeze,
@@ -568,11 +594,89 @@ fn with_events(t: Target, e: &EventRecords) -> Target {
         alert_group: e.alert_group,
         integration_key: e.integration_key,
         maintenance_window: e.maintenance_window,
+        release: e.release,
+        environment: e.environment,
+        data_refresh: e.data_refresh,
         change: e.change,
         checklist_item: e.checklist_item,
         freeze: e.freeze,
         ..t
     }
+}
+
+/// The victim's release records, all in Sud: a release, two environments
+/// (the target is the qualification one) and a refresh request between them.
+async fn release_records(world: &World, a: &TenantWorld, now: jiff::Timestamp) -> (i64, i64, i64) {
+    use vigie_core::cmdb::{CiStatus, CiType, Criticality};
+    let system = vigie_core::tenancy::Actor::system();
+    let all = vigie_core::tenancy::Scope::Platform;
+    let sud = world.store.get_entity(&all, a.sud).await.expect("sud");
+    let env = |name: &str, kind: &str| vigie_store::NewCi {
+        ci_type: CiType::Environment,
+        name: name.into(),
+        status: CiStatus::InService,
+        criticality: Criticality::Medium,
+        owner_group_id: None,
+        attributes: [("kind".to_owned(), kind.to_owned())].into_iter().collect(),
+        identifiers: Vec::new(),
+    };
+    let prod = world
+        .store
+        .create_ci(&system, &sud, now, &env("alpha-sud-prod", "production"))
+        .await
+        .expect("prod");
+    let qualif = world
+        .store
+        .create_ci(
+            &system,
+            &sud,
+            now,
+            &env("alpha-sud-qualif", "qualification"),
+        )
+        .await
+        .expect("qualif");
+    let release = world
+        .store
+        .create_release(
+            &system,
+            &sud,
+            now,
+            &vigie_store::NewRelease {
+                name: "alpha-sud-release".into(),
+                kind: vigie_core::release::ReleaseKind::Patch,
+                planned_for: jiff::civil::date(2026, 1, 20),
+                description: String::new(),
+                versions: Vec::new(),
+            },
+        )
+        .await
+        .expect("release");
+    let prod = world
+        .store
+        .get_environment(&all, prod.id)
+        .await
+        .expect("env");
+    let qualif_env = world
+        .store
+        .get_environment(&all, qualif.id)
+        .await
+        .expect("env");
+    let refresh = world
+        .store
+        .create_data_refresh(
+            &system,
+            now,
+            &vigie_store::NewDataRefresh {
+                source: &prod,
+                target: &qualif_env,
+                requested_for: jiff::civil::date(2026, 1, 20),
+                anonymise: true,
+                note: "alpha-sud-refresh".into(),
+            },
+        )
+        .await
+        .expect("refresh");
+    (release.id.0, qualif.id.0, refresh.id.0)
 }
 
 async fn walk_every_route(world: World) {

@@ -282,15 +282,17 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let before = load_calendar(&mut tx, tenant, id).await?;
-        for table in ["sla_targets", "sla_services"] {
-            let used = Sql::new(&format!("SELECT id FROM {table} WHERE calendar_id = "))
-                .bind(id)
-                .query()
-                .fetch_optional(&mut *tx)
-                .await?;
+        for table in ["sla_targets", "sla_services", "environment_settings"] {
+            let used = Sql::new(&format!(
+                "SELECT calendar_id FROM {table} WHERE calendar_id = "
+            ))
+            .bind(id)
+            .query()
+            .fetch_optional(&mut *tx)
+            .await?;
             if used.is_some() {
                 return Err(StoreError::Conflict {
-                    what: "the calendar is used by a target or a service; change them first".into(),
+                    what: "the calendar is used by a target, a service or an environment's hours; change them first".into(),
                 });
             }
         }
