@@ -32,7 +32,8 @@ mod wire;
 use super::cis::parse_field as parse;
 pub use wire::{
     CalendarEntryOut, CalendarOut, CalendarQuery, ChangeActionIn, ChangeIn, ChangeOut, ChangePage,
-    ChangePatch, ChangeQuery, CheckOut, CheckQuery, ChecklistOut, ChecklistTickIn, TextIn, VoteOut,
+    ChangePatch, ChangeQuery, ChangeReleaseIn, CheckOut, CheckQuery, ChecklistOut, ChecklistTickIn,
+    TextIn, VoteOut,
 };
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -47,6 +48,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tick_checklist))
         .routes(routes!(get_votes))
         .routes(routes!(change_history))
+        .routes(routes!(set_release))
         .merge(settings::routes())
 }
 
@@ -464,6 +466,32 @@ async fn change_history(
     let change = state.store().get_change(&scope, ChangeId(id)).await?;
     let lines = state.store().change_history(&change).await?;
     Ok(Json(lines.into_iter().map(AuditOut::from).collect()))
+}
+
+/// Puts a change in a release (or takes it out): the releases group the
+/// changes of a cycle. A change that is finished stays where it was.
+#[utoipa::path(put, path = "/changes/{id}/release", tag = "changes", params(("id" = i64, Path)), request_body = ChangeReleaseIn,
+    responses((status = 200, body = ChangeOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn set_release(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ChangeReleaseIn>,
+) -> Result<Json<ChangeOut>, ApiError> {
+    let scope = scope_for(&actor, Permission::ManageChanges)?;
+    let before = state.store().get_change(&scope, ChangeId(id)).await?;
+    if before.status.is_final() {
+        return Err(ApiError::new(
+            ProblemKind::Conflict,
+            format!("a change that is {} stays in its release", before.status),
+        ));
+    }
+    let after = state
+        .store()
+        .set_change_release(&actor, &before, state.clock().now(), body.release_id)
+        .await
+        .map_err(invalid_links)?;
+    Ok(Json(after.into()))
 }
 
 /// The period asked for: `from` (default a week ago) to `to` (default 60

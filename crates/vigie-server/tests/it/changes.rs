@@ -897,3 +897,74 @@ async fn bad_setup_and_bad_changes_are_refused_with_the_field() {
         .await
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn a_change_joins_a_release_of_its_tenant() {
+    let world = World::sqlite().await;
+    let cast = cast(&world).await;
+    let a = &world.alpha;
+    let c = raise(&world, &a.agent_sud.token, "normal", &[a.ci_sud], json!({})).await;
+    let id = c["id"].as_i64().expect("id");
+    let release = world
+        .api(
+            Method::POST,
+            "/api/v1/releases",
+            Some(&a.admin.token),
+            Some(json!({"entity_id": a.sud.0, "name": "Correctif réglementaire", "kind": "patch", "planned_for": "2026-02-10"})),
+        )
+        .await;
+    assert_eq!(release.status, StatusCode::CREATED, "{}", release.body);
+    let release = release.json()["id"].as_i64().expect("release");
+    let path = format!("/api/v1/changes/{id}/release");
+    // An agent does not file changes into releases; a release of another
+    // tenant is unknown here.
+    world
+        .api(
+            Method::PUT,
+            &path,
+            Some(&a.agent_sud.token),
+            Some(json!({"release_id": release})),
+        )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let other = world
+        .api(
+            Method::POST,
+            "/api/v1/releases",
+            Some(&world.beta.admin.token),
+            Some(json!({"entity_id": world.beta.sud.0, "name": "x", "kind": "patch", "planned_for": "2026-02-10"})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("release");
+    world
+        .api(
+            Method::PUT,
+            &path,
+            Some(&cast.manager.token),
+            Some(json!({"release_id": other})),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let res = world
+        .api(
+            Method::PUT,
+            &path,
+            Some(&cast.manager.token),
+            Some(json!({"release_id": release})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["release_id"], release);
+    let r = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/releases/{release}"),
+            Some(&a.admin.token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(r["change_ids"], json!([id]), "{r}");
+}

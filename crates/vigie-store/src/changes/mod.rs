@@ -107,6 +107,8 @@ pub struct ChangeRecord {
     pub resolves: Vec<TicketId>,
     /// The incidents it caused (from its review).
     pub caused: Vec<TicketId>,
+    /// The release it belongs to.
+    pub release_id: Option<i64>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -273,6 +275,7 @@ fn change_row(row: &AnyRow) -> Result<ChangeRecord> {
         items: Vec::new(),
         resolves: Vec::new(),
         caused: Vec::new(),
+        release_id: None,
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })
@@ -325,6 +328,7 @@ pub(crate) fn fields(c: &ChangeRecord) -> Fields {
             "caused",
             list(&c.caused.iter().map(|c| c.0).collect::<Vec<_>>()),
         ),
+        ("release_id", c.release_id.map(|r| r.to_string())),
         ("review_success", c.review_success.map(|s| s.to_string())),
         ("review_problems", text(&c.review_problems)),
         ("review_lessons", text(&c.review_lessons)),
@@ -597,6 +601,7 @@ impl Store {
             items: dedup(&new.items),
             resolves: dedup(&new.resolves),
             caused: Vec::new(),
+            release_id: None,
             created_at: now,
             updated_at: now,
         };
@@ -687,6 +692,7 @@ impl Store {
             "SELECT change_id, ci_id AS other, '' AS role FROM change_items WHERE change_id IN {list} \
              UNION ALL SELECT change_id, other_change_id AS other, 'link' AS role FROM change_links WHERE change_id IN {list} \
              UNION ALL SELECT change_id, ticket_id AS other, role FROM change_tickets WHERE change_id IN {list} \
+             UNION ALL SELECT change_id, release_id AS other, 'release' AS role FROM release_changes WHERE change_id IN {list} \
              ORDER BY 1, 3, 2"
         ))
         .query()
@@ -701,6 +707,7 @@ impl Store {
                     "" => c.items.push(CiId(other)),
                     "link" => c.related_changes.push(ChangeId(other)),
                     "resolves" => c.resolves.push(TicketId(other)),
+                    "release" => c.release_id = Some(other),
                     _ => c.caused.push(TicketId(other)),
                 }
             }
@@ -864,6 +871,59 @@ impl Store {
             .into_iter()
             .find(|i| i.id == item)
             .ok_or(StoreError::NotFound)
+    }
+
+    /// Puts a change in a release of its tenant (or takes it out with
+    /// `None`); a change belongs to one release at most.
+    pub async fn set_change_release(
+        &self,
+        actor: &Actor,
+        before: &ChangeRecord,
+        now: Timestamp,
+        release: Option<i64>,
+    ) -> Result<ChangeRecord> {
+        let mut after = before.clone();
+        after.release_id = release;
+        after.updated_at = now;
+        after.version += 1;
+        let mut tx = self.write_tx().await?;
+        if let Some(r) = release {
+            check_ids(&mut tx, before.tenant_id, "releases", "release_id", &[r]).await?;
+        }
+        bump(
+            &mut tx,
+            before,
+            vec![
+                ("updated_at", micros(now).into()),
+                ("version", after.version.into()),
+            ],
+        )
+        .await?;
+        Sql::new("DELETE FROM release_changes WHERE change_id = ")
+            .bind(before.id.0)
+            .query()
+            .execute(&mut *tx)
+            .await?;
+        if let Some(r) = release {
+            Sql::insert(
+                "release_changes",
+                vec![("release_id", r.into()), ("change_id", before.id.0.into())],
+            )
+            .query()
+            .execute(&mut *tx)
+            .await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            now,
+            target(&after),
+            Some(&fields(before)),
+            Some(&fields(&after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// The history of a change, oldest first (at most 2,000 lines).

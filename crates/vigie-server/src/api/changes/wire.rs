@@ -247,6 +247,8 @@ pub struct ChangeOut {
     ci_ids: Vec<i64>,
     resolves: Vec<i64>,
     caused_incidents: Vec<i64>,
+    /// The release it belongs to.
+    release_id: Option<i64>,
     review_success: Option<bool>,
     review_problems: String,
     review_lessons: String,
@@ -297,6 +299,7 @@ impl From<ChangeRecord> for ChangeOut {
             ci_ids: c.items.iter().map(|c| c.0).collect(),
             resolves: c.resolves.iter().map(|c| c.0).collect(),
             caused_incidents: c.caused.iter().map(|c| c.0).collect(),
+            release_id: c.release_id,
             review_success: c.review_success,
             review_problems: c.review_problems,
             review_lessons: c.review_lessons,
@@ -396,4 +399,12 @@ pub struct CheckOut {
     pub(super) allowed: bool,
     #[schema(value_type = Vec<Object>)]
     pub(super) flags: Vec<serde_json::Value>,
+}
+
+/// The release a change belongs to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeReleaseIn {
+    /// A release of the tenant, or null to take the change out.
+    pub(super) release_id: Option<i64>,
 }
