@@ -385,16 +385,7 @@ async fn check_window(
     let flags = changes::flags_for(&state, &change, window).await?;
     Ok(Json(CheckOut {
         allowed: flags.is_empty() || change.kind == ChangeKind::Emergency,
-        flags: flags
-            .iter()
-            .map(|f| {
-                let mut v = serde_json::to_value(f).unwrap_or_default();
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("message".into(), f.describe().into());
-                }
-                v
-            })
-            .collect(),
+        flags: flags.iter().map(changes::flag_json).collect(),
     }))
 }
 

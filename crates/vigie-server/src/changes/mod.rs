@@ -182,6 +182,16 @@ pub(crate) async fn flags_for(
     Ok(flags)
 }
 
+/// A flag as stored and answered: its fields, `flag` naming it, and a
+/// `message` in words.
+pub(crate) fn flag_json(f: &Flag) -> serde_json::Value {
+    let mut v = serde_json::to_value(f).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("message".into(), f.describe().into());
+    }
+    v
+}
+
 /// What taking the change's items down would touch, and the names of the
 /// business services that would be down or degraded.
 pub(crate) async fn impact_of(
@@ -301,17 +311,7 @@ pub(crate) async fn act(
         t.vote = Some((b.kind, vote.clone()));
     }
     if let Some(window) = outcome.window {
-        let flags = outcome
-            .flags
-            .iter()
-            .map(|f| {
-                let mut v = serde_json::to_value(f).unwrap_or_default();
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("message".into(), f.describe().into());
-                }
-                v
-            })
-            .collect();
+        let flags = outcome.flags.iter().map(flag_json).collect();
         t.window = Some((window, flags));
         let (_, services) = impact_of(state, actor, &before).await?;
         t.maintenance = Maintenance::Plan { services };
