@@ -968,3 +968,76 @@ async fn a_change_joins_a_release_of_its_tenant() {
         .json();
     assert_eq!(r["change_ids"], json!([id]), "{r}");
 }
+
+#[tokio::test]
+async fn a_scheduled_change_is_maintenance_of_the_services_it_touches() {
+    let world = World::sqlite().await;
+    let cast = cast(&world).await;
+    let a = &world.alpha;
+    let service = world
+        .api(
+            Method::POST,
+            "/api/v1/cis",
+            Some(&a.admin.token),
+            Some(json!({"entity_id": a.sud.0, "type": "business_service", "name": "alpha-facturation"})),
+        )
+        .await;
+    assert_eq!(service.status, StatusCode::CREATED, "{}", service.body);
+    let service = service.json()["id"].as_i64().expect("service");
+    let res = world
+        .api(
+            Method::POST,
+            &format!("/api/v1/cis/{service}/relations"),
+            Some(&a.admin.token),
+            Some(json!({"type": "depends_on", "to_id": a.ci_sud})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let id = approved(&world, &cast, &[a.ci_sud]).await;
+    let c = ok(
+        &world,
+        &cast.manager.token,
+        id,
+        schedule("2026-01-20T19:00:00Z", "2026-01-20T23:00:00Z"),
+    )
+    .await;
+    assert_eq!(c["status"], "scheduled");
+    let path = format!("/api/v1/tenants/{}/outages?month=2026-01", a.tenant.id.0);
+    let outages = async |world: &World| {
+        world
+            .api(Method::GET, &path, Some(&a.admin.token), None)
+            .await
+    };
+    let res = outages(&world).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let list = res.json();
+    let maintenance: Vec<&serde_json::Value> = list
+        .as_array()
+        .expect("outages")
+        .iter()
+        .filter(|o| o["kind"] == "maintenance")
+        .collect();
+    assert_eq!(maintenance.len(), 1, "{list}");
+    assert_eq!(maintenance[0]["service_ref"], "alpha-facturation");
+    assert_eq!(maintenance[0]["starts_at"], "2026-01-20T19:00:00Z");
+    // Moved, the maintenance moves with it; cancelled before it begins, it goes.
+    ok(
+        &world,
+        &cast.manager.token,
+        id,
+        schedule("2026-01-21T19:00:00Z", "2026-01-21T23:00:00Z"),
+    )
+    .await;
+    let list = outages(&world).await.json();
+    assert!(list.to_string().contains("2026-01-21T19:00:00Z"), "{list}");
+    assert!(!list.to_string().contains("2026-01-20T19:00:00Z"), "{list}");
+    ok(
+        &world,
+        &a.agent_sud.token,
+        id,
+        json!({"action": "cancel", "reason": "postponed to the next release"}),
+    )
+    .await;
+    let list = outages(&world).await.json();
+    assert!(!list.to_string().contains("maintenance"), "{list}");
+}
