@@ -8,7 +8,7 @@
 
 pub mod api;
 pub mod auth;
-mod changes;
+pub mod changes;
 mod clock;
 pub mod cmdb;
 mod desk;

@@ -18,9 +18,13 @@ pub struct CmdbBenchArgs {
     /// Items to generate (about three relations each).
     #[arg(long, default_value_t = 100_000)]
     pub items: usize,
-    /// Impact analyses to time.
+    /// Impact analyses (and conflict checks) to time.
     #[arg(long, default_value_t = 50)]
     pub runs: usize,
+    /// Scheduled changes to create before timing the conflict check of a
+    /// new one (0: no change benchmark).
+    #[arg(long, default_value_t = 10_000)]
+    pub changes: usize,
 }
 
 /// A generated estate, as the import reads it.
@@ -227,5 +231,9 @@ pub async fn run(
         median.as_secs_f64() * 1e3,
         p99.as_secs_f64() * 1e3
     );
+    if args.changes > 0 {
+        crate::bench_changes::run(store, now, tenant.id, &graph.index, args.changes, args.runs)
+            .await?;
+    }
     Ok(())
 }

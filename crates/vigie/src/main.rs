@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod bench_changes;
 mod bench_cmdb;
 mod bench_events;
 mod config;

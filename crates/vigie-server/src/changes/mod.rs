@@ -101,7 +101,7 @@ impl From<StoreError> for ChangeError {
 }
 
 /// The preparation of a change, as the readiness check reads it.
-pub(crate) fn preparation(c: &ChangeRecord) -> Preparation<'_> {
+pub fn preparation(c: &ChangeRecord) -> Preparation<'_> {
     Preparation {
         kind: Some(c.kind),
         reason: &c.reason,
@@ -117,7 +117,7 @@ pub(crate) fn preparation(c: &ChangeRecord) -> Preparation<'_> {
 
 /// The tenant's change windows: its calendar, or the default nights and
 /// weekends in its time zone (Europe/Paris when none is set).
-pub(crate) async fn window_calendar(
+pub async fn window_calendar(
     state: &AppState,
     tenant: TenantId,
 ) -> Result<BusinessCalendar, StoreError> {
@@ -136,7 +136,7 @@ pub(crate) async fn window_calendar(
 
 /// The flags `window` earns for `change`: outside the change windows, in a
 /// freeze, in conflict with another change holding its window.
-pub(crate) async fn flags_for(
+pub async fn flags_for(
     state: &AppState,
     change: &ChangeRecord,
     window: Interval,
@@ -184,7 +184,7 @@ pub(crate) async fn flags_for(
 
 /// A flag as stored and answered: its fields, `flag` naming it, and a
 /// `message` in words.
-pub(crate) fn flag_json(f: &Flag) -> serde_json::Value {
+pub fn flag_json(f: &Flag) -> serde_json::Value {
     let mut v = serde_json::to_value(f).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("message".into(), f.describe().into());
