@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cmdb;
 pub mod event;
 pub mod ids;
+pub mod mail;
 pub mod role;
 pub mod sla;
 pub mod tenancy;
