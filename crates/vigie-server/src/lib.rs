@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 mod i18n;
 pub mod jobs;
+pub mod mail;
 mod ops;
 pub mod sla;
 pub mod web;
