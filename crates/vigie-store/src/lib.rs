@@ -20,6 +20,7 @@ mod events;
 mod group_commit;
 mod groups;
 mod leases;
+mod mail;
 mod major_incidents;
 mod page;
 mod saved_views;
@@ -54,6 +55,10 @@ pub use events::{
     monitoring_login,
 };
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
+pub use mail::{
+    MailAuthor, MailStored, MailWrite, MailboxInput, MailboxRecord, NewContact, OutboxRecord,
+    OutgoingMail, ReceivedMail, ReceivedMailRecord, SenderUser,
+};
 pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};
 pub use saved_views::SavedViewRecord;

@@ -293,3 +293,43 @@ fn an_event_rule_makes_an_event_whoever_sent_it() {
     assert_eq!(event.resource, "onduleur-3");
     assert_eq!(event.severity, Severity::Error);
 }
+
+#[test]
+fn points_of_contact_cover_their_entity_and_recursively_its_subtree() {
+    let path = |p: &str| EntityPath::parse(p).expect("path");
+    let grants = vec![
+        ContactGrant {
+            user: UserId(1),
+            name: "Claire".into(),
+            entity: path("/1/4/"),
+            recursive: false,
+        },
+        ContactGrant {
+            user: UserId(2),
+            name: "Bruno".into(),
+            entity: path("/1/"),
+            recursive: true,
+        },
+        ContactGrant {
+            user: UserId(3),
+            name: "Autre".into(),
+            entity: path("/1/5/"),
+            recursive: true,
+        },
+    ];
+    let s = known_sender(UserId(9), &path("/1/4/"), &grants);
+    assert_eq!(
+        s.contact_points,
+        vec!["Bruno".to_owned(), "Claire".to_owned()]
+    );
+    assert!(!s.is_contact_point);
+    assert!(known_sender(UserId(1), &path("/1/4/"), &grants).is_contact_point);
+    let below = known_sender(UserId(9), &path("/1/4/7/"), &grants);
+    assert_eq!(
+        below.contact_points,
+        vec!["Bruno".to_owned()],
+        "Claire's grant is not recursive"
+    );
+    let none = known_sender(UserId(9), &path("/2/"), &grants);
+    assert!(none.contact_points.is_empty());
+}

@@ -25,8 +25,12 @@ pub mod subject;
 
 use crate::event::Event;
 use crate::ids::{TicketId, UserId};
+use crate::tenancy::EntityPath;
 use jiff::{SignedDuration, Timestamp};
 use rules::{Placement, RuleAction, RuleSet};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// The headers that say a mail was sent by a program, as the parser read
 /// them.
@@ -90,13 +94,68 @@ pub struct KnownSender {
     pub contact_points: Vec<String>,
 }
 
-/// What a mailbox does with mail from an address it does not know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnknownSenders {
-    /// Create a contact (a requester without a password) and go on.
-    CreateContact,
-    /// Answer with a polite notice, open nothing.
-    Refuse,
+crate::ticket::named_enum!(
+    /// What a mailbox does with mail from an address it does not know.
+    UnknownSenders, "unknown senders policy" {
+        /// Create a contact (a requester without a password) and go on.
+        CreateContact => "create_contact",
+        /// Answer with a polite notice, open nothing.
+        Refuse => "refuse",
+    }
+);
+
+crate::ticket::named_enum!(
+    /// How Vigie talks to a mail server.
+    Security, "mail security" {
+        /// TLS from the first byte (IMAPS, port 993).
+        Tls => "tls",
+        /// Plain first, then `STARTTLS` (port 143).
+        StartTls => "starttls",
+        /// No encryption: only for a server on the same machine.
+        None => "none",
+    }
+);
+
+crate::ticket::named_enum!(
+    /// What happens to a mail in its mailbox once Vigie committed what it
+    /// became.
+    AfterAction, "after-processing action" {
+        /// Moved to another folder.
+        Move => "move",
+        /// Flagged `\Seen` and left where it is.
+        Flag => "flag",
+    }
+);
+
+/// A point-of-contact role, as granted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactGrant {
+    /// Who holds it.
+    pub user: UserId,
+    /// His name.
+    pub name: String,
+    /// The entity it is granted on.
+    pub entity: EntityPath,
+    /// Whether it covers the entity's subtree.
+    pub recursive: bool,
+}
+
+/// The sender as the decision sees him: whether he is a point of contact
+/// for his home entity, and who is (the grants on it, or on an entity
+/// above it for its subtree).
+pub fn known_sender(user: UserId, home: &EntityPath, grants: &[ContactGrant]) -> KnownSender {
+    let covering: Vec<&ContactGrant> = grants
+        .iter()
+        .filter(|g| *home == g.entity || (g.recursive && home.is_within(&g.entity)))
+        .collect();
+    let mut names: Vec<String> = covering.iter().map(|g| g.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    KnownSender {
+        user,
+        is_contact_point: covering.iter().any(|g| g.user == user),
+        contact_points: names,
+    }
 }
 
 /// N mails per window from one sender, beyond which his mail is ignored.
