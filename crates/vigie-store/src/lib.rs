@@ -56,8 +56,8 @@ pub use events::{
 };
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use mail::{
-    MailAuthor, MailStored, MailWrite, MailboxInput, MailboxRecord, NewContact, OutboxRecord,
-    OutgoingMail, ReceivedMail, ReceivedMailRecord, SenderUser,
+    MailAuthor, MailStored, MailWrite, MailboxInput, MailboxRecord, NewContact,
+    Notify as MailNotify, OutboxRecord, OutgoingMail, ReceivedMail, ReceivedMailRecord, SenderUser,
 };
 pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};

@@ -9,6 +9,7 @@ mod received;
 
 pub use mailboxes::{MailboxInput, MailboxRecord};
 pub use outbox::{OutboxRecord, OutgoingMail};
+pub use received::Notify;
 pub use received::{
     MailAuthor, MailStored, MailWrite, NewContact, ReceivedMail, ReceivedMailRecord, SenderUser,
 };
