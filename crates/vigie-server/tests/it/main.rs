@@ -14,6 +14,8 @@ mod events_console;
 mod events_support;
 mod isolation;
 mod jobs;
+mod mail;
+mod mail_support;
 mod openapi;
 mod sla;
 mod support;
