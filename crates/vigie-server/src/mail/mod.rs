@@ -7,7 +7,10 @@
 //! are the core's, `vigie_core::mail`; this module reads bytes and moves
 //! data.
 
+pub mod imap;
 pub mod intake;
 pub mod notify;
 pub mod parse;
+pub mod poll;
 pub mod rules_wire;
+pub mod testing;

@@ -12,6 +12,7 @@ mod cmdb;
 mod events;
 mod events_console;
 mod events_support;
+mod imap;
 mod isolation;
 mod jobs;
 mod mail;
