@@ -135,6 +135,15 @@ impl ParsedMail {
     }
 }
 
+/// The mails of an mbox file (`From ` lines between them), in order; a
+/// line that cannot be read ends the list.
+pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
+    mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(bytes))
+        .map_while(Result::ok)
+        .map(|m| m.unwrap_contents())
+        .collect()
+}
+
 /// The longest Message-ID kept, in characters.
 const MAX_ID_CHARS: usize = 250;
 

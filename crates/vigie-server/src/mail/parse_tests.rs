@@ -257,3 +257,27 @@ fn facts_carry_what_the_decision_reads() {
     assert_eq!(f.subject, m.subject);
     assert!(f.text.contains("Prise : PDU-A3"));
 }
+
+#[test]
+fn an_mbox_is_split_into_its_mails() {
+    let mut mbox = Vec::new();
+    for name in ["new_utf8.eml", "latin1.eml", "no_body.eml"] {
+        mbox.extend_from_slice(b"From someone@client.example Mon Mar  3 09:15:00 2025\n");
+        mbox.extend_from_slice(&corpus(name));
+        mbox.extend_from_slice(b"\n");
+    }
+    let mails = split_mbox(&mbox);
+    assert_eq!(mails.len(), 3);
+    let ids: Vec<String> = mails
+        .iter()
+        .map(|m| parse(m, &Limits::default()).expect("mail").message_id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "new-utf8-1@client.example",
+            "latin1-1@client.example",
+            "nobody-1@client.example"
+        ]
+    );
+}
