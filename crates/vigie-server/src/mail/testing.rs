@@ -188,6 +188,20 @@ impl Dovecot {
     }
 }
 
+impl Dovecot {
+    /// How many messages a user's folder holds on disk (`INBOX` or another).
+    pub fn count(&self, user: &str, folder: &str) -> usize {
+        let mut dir = self.dir.join("home").join(user).join("Maildir");
+        if folder != "INBOX" {
+            dir = dir.join(format!(".{folder}"));
+        }
+        ["new", "cur"]
+            .iter()
+            .map(|sub| std::fs::read_dir(dir.join(sub)).map_or(0, |d| d.count()))
+            .sum()
+    }
+}
+
 impl Drop for Dovecot {
     fn drop(&mut self) {
         // SIGTERM lets the master stop its own children; SIGKILL if not.
