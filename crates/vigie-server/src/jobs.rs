@@ -71,8 +71,9 @@ impl Jobs {
     }
 }
 
-/// The mail polling loop: read the mailboxes that are due, then sleep
-/// until the next one is.
+/// The mail loop: read the mailboxes that are due and send the
+/// notifications due, then sleep until the next mailbox is due (at most
+/// ten seconds, for the outbox).
 fn spawn_mail_polling(
     state: AppState,
     holder: String,
@@ -85,6 +86,12 @@ fn spawn_mail_polling(
                 break;
             }
             let wait = crate::mail::poll::poll_due(&state, &holder, &mut last).await;
+            match crate::mail::send::send_due(&state, &holder).await {
+                Ok(r) if r.sent + r.failed > 0 => tracing::info!(?r, "notifications sent"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "notifications not sent; trying again later"),
+            }
+            let wait = wait.min(std::time::Duration::from_secs(10));
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped.changed() => break,

@@ -127,6 +127,7 @@ impl Cli {
             cookie_secure: serve.filter(|s| s.insecure_cookies).map(|_| false),
             log: None,
             event_retention_days: None,
+            smtp_url: None,
         }
     }
 }

@@ -333,3 +333,14 @@ fn points_of_contact_cover_their_entity_and_recursively_its_subtree() {
     let none = known_sender(UserId(9), &path("/2/"), &grants);
     assert!(none.contact_points.is_empty());
 }
+
+#[test]
+fn sending_is_retried_with_a_doubling_wait_then_given_up() {
+    let mins = |n| retry_after(n).map(|d| d.as_secs() / 60);
+    assert_eq!(mins(0), Some(1));
+    assert_eq!(mins(1), Some(2));
+    assert_eq!(mins(4), Some(16));
+    assert_eq!(mins(9), Some(360), "capped at six hours");
+    assert_eq!(mins(MAX_SEND_ATTEMPTS), None);
+    assert_eq!(mins(-3), Some(1));
+}

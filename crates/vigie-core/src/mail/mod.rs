@@ -297,6 +297,21 @@ pub enum MailDecision {
     Refuse(Notice),
 }
 
+/// The most attempts at sending one notification.
+pub const MAX_SEND_ATTEMPTS: i64 = 10;
+
+/// How long to wait before sending a notification again after
+/// `attempts` failures: one minute, doubled each time, at most six hours;
+/// `None` once [`MAX_SEND_ATTEMPTS`] have failed (the mail is given up).
+pub fn retry_after(attempts: i64) -> Option<SignedDuration> {
+    if attempts >= MAX_SEND_ATTEMPTS {
+        return None;
+    }
+    let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+    let minutes = 1i64.checked_shl(exponent).unwrap_or(i64::MAX).min(360);
+    Some(SignedDuration::from_mins(minutes))
+}
+
 /// The title of a mail without a subject.
 pub const NO_SUBJECT: &str = "(sans objet / no subject)";
 

@@ -13,4 +13,5 @@ pub mod notify;
 pub mod parse;
 pub mod poll;
 pub mod rules_wire;
+pub mod send;
 pub mod testing;

@@ -393,3 +393,84 @@ async fn mail_the_story_holds_on_postgres() {
         Outcome::Reply(t.id)
     );
 }
+
+#[tokio::test]
+async fn mail_the_outbox_is_claimed_once_and_retried_with_backoff() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    ingest(&world.state, &ctx, &corpus("new_utf8.eml"))
+        .await
+        .expect("mail");
+    let now = world.clock.now();
+    let until = now + jiff::SignedDuration::from_mins(2);
+    let first = world
+        .store
+        .claim_outgoing_mail("a", now, until, 10)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 1);
+    let second = world
+        .store
+        .claim_outgoing_mail("b", now, until, 10)
+        .await
+        .expect("claim");
+    assert!(second.is_empty(), "a claimed mail is nobody else's");
+    world.clock.advance(jiff::SignedDuration::from_mins(3));
+    let now = world.clock.now();
+    let taken_over = world
+        .store
+        .claim_outgoing_mail("b", now, now + jiff::SignedDuration::from_mins(2), 10)
+        .await
+        .expect("claim");
+    assert_eq!(taken_over.len(), 1, "an expired claim is free");
+    assert!(
+        !world
+            .store
+            .mark_mail_sent(first[0].id, "a", now)
+            .await
+            .expect("mark"),
+        "not a's any more"
+    );
+    world
+        .store
+        .mark_mail_failed(first[0].id, "b", "refused", now)
+        .await
+        .expect("failed");
+
+    // A sender whose SMTP server does not answer: the attempt is counted
+    // and the next one waits.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let config = vigie_server::ServerConfig {
+        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+        ..vigie_server::ServerConfig::default()
+    };
+    let state = vigie_server::AppState::new(world.store.clone(), config, world.clock.clone());
+    let report = vigie_server::mail::send::send_due(&state, "sender")
+        .await
+        .expect("run");
+    assert_eq!((report.sent, report.failed), (0, 1));
+    let row = &world
+        .store
+        .list_outbox(world.alpha.tenant.id, 1)
+        .await
+        .expect("outbox")[0];
+    assert_eq!(row.attempts, 2);
+    assert!(row.last_error.is_some() && row.sent_at.is_none());
+    let again = vigie_server::mail::send::send_due(&state, "sender")
+        .await
+        .expect("run");
+    assert_eq!(again, Default::default(), "the next attempt is not due yet");
+    let msg = vigie_server::mail::send::message(row).expect("message");
+    let text = String::from_utf8(msg.formatted()).expect("utf-8");
+    assert!(text.contains("Auto-Submitted: auto-generated"), "{text}");
+    assert!(
+        text.contains("In-Reply-To: <new-utf8-1@client.example>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Message-ID: <{}>", row.mail.message_id)),
+        "{text}"
+    );
+}
