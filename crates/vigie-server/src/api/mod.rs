@@ -16,6 +16,7 @@ mod events;
 mod extract;
 mod groups;
 mod integration_keys;
+mod mailboxes;
 mod major;
 mod me;
 mod page;
@@ -63,6 +64,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "sla", description = "Service levels: calendars, targets, clocks, outages, reports"),
         (name = "cmdb", description = "Configuration items, their relations and impact analysis"),
         (name = "events", description = "Event management: ingestion from monitoring tools (integration keys), the alert groups of the console, classification rules, maintenance windows"),
+        (name = "mail", description = "The mail channel: mailboxes read over IMAP, their rules, the rule tester"),
         (name = "me", description = "The caller")
     )
 )]
@@ -92,6 +94,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(absences::routes())
             .merge(groups::routes())
             .merge(tokens::routes())
+            .merge(mailboxes::routes())
             .merge(tickets::routes())
             .merge(attachments::routes())
             .merge(major::routes())

@@ -29,6 +29,7 @@ struct Target {
     alert_group: i64,
     integration_key: i64,
     maintenance_window: i64,
+    mailbox: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -61,6 +62,7 @@ fn sibling_target(a: &TenantWorld) -> Target {
         alert_group: 0,
         integration_key: 0,
         maintenance_window: 0,
+        mailbox: 0,
         markers: vec![
             "alpha-ci-sud".into(),
             "alpha-sud".into(),
@@ -95,6 +97,7 @@ fn weak_target(a: &TenantWorld) -> Target {
         alert_group: 0,
         integration_key: 0,
         maintenance_window: 0,
+        mailbox: 0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -151,6 +154,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         "cis" => t.ci,
         "alert-groups" => t.alert_group,
         "integration-keys" => t.integration_key,
+        "mailboxes" => t.mailbox,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -211,7 +215,12 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
     if schema.is_null() {
         return None;
     }
-    fill_object(doc, resolve(doc, &schema), tenant_route, t)
+    let schema = resolve(doc, &schema);
+    if schema["type"] == "array" {
+        // A list in the body (a mailbox's rules): empty but well-formed.
+        return Some(json!([]));
+    }
+    fill_object(doc, schema, tenant_route, t)
 }
 
 /// The fields of one object schema, each filled with a value pointing at
@@ -236,6 +245,8 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
         let nested = match name.as_str() {
             "weekly_hours" => Some(json!({})),
             "closures" | "exceptional_openings" | "escalations" => Some(json!([])),
+            // A mailbox's rules: empty but well-formed.
+            "rules" => Some(json!([])),
             _ => None,
         };
         let value = if let Some(v) = nested {
@@ -427,6 +438,7 @@ struct EventRecords {
     alert_group: i64,
     integration_key: i64,
     maintenance_window: i64,
+    mailbox: i64,
 }
 
 async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
@@ -465,10 +477,24 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         )
         .await
         .expect("window");
+    let mailbox = world
+        .store
+        .create_mailbox(
+            &vigie_core::tenancy::Actor::system(),
+            &vigie_core::tenancy::Scope::Platform,
+            now,
+            &vigie_store::MailboxInput {
+                entity_id: a.sud,
+                ..crate::mail_support::input(a, "alpha-mailbox", "[]")
+            },
+        )
+        .await
+        .expect("mailbox");
     EventRecords {
         alert_group: group.id.0,
         integration_key: key.id.0,
         maintenance_window: window.id.0,
+        mailbox: mailbox.id.0,
     }
 }
 
@@ -480,6 +506,7 @@ fn with_events(t: Target, e: &EventRecords) -> Target {
         alert_group: e.alert_group,
         integration_key: e.integration_key,
         maintenance_window: e.maintenance_window,
+        mailbox: e.mailbox,
         ..t
     }
 }

@@ -16,6 +16,7 @@ mod imap;
 mod isolation;
 mod jobs;
 mod mail;
+mod mail_api;
 mod mail_support;
 mod openapi;
 mod sla;
