@@ -51,7 +51,7 @@ fn mail(run: usize, i: usize, size: usize) -> Vec<u8> {
     let mut w = i;
     while text.len() < size {
         text.push_str(WORDS[w % WORDS.len()]);
-        text.push(if w % 13 == 0 { '\n' } else { ' ' });
+        text.push(if w.is_multiple_of(13) { '\n' } else { ' ' });
         w = w.wrapping_mul(31).wrapping_add(7);
     }
     let reply = if i % 4 == 3 && i >= 4 {
@@ -65,7 +65,7 @@ fn mail(run: usize, i: usize, size: usize) -> Vec<u8> {
          Message-ID: <bench-{run}-{i}@client.example>\r\n{reply}MIME-Version: 1.0\r\n",
         WORDS[i % WORDS.len()]
     );
-    let body = if i % 3 == 0 {
+    let body = if i.is_multiple_of(3) {
         let pdf = "JVBERi0xLjQKJSBWaWdpZSBiZW5jaAoxIDAgb2JqIDw8ID4+IGVuZG9iagp0cmFpbGVyIDw8ID4+CiUlRU9GCg==";
         format!(
             "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\

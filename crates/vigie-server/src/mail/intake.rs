@@ -11,7 +11,7 @@
 //! a database failure is returned as an error, so the caller leaves the mail
 //! unread and tries again later.
 
-use super::notify::{Kind, TicketMail, notice_mail, ticket_mail};
+use super::notify::{Answered, Kind, TicketMail, notice_mail, ticket_mail};
 use super::parse::{self, Limits, ParsedMail};
 use super::rules_wire::compile_stored;
 use crate::AppState;
@@ -210,16 +210,14 @@ pub async fn ingest(
                 vigie_core::mail::Notice::UnknownSender => "unknown_sender",
                 vigie_core::mail::Notice::NotContactPoint { .. } => "not_contact_point",
             };
-            let n = notice_mail(
-                &notice,
-                lang,
+            let to = Answered {
                 tenant,
-                &ctx.mailbox.address,
-                &mail.from,
-                &mail.subject,
-                &mail.message_id,
-                now,
-            );
+                sender: &ctx.mailbox.address,
+                recipient: &mail.from,
+                subject: &mail.subject,
+                message_id: &mail.message_id,
+            };
+            let n = notice_mail(&notice, lang, to, now);
             return record_nothing(state, now, &record, "refused", reason.into(), Some(n)).await;
         }
         MailDecision::Event { rule, event } => {

@@ -179,17 +179,30 @@ pub fn ticket_mail(m: &TicketMail<'_>) -> OutgoingMail {
     }
 }
 
+/// The mail a notice answers.
+#[derive(Clone, Copy, Debug)]
+pub struct Answered<'a> {
+    /// The tenant.
+    pub tenant: vigie_core::ids::TenantId,
+    /// The `From` address (the mailbox's).
+    pub sender: &'a str,
+    /// Who wrote the mail answered.
+    pub recipient: &'a str,
+    /// Its subject.
+    pub subject: &'a str,
+    /// Its Message-ID.
+    pub message_id: &'a str,
+}
+
 /// The notice to a sender whose mail opened nothing.
-pub fn notice_mail(
-    notice: &Notice,
-    lang: Lang,
-    tenant: vigie_core::ids::TenantId,
-    sender: &str,
-    recipient: &str,
-    their_subject: &str,
-    their_id: &str,
-    now: Timestamp,
-) -> OutgoingMail {
+pub fn notice_mail(notice: &Notice, lang: Lang, to: Answered<'_>, now: Timestamp) -> OutgoingMail {
+    let Answered {
+        tenant,
+        sender,
+        recipient,
+        subject: their_subject,
+        message_id: their_id,
+    } = to;
     let mut body = match notice {
         Notice::UnknownSender => lang.t("mail-notice-unknown-sender"),
         Notice::NotContactPoint { contact_points } => lang.t1(
