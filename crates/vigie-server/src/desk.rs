@@ -334,17 +334,14 @@ pub(crate) fn distinct_ids(ids: impl IntoIterator<Item = i64>) -> Vec<TicketId> 
 
 /// The group the tenant's assignment rules give a ticket to open (decided
 /// by the core: `ticket::routing::route`), for callers that write the
-/// ticket themselves (a mail, in the transaction that records it).
-pub(crate) async fn route_group(
-    state: &AppState,
+/// ticket themselves (a mail, in the transaction that records it) and read
+/// the rules once for many tickets.
+pub(crate) fn route_group(
+    rules: &[vigie_core::ticket::routing::RoutingRule],
     entity: &vigie_store::EntityRecord,
     new: &vigie_store::NewTicket,
-) -> Result<Option<vigie_core::ids::GroupId>, StoreError> {
+) -> Option<vigie_core::ids::GroupId> {
     use vigie_core::ticket::routing::{TicketFacts, route};
-    let rules = state
-        .store()
-        .list_assignment_rules(entity.tenant_id)
-        .await?;
     let facts = TicketFacts {
         category: new.category_id,
         service_ref: new.service_ref.as_deref(),
@@ -352,5 +349,5 @@ pub(crate) async fn route_group(
         channel: new.channel,
         ticket_type: new.ticket_type,
     };
-    Ok(route(&rules, &facts).map(|r| r.group))
+    route(rules, &facts).map(|r| r.group)
 }

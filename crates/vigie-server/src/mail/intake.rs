@@ -44,6 +44,10 @@ pub struct MailboxContext {
     pub key: Option<IntegrationKeyRecord>,
     /// The parser's limits.
     pub limits: Limits,
+    /// The tenant's ticket settings, read once per context (one IMAP run).
+    pub settings: vigie_store::TicketSettings,
+    /// The tenant's assignment rules, read once per context.
+    pub routing: Vec<vigie_core::ticket::routing::RoutingRule>,
 }
 
 /// Why a mail could not be handled now (it stays unread, to try again).
@@ -74,12 +78,19 @@ impl MailboxContext {
             ),
             None => None,
         };
+        let settings = state.store().ticket_settings(mailbox.tenant_id).await?;
+        let routing = state
+            .store()
+            .list_assignment_rules(mailbox.tenant_id)
+            .await?;
         Ok(MailboxContext {
             mailbox,
             rules,
             entity,
             key,
             limits: Limits::default(),
+            settings,
+            routing,
         })
     }
 
@@ -270,10 +281,9 @@ pub async fn ingest(
                 }
                 _ => ctx.entity.clone(),
             };
-            let settings = state.store().ticket_settings(tenant).await?;
             let priority = placement
                 .priority
-                .unwrap_or_else(|| settings.matrix.priority(Level::Moyen, Level::Moyen));
+                .unwrap_or_else(|| ctx.settings.matrix.priority(Level::Moyen, Level::Moyen));
             let description = if description.is_empty() {
                 "(message sans texte / message without text)".to_owned()
             } else {
@@ -295,7 +305,7 @@ pub async fn ingest(
             };
             let group = match placement.group {
                 Some(g) => Some(g),
-                None => crate::desk::route_group(state, &entity, &new).await?,
+                None => crate::desk::route_group(&ctx.routing, &entity, &new),
             };
             let sender = ctx.mailbox.address.clone();
             let recipient = mail.from.clone();
