@@ -74,3 +74,6 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL;
 CREATE INDEX mail_outbox_message ON mail_outbox (tenant_id, message_id);
+
+-- Senders are matched to users by address, whatever its case.
+CREATE INDEX users_email_lower ON users (tenant_id, LOWER(email));
