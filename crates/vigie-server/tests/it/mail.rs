@@ -392,6 +392,14 @@ async fn mail_the_story_holds_on_postgres() {
             .expect("mail"),
         Outcome::Reply(t.id)
     );
+    // Two senders claiming at once: the mail goes to one of them.
+    let now = world.clock.now();
+    let until = now + jiff::SignedDuration::from_mins(2);
+    let (a, b) = tokio::join!(
+        world.store.claim_outgoing_mail("a", now, until, 10),
+        world.store.claim_outgoing_mail("b", now, until, 10)
+    );
+    assert_eq!(a.expect("a").len() + b.expect("b").len(), 1);
 }
 
 #[tokio::test]
