@@ -86,6 +86,10 @@ id_type!(
     MaintenanceWindowId
 );
 id_type!(
+    /// A mailbox Vigie reads mail from, belonging to a tenant.
+    MailboxId
+);
+id_type!(
     /// A key a monitoring tool sends its events with; it belongs to a tenant
     /// and names the source.
     IntegrationKeyId

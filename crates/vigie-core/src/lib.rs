@@ -13,6 +13,7 @@ pub mod cmdb;
 pub mod environment;
 pub mod event;
 pub mod ids;
+pub mod mail;
 pub mod release;
 pub mod role;
 pub mod sla;

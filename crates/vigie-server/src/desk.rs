@@ -331,3 +331,23 @@ pub(crate) fn distinct_ids(ids: impl IntoIterator<Item = i64>) -> Vec<TicketId> 
         .map(TicketId)
         .collect()
 }
+
+/// The group the tenant's assignment rules give a ticket to open (decided
+/// by the core: `ticket::routing::route`), for callers that write the
+/// ticket themselves (a mail, in the transaction that records it) and read
+/// the rules once for many tickets.
+pub(crate) fn route_group(
+    rules: &[vigie_core::ticket::routing::RoutingRule],
+    entity: &vigie_store::EntityRecord,
+    new: &vigie_store::NewTicket,
+) -> Option<vigie_core::ids::GroupId> {
+    use vigie_core::ticket::routing::{TicketFacts, route};
+    let facts = TicketFacts {
+        category: new.category_id,
+        service_ref: new.service_ref.as_deref(),
+        entity: &entity.path,
+        channel: new.channel,
+        ticket_type: new.ticket_type,
+    };
+    route(rules, &facts).map(|r| r.group)
+}

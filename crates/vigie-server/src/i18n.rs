@@ -95,7 +95,11 @@ impl Lang {
         self.tn(key, [a, b])
     }
 
-    fn tn<const N: usize>(self, key: &str, values: [(&'static str, String); N]) -> String {
+    pub(crate) fn tn<const N: usize>(
+        self,
+        key: &str,
+        values: [(&'static str, String); N],
+    ) -> String {
         let args = values
             .into_iter()
             .map(|(name, value)| {

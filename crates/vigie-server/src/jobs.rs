@@ -4,7 +4,8 @@
 //! simply goes on. Today: handing over the tickets of absent agents,
 //! firing SLA escalation levels ([`crate::sla::escalation`]), which sleeps
 //! until the next escalation instant rather than a fixed period, and
-//! processing events ([`crate::events::processor`]), woken by ingestion.
+//! processing events ([`crate::events::processor`]), woken by ingestion,
+//! and reading mailboxes ([`crate::mail::poll`]), each under its own lease.
 
 use crate::AppState;
 use jiff::SignedDuration;
@@ -29,6 +30,7 @@ pub struct Jobs {
     task: JoinHandle<()>,
     sla: JoinHandle<()>,
     events: JoinHandle<()>,
+    mail: JoinHandle<()>,
 }
 
 impl Jobs {
@@ -37,6 +39,7 @@ impl Jobs {
         let (stop, mut stopped) = watch::channel(false);
         let sla = spawn_sla_escalations(state.clone(), holder.clone(), stop.subscribe());
         let events = spawn_event_processing(state.clone(), holder.clone(), stop.subscribe());
+        let mail = spawn_mail_polling(state.clone(), holder.clone(), stop.subscribe());
         let task = tokio::spawn(async move {
             loop {
                 if let Err(e) = handover_absent_owners(&state, &holder).await {
@@ -54,6 +57,7 @@ impl Jobs {
             task,
             sla,
             events,
+            mail,
         }
     }
 
@@ -63,7 +67,37 @@ impl Jobs {
         let _ = self.task.await;
         let _ = self.sla.await;
         let _ = self.events.await;
+        let _ = self.mail.await;
     }
+}
+
+/// The mail loop: read the mailboxes that are due and send the
+/// notifications due, then sleep until the next mailbox is due (at most
+/// ten seconds, for the outbox).
+fn spawn_mail_polling(
+    state: AppState,
+    holder: String,
+    mut stopped: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last = std::collections::HashMap::new();
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let wait = crate::mail::poll::poll_due(&state, &holder, &mut last).await;
+            match crate::mail::send::send_due(&state, &holder).await {
+                Ok(r) if r.sent + r.failed > 0 => tracing::info!(?r, "notifications sent"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "notifications not sent; trying again later"),
+            }
+            let wait = wait.min(std::time::Duration::from_secs(10));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stopped.changed() => break,
+            }
+        }
+    })
 }
 
 /// The event processing loop: process what is pending, then wait for

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 mod i18n;
 pub mod jobs;
+pub mod mail;
 mod ops;
 pub mod releases;
 pub mod sla;
@@ -42,6 +43,9 @@ pub struct ServerConfig {
     /// Days the raw events of cleared or informational alerts are kept
     /// before they are compacted into their alert's counts.
     pub event_retention_days: u32,
+    /// Where notification mails are sent (`smtp://host:port`, lettre's URL
+    /// form); `None` keeps them in the outbox.
+    pub smtp_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +55,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             session_hours: 12,
             event_retention_days: 30,
+            smtp_url: None,
         }
     }
 }

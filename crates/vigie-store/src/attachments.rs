@@ -165,97 +165,9 @@ impl Store {
         if open.rows_affected() != 1 {
             return Err(closed());
         }
-        let held = Sql::new("SELECT size FROM attachment_blobs WHERE tenant_id = ")
-            .bind(ticket.tenant_id.0)
-            .push(" AND hash = ")
-            .bind(new.sha256.as_str())
-            .query()
-            .fetch_optional(&mut *tx)
-            .await?;
-        match held {
-            Some(row) => {
-                let held_size: i64 = row.try_get("size")?;
-                if held_size != size {
-                    return Err(StoreError::Database(format!(
-                        "blob {} holds {held_size} bytes, not {size}",
-                        new.sha256
-                    )));
-                }
-            }
-            None => {
-                // The `Sql` builder binds no bytes: the content is the last
-                // placeholder, bound on the query. Two identical uploads at
-                // once on PostgreSQL: the second waits, then does nothing.
-                let mut sql = Sql::new(
-                    "INSERT INTO attachment_blobs (tenant_id, hash, size, created_at, content) VALUES (",
-                );
-                sql.bind(ticket.tenant_id.0)
-                    .push(", ")
-                    .bind(new.sha256.as_str())
-                    .push(", ")
-                    .bind(size)
-                    .push(", ")
-                    .bind(micros(now))
-                    .push(", $5) ON CONFLICT (tenant_id, hash) DO NOTHING");
-                sql.query()
-                    .bind(new.content.as_slice())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        let uploaded_by = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
-        let id = Sql::insert(
-            "ticket_attachments",
-            vec![
-                ("tenant_id", ticket.tenant_id.0.into()),
-                ("ticket_id", ticket.id.0.into()),
-                ("blob_hash", new.sha256.as_str().into()),
-                ("file_name", new.file_name.as_str().into()),
-                ("content_type", new.content_type.as_str().into()),
-                ("size", size.into()),
-                ("uploaded_by", uploaded_by.into()),
-                ("uploader_label", actor.login.as_str().into()),
-                ("public", new.public.into()),
-                ("created_at", micros(now).into()),
-            ],
-        )
-        .insert_returning_id(&mut tx)
-        .await?;
-        let shown = if new.public {
-            new.file_name.clone()
-        } else {
-            format!("(internal) #{id}")
-        };
-        let after: Fields = vec![("attachment", Some(shown))];
-        record(
-            &mut tx,
-            actor,
-            now,
-            AuditTarget {
-                tenant: Some(ticket.tenant_id),
-                entity_id: Some(ticket.entity_id.0),
-                entity_path: Some(&ticket.entity_path),
-                record_type: "ticket",
-                record_id: ticket.id.0,
-            },
-            Some(&Fields::new()),
-            Some(&after),
-        )
-        .await?;
+        let stored = insert_attachment_in(&mut tx, actor, now, ticket, new, size).await?;
         tx.commit().await?;
-        Ok(AttachmentRecord {
-            id,
-            tenant_id: ticket.tenant_id,
-            ticket_id: ticket.id,
-            sha256: new.sha256.clone(),
-            file_name: new.file_name.clone(),
-            content_type: new.content_type.clone(),
-            size,
-            uploaded_by: uploaded_by.map(UserId),
-            uploader_label: actor.login.clone(),
-            public: new.public,
-            created_at: now,
-        })
+        Ok(stored)
     }
 
     /// The attachments of a ticket the access may read (read with
@@ -316,6 +228,109 @@ impl Store {
         .await?;
         Ok((row.try_get("blobs")?, row.try_get("bytes")?))
     }
+}
+
+/// Stores an attachment's blob (unless the tenant holds it), its row and
+/// its audit line inside the caller's transaction; the caller checked the
+/// rules [`Store::add_attachment`] checks and that the ticket is open.
+pub(crate) async fn insert_attachment_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    now: Timestamp,
+    ticket: &TicketRecord,
+    new: &NewAttachment,
+    size: i64,
+) -> Result<AttachmentRecord> {
+    let held = Sql::new("SELECT size FROM attachment_blobs WHERE tenant_id = ")
+        .bind(ticket.tenant_id.0)
+        .push(" AND hash = ")
+        .bind(new.sha256.as_str())
+        .query()
+        .fetch_optional(&mut **tx)
+        .await?;
+    match held {
+        Some(row) => {
+            let held_size: i64 = row.try_get("size")?;
+            if held_size != size {
+                return Err(StoreError::Database(format!(
+                    "blob {} holds {held_size} bytes, not {size}",
+                    new.sha256
+                )));
+            }
+        }
+        None => {
+            // The `Sql` builder binds no bytes: the content is the last
+            // placeholder, bound on the query. Two identical uploads at
+            // once on PostgreSQL: the second waits, then does nothing.
+            let mut sql = Sql::new(
+                "INSERT INTO attachment_blobs (tenant_id, hash, size, created_at, content) VALUES (",
+            );
+            sql.bind(ticket.tenant_id.0)
+                .push(", ")
+                .bind(new.sha256.as_str())
+                .push(", ")
+                .bind(size)
+                .push(", ")
+                .bind(micros(now))
+                .push(", $5) ON CONFLICT (tenant_id, hash) DO NOTHING");
+            sql.query()
+                .bind(new.content.as_slice())
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    let uploaded_by = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
+    let id = Sql::insert(
+        "ticket_attachments",
+        vec![
+            ("tenant_id", ticket.tenant_id.0.into()),
+            ("ticket_id", ticket.id.0.into()),
+            ("blob_hash", new.sha256.as_str().into()),
+            ("file_name", new.file_name.as_str().into()),
+            ("content_type", new.content_type.as_str().into()),
+            ("size", size.into()),
+            ("uploaded_by", uploaded_by.into()),
+            ("uploader_label", actor.login.as_str().into()),
+            ("public", new.public.into()),
+            ("created_at", micros(now).into()),
+        ],
+    )
+    .insert_returning_id(tx)
+    .await?;
+    let shown = if new.public {
+        new.file_name.clone()
+    } else {
+        format!("(internal) #{id}")
+    };
+    let after: Fields = vec![("attachment", Some(shown))];
+    record(
+        tx,
+        actor,
+        now,
+        AuditTarget {
+            tenant: Some(ticket.tenant_id),
+            entity_id: Some(ticket.entity_id.0),
+            entity_path: Some(&ticket.entity_path),
+            record_type: "ticket",
+            record_id: ticket.id.0,
+        },
+        Some(&Fields::new()),
+        Some(&after),
+    )
+    .await?;
+    Ok(AttachmentRecord {
+        id,
+        tenant_id: ticket.tenant_id,
+        ticket_id: ticket.id,
+        sha256: new.sha256.clone(),
+        file_name: new.file_name.clone(),
+        content_type: new.content_type.clone(),
+        size,
+        uploaded_by: uploaded_by.map(UserId),
+        uploader_label: actor.login.clone(),
+        public: new.public,
+        created_at: now,
+    })
 }
 
 fn closed() -> StoreError {

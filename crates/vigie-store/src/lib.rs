@@ -21,6 +21,7 @@ mod events;
 mod group_commit;
 mod groups;
 mod leases;
+mod mail;
 mod major_incidents;
 mod page;
 mod releases;
@@ -61,6 +62,10 @@ pub use events::{
     monitoring_login,
 };
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
+pub use mail::{
+    MailAuthor, MailStored, MailWrite, MailboxInput, MailboxRecord, NewContact,
+    Notify as MailNotify, OutboxRecord, OutgoingMail, ReceivedMail, ReceivedMailRecord, SenderUser,
+};
 pub use major_incidents::CommunicationRecord;
 pub use page::{Page, PageRequest};
 pub use releases::{

@@ -36,6 +36,8 @@ pub enum BenchWhat {
     Cmdb(crate::bench_cmdb::CmdbBenchArgs),
     /// Event ingestion over HTTP, the processor and an alert storm.
     Events(crate::bench_events::EventsBenchArgs),
+    /// Parsing and ingesting stored mails.
+    Mail(crate::bench_mail::MailBenchArgs),
 }
 
 /// Clients creating tickets at the same time in the concurrent measure.
@@ -66,6 +68,9 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
     demo::load_demo(&store, clock.now()).await?;
     if let Some(BenchWhat::Cmdb(cmdb)) = &args.what {
         return crate::bench_cmdb::run(&store, clock.now(), cmdb).await;
+    }
+    if let Some(BenchWhat::Mail(mail)) = &args.what {
+        return crate::bench_mail::run(&store, clock, mail).await;
     }
     if let Some(BenchWhat::Events(events)) = &args.what {
         return crate::bench_events::run(&store, clock, events).await;

@@ -44,7 +44,9 @@ pub async fn run(
                 ..ChangeText::default()
             },
             template_id: None,
-            items: (0..1 + i % 3).map(|k| item(i * 7919 + k * 104_729)).collect(),
+            items: (0..1 + i % 3)
+                .map(|k| item(i * 7919 + k * 104_729))
+                .collect(),
             related_changes: Vec::new(),
             resolves: Vec::new(),
             checklist: Vec::new(),
@@ -54,7 +56,10 @@ pub async fn run(
         let begin = start + SignedDuration::from_hours(night * 24 + (i % 5) as i64);
         let mut t = Transition::to(ChangeStatus::Scheduled);
         t.window = Some((
-            Interval::new(begin, begin + SignedDuration::from_hours(2 + (i % 5) as i64)),
+            Interval::new(
+                begin,
+                begin + SignedDuration::from_hours(2 + (i % 5) as i64),
+            ),
             Vec::new(),
         ));
         store.transition_change(&system, &c, now, &t).await?;

@@ -42,6 +42,9 @@ pub struct RawConfig {
     pub log: Option<String>,
     /// Days the raw events of cleared or informational alerts are kept.
     pub event_retention_days: Option<u32>,
+    /// Where notification mails are sent: `smtp://host:port`,
+    /// `smtps://user:password@host` or `smtp://host?tls=required`.
+    pub smtp_url: Option<String>,
 }
 
 impl RawConfig {
@@ -66,6 +69,7 @@ impl RawConfig {
             cookie_secure,
             log: get("VIGIE_LOG").or_else(|| get("RUST_LOG")),
             event_retention_days,
+            smtp_url: get("VIGIE_SMTP_URL"),
         })
     }
 
@@ -84,6 +88,7 @@ impl RawConfig {
             cookie_secure: self.cookie_secure.or(lower.cookie_secure),
             log: self.log.or(lower.log),
             event_retention_days: self.event_retention_days.or(lower.event_retention_days),
+            smtp_url: self.smtp_url.or(lower.smtp_url),
         }
     }
 }
@@ -103,6 +108,8 @@ pub struct Config {
     pub log: String,
     /// Days raw events of cleared or informational alerts are kept.
     pub event_retention_days: u32,
+    /// Where notification mails are sent (none: they wait in the outbox).
+    pub smtp_url: Option<String>,
 }
 
 impl Config {
@@ -168,6 +175,7 @@ impl Config {
             cookie_secure: raw.cookie_secure.unwrap_or(true),
             log,
             event_retention_days,
+            smtp_url: raw.smtp_url.filter(|u| !u.trim().is_empty()),
         })
     }
 

@@ -8,9 +8,11 @@ mod bench;
 mod bench_changes;
 mod bench_cmdb;
 mod bench_events;
+mod bench_mail;
 mod config;
 mod demo;
 mod import;
+mod ingest;
 mod serve;
 
 use anyhow::Context;
@@ -70,6 +72,9 @@ enum Command {
     /// Import data files.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Replay stored data (mails) through the ingestion path.
+    #[command(subcommand)]
+    Ingest(ingest::IngestCommand),
     /// Measure the hot paths (use a throwaway database: it loads the demo
     /// and generates tickets).
     Bench(bench::BenchArgs),
@@ -123,6 +128,7 @@ impl Cli {
             cookie_secure: serve.filter(|s| s.insecure_cookies).map(|_| false),
             log: None,
             event_retention_days: None,
+            smtp_url: None,
         }
     }
 }
@@ -170,6 +176,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(command) => {
             let result = import::run(&store, clock.now(), &command).await;
+            store.close().await;
+            result?;
+        }
+        Command::Ingest(command) => {
+            let result = ingest::run(&store, clock.clone(), &command).await;
             store.close().await;
             result?;
         }

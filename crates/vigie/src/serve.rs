@@ -20,6 +20,7 @@ pub async fn serve(config: &Config, store: Store, clock: Clock) -> anyhow::Resul
     let server_config = ServerConfig {
         cookie_secure: config.cookie_secure,
         event_retention_days: config.event_retention_days,
+        smtp_url: config.smtp_url.clone(),
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config, clock);

@@ -18,6 +18,7 @@ mod events;
 mod extract;
 mod groups;
 mod integration_keys;
+mod mailboxes;
 mod major;
 mod me;
 mod page;
@@ -69,6 +70,7 @@ use vigie_core::tenancy::{Actor, Scope};
         (name = "events", description = "Event management: ingestion from monitoring tools (integration keys), the alert groups of the console, classification rules, maintenance windows"),
         (name = "releases", description = "Releases and their cycle, environments with their order and hours, data refreshes and yearly environment resets"),
         (name = "changes", description = "Change management: requests for change, CAB and ECAB approval, the change calendar with windows, freezes and conflicts"),
+        (name = "mail", description = "The mail channel: mailboxes read over IMAP, their rules, the rule tester"),
         (name = "me", description = "The caller")
     )
 )]
@@ -98,6 +100,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
             .merge(absences::routes())
             .merge(groups::routes())
             .merge(tokens::routes())
+            .merge(mailboxes::routes())
             .merge(tickets::routes())
             .merge(attachments::routes())
             .merge(major::routes())

@@ -44,6 +44,12 @@ pub(crate) fn render_markdown(source: &str) -> String {
     CLEANER.clean(&raw).to_string()
 }
 
+/// HTML from elsewhere (the HTML part of a mail) cleaned by the same
+/// cleaner as rendered Markdown.
+pub(crate) fn clean_html(raw: &str) -> String {
+    CLEANER.clean(raw).to_string()
+}
+
 /// [`render_markdown`] as a value templates may render unescaped.
 pub(crate) fn safe_markdown(source: &str) -> SafeHtml {
     SafeHtml(render_markdown(source))

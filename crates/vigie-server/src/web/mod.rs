@@ -20,7 +20,7 @@ mod group_page;
 mod groups;
 mod layout;
 mod login;
-mod markdown;
+pub(crate) mod markdown;
 mod pages;
 mod profile;
 mod releases;

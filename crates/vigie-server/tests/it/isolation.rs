@@ -35,6 +35,7 @@ struct Target {
     change: i64,
     checklist_item: i64,
     freeze: i64,
+    mailbox: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -73,6 +74,7 @@ fn sibling_target(a: &TenantWorld) -> Target {
         change: 0,
         checklist_item: 0,
         freeze: 0,
+        mailbox: 0,
         markers: vec![
             "alpha-change-sud".into(),
             "alpha-ci-sud".into(),
@@ -114,6 +116,7 @@ fn weak_target(a: &TenantWorld) -> Target {
         change: 0,
         checklist_item: 0,
         freeze: 0,
+        mailbox: 0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -178,6 +181,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         "environments" => t.environment,
         "data-refreshes" => t.data_refresh,
         "changes" => t.change,
+        "mailboxes" => t.mailbox,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -241,7 +245,12 @@ fn fill_body(doc: &Value, template: &str, op: &Value, t: &Target) -> Option<Valu
     if schema.is_null() {
         return None;
     }
-    fill_object(doc, resolve(doc, &schema), tenant_route, t)
+    let schema = resolve(doc, &schema);
+    if schema["type"] == "array" {
+        // A list in the body (a mailbox's rules): empty but well-formed.
+        return Some(json!([]));
+    }
+    fill_object(doc, schema, tenant_route, t)
 }
 
 /// The fields of one object schema, each filled with a value pointing at
@@ -273,6 +282,8 @@ fn fill_object(doc: &Value, schema: &Value, tenant_route: bool, t: &Target) -> O
         let nested = match name.as_str() {
             "weekly_hours" => Some(json!({})),
             "closures" | "exceptional_openings" | "escalations" => Some(json!([])),
+            // A mailbox's rules: empty but well-formed.
+            "rules" => Some(json!([])),
             _ => None,
         };
         let value = if let Some(v) = nested {
@@ -492,6 +503,7 @@ struct EventRecords {
     change: i64,
     checklist_item: i64,
     freeze: i64,
+    mailbox: i64,
 }
 
 async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
@@ -532,6 +544,19 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         .expect("window");
     let (release, environment, data_refresh) = release_records(world, a, now).await;
     let (change, checklist_item, freeze) = change_records(world, a).await;
+    let mailbox = world
+        .store
+        .create_mailbox(
+            &vigie_core::tenancy::Actor::system(),
+            &vigie_core::tenancy::Scope::Platform,
+            now,
+            &vigie_store::MailboxInput {
+                entity_id: a.sud,
+                ..crate::mail_support::input(a, "alpha-mailbox", "[]")
+            },
+        )
+        .await
+        .expect("mailbox");
     EventRecords {
         alert_group: group.id.0,
         integration_key: key.id.0,
@@ -542,6 +567,7 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         change,
         checklist_item,
         freeze,
+        mailbox: mailbox.id.0,
     }
 }
 
@@ -600,6 +626,7 @@ fn with_events(t: Target, e: &EventRecords) -> Target {
         change: e.change,
         checklist_item: e.checklist_item,
         freeze: e.freeze,
+        mailbox: e.mailbox,
         ..t
     }
 }

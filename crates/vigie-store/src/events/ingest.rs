@@ -96,38 +96,7 @@ impl Store {
             return Ok(Ingested::default());
         }
         let total = events.len();
-        let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(total);
-        for e in &events {
-            let ev = &e.event;
-            rows.push(vec![
-                key.tenant_id.0.into(),
-                key.id.0.into(),
-                e.delivery.as_str().into(),
-                e.fingerprint.as_str().into(),
-                ev.source.as_str().into(),
-                ev.resource.as_str().into(),
-                ev.check.as_str().into(),
-                ev.severity.as_str().into(),
-                ev.action.as_str().into(),
-                ev.summary.as_str().into(),
-                payload(ev)?.into(),
-                micros(ev.occurred_at).into(),
-                micros(now).into(),
-                ev.clamped.into(),
-            ]);
-        }
-        // The statements are built once; a batch that fails and runs again
-        // alone reuses them.
-        let backend = self.backend;
-        let mut statements = Vec::with_capacity(rows.len().div_ceil(ROWS));
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(ROWS).collect();
-            let mut sql = Sql::insert_many("events", &COLUMNS, chunk);
-            sql.push(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
-            statements.push(sql.for_backend(backend));
-        }
-        let statements = Arc::new(statements);
+        let statements = Arc::new(statements(self.backend, key, now, &events)?);
         let accepted = self
             .group_commit()
             .try_run(Box::new(move |tx| {
@@ -147,4 +116,59 @@ impl Store {
             duplicates: total - accepted,
         })
     }
+}
+
+/// The statements storing `events` for `key` (each skipping a delivery key
+/// already taken), built once so that a batch run again reuses them.
+fn statements(
+    backend: crate::Backend,
+    key: &IntegrationKeyRecord,
+    now: Timestamp,
+    events: &[IncomingEvent],
+) -> Result<Vec<Sql>> {
+    let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(events.len());
+    for e in events {
+        let ev = &e.event;
+        rows.push(vec![
+            key.tenant_id.0.into(),
+            key.id.0.into(),
+            e.delivery.as_str().into(),
+            e.fingerprint.as_str().into(),
+            ev.source.as_str().into(),
+            ev.resource.as_str().into(),
+            ev.check.as_str().into(),
+            ev.severity.as_str().into(),
+            ev.action.as_str().into(),
+            ev.summary.as_str().into(),
+            payload(ev)?.into(),
+            micros(ev.occurred_at).into(),
+            micros(now).into(),
+            ev.clamped.into(),
+        ]);
+    }
+    let mut statements = Vec::with_capacity(rows.len().div_ceil(ROWS));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(ROWS).collect();
+        let mut sql = Sql::insert_many("events", &COLUMNS, chunk);
+        sql.push(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
+        statements.push(sql.for_backend(backend));
+    }
+    Ok(statements)
+}
+
+/// Stores events inside the caller's transaction (a mail made into an
+/// event is recorded with it); returns how many were new.
+pub(crate) async fn insert_events_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    key: &IntegrationKeyRecord,
+    now: Timestamp,
+    events: &[IncomingEvent],
+) -> Result<u64> {
+    let mut accepted = 0;
+    for sql in statements(backend, key, now, events)? {
+        accepted += sql.query().execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(accepted)
 }

@@ -15,6 +15,7 @@ pub use apply::{AUTO_RESOLVED, AlertWrite, AppliedBatch, EventBatch, GroupWrite,
 pub use console::{
     AlertGroupFilter, AlertGroupRecord, AlertRecord, EventRecord, NewMaintenanceWindow,
 };
+pub(crate) use ingest::insert_events_in;
 pub use ingest::{IncomingEvent, Ingested};
 pub(crate) use keys::KeyCache;
 pub use keys::{IntegrationKeyRecord, KEY_CACHE_SECONDS, NewIntegrationKey, monitoring_login};

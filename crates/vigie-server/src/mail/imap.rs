@@ -1,0 +1,169 @@
+//! Reading a mailbox over IMAP (async-imap on tokio; TLS by rustls with the
+//! web's root certificates, from the first byte or after `STARTTLS`).
+//!
+//! One run: log in, select the folder, list the unseen messages by UID,
+//! and for each fetch it without marking it (`BODY.PEEK[]`), hand it to
+//! [`intake::ingest`], and only once that has committed move it to the
+//! processed folder or flag it `\Seen`. A crash between the commit and the
+//! move leaves the mail unseen: the next run reads it again, finds its
+//! Message-ID stored, and only moves it. A mail that cannot be stored now
+//! (the database is down) ends the run and stays unseen.
+
+use super::intake::{self, IntakeError, MailboxContext, Outcome};
+use crate::AppState;
+use async_imap::Session;
+use futures_util::StreamExt;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use vigie_core::mail::{AfterAction, Security};
+
+/// The most mails one run reads (the rest wait for the next run).
+pub const RUN_LIMIT: usize = 500;
+
+/// The byte stream under an IMAP session: plain TCP or TLS.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
+
+type Imap = Session<Box<dyn Stream>>;
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    /// The connection or the TLS handshake failed.
+    #[error("connection: {0}")]
+    Io(#[from] std::io::Error),
+    /// The server answered with an error.
+    #[error("imap: {0}")]
+    Imap(#[from] async_imap::error::Error),
+    /// A mail could not be stored now.
+    #[error("{0}")]
+    Intake(#[from] IntakeError),
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// Mails read.
+    pub read: usize,
+    /// Mails that made a ticket or a reply.
+    pub tickets: usize,
+    /// Mails that made an event.
+    pub events: usize,
+    /// Mails ignored, refused or failed.
+    pub others: usize,
+    /// Mails stored already (read again after a crash).
+    pub duplicates: usize,
+}
+
+async fn tls(
+    tcp: tokio::net::TcpStream,
+    host: &str,
+) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, ImapError> {
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(std::io::Error::other)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(std::io::Error::other)?;
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await?)
+}
+
+/// Connects and logs in.
+async fn connect(ctx: &MailboxContext, password: &str) -> Result<Imap, ImapError> {
+    let m = &ctx.mailbox;
+    let tcp = tokio::net::TcpStream::connect((m.host.as_str(), m.port)).await?;
+    let stream: Box<dyn Stream> = match m.security {
+        Security::None => Box::new(tcp),
+        Security::Tls => Box::new(tls(tcp, &m.host).await?),
+        Security::StartTls => {
+            let mut plain = async_imap::Client::new(tcp);
+            plain.read_response().await?;
+            plain.run_command_and_check_ok("STARTTLS", None).await?;
+            Box::new(tls(plain.into_inner(), &m.host).await?)
+        }
+    };
+    let mut client = async_imap::Client::new(stream);
+    if m.security != Security::StartTls {
+        client.read_response().await?;
+    }
+    client
+        .login(&m.login, password)
+        .await
+        .map_err(|(e, _)| ImapError::Imap(e))
+}
+
+/// Reads one mailbox once (see the module's steps).
+pub async fn run(
+    state: &AppState,
+    ctx: &MailboxContext,
+    password: &str,
+) -> Result<RunReport, ImapError> {
+    let m = &ctx.mailbox;
+    let mut session = connect(ctx, password).await?;
+    if m.after_action == AfterAction::Move {
+        // Made once; an existing folder answers NO, which is fine.
+        let _ = session.create(&m.move_to).await;
+    }
+    session.select(&m.folder).await?;
+    let mut uids: Vec<u32> = session.uid_search("UNSEEN").await?.into_iter().collect();
+    uids.sort_unstable();
+    uids.truncate(RUN_LIMIT);
+    let mut report = RunReport::default();
+    for uid in uids {
+        let Some(raw) = fetch(&mut session, uid).await? else {
+            continue;
+        };
+        report.read += 1;
+        match intake::ingest(state, ctx, &raw).await? {
+            Outcome::Ticket(_) | Outcome::Reply(_) => report.tickets += 1,
+            Outcome::Event => report.events += 1,
+            Outcome::Duplicate => report.duplicates += 1,
+            Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => report.others += 1,
+        }
+        done(&mut session, m.after_action, &m.move_to, uid).await?;
+    }
+    let _ = session.logout().await;
+    Ok(report)
+}
+
+async fn fetch(session: &mut Imap, uid: u32) -> Result<Option<Vec<u8>>, ImapError> {
+    let mut stream = session
+        .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+        .await?;
+    let mut body = None;
+    while let Some(item) = stream.next().await {
+        let item = item?;
+        if item.uid == Some(uid)
+            && let Some(b) = item.body()
+        {
+            body = Some(b.to_vec());
+        }
+    }
+    Ok(body)
+}
+
+async fn done(
+    session: &mut Imap,
+    action: AfterAction,
+    move_to: &str,
+    uid: u32,
+) -> Result<(), ImapError> {
+    match action {
+        AfterAction::Move => session.uid_mv(uid.to_string(), move_to).await?,
+        AfterAction::Flag => {
+            let mut updates = session
+                .uid_store(uid.to_string(), "+FLAGS (\\Seen)")
+                .await?;
+            while let Some(u) = updates.next().await {
+                u?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! The mail channel's shell: parsing raw mail ([`parse`]), the rules as
+//! JSON ([`rules_wire`]), one mail from bytes to what it became
+//! ([`intake`], shared by the IMAP poller and `vigie ingest mail`), and the
+//! mails Vigie sends ([`notify`]).
+//!
+//! The rules (automatic mail, threading, sender policy, mailbox rules)
+//! are the core's, `vigie_core::mail`; this module reads bytes and moves
+//! data.
+
+pub mod imap;
+pub mod intake;
+pub mod notify;
+pub mod parse;
+pub mod poll;
+pub mod rules_wire;
+pub mod send;
+pub mod testing;

@@ -1,0 +1,484 @@
+//! The mail channel end to end on the store, without a mail server: the
+//! corpus read into tickets, replies, events and recorded refusals, each
+//! Message-ID stored once, and the acknowledgements in the outbox.
+
+use crate::mail_support::{PROVIDER_RULES, corpus, input, mailbox};
+use crate::support::World;
+use vigie_core::tenancy::Actor;
+use vigie_core::ticket::priority::Priority;
+use vigie_core::ticket::{Channel, TicketAccess};
+use vigie_server::mail::intake::{Outcome, ingest};
+
+fn access() -> TicketAccess {
+    TicketAccess::of(&Actor::system())
+}
+
+async fn ticket_of(world: &World, outcome: &Outcome) -> vigie_store::TicketRecord {
+    let id = match outcome {
+        Outcome::Ticket(t) | Outcome::Reply(t) => *t,
+        other => panic!("no ticket: {other:?}"),
+    };
+    world.store.get_ticket(&access(), id).await.expect("ticket")
+}
+
+#[tokio::test]
+async fn mail_threading_a_new_mail_its_replies_and_its_duplicate() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    let opened = ingest(&world.state, &ctx, &corpus("new_utf8.eml"))
+        .await
+        .expect("mail");
+    let ticket = ticket_of(&world, &opened).await;
+    assert_eq!(ticket.title, "Imprimante du 2e étage en panne");
+    assert_eq!(ticket.channel, Channel::Email);
+    assert!(
+        ticket.description.contains("« bourrage »"),
+        "{}",
+        ticket.description
+    );
+    let requester = world
+        .store
+        .get_user(&vigie_core::tenancy::Scope::Platform, ticket.requester_id)
+        .await
+        .expect("contact");
+    assert_eq!(
+        requester.email.as_deref(),
+        Some("jeanne.martin@client.example")
+    );
+    assert_eq!(requester.display_name, "Jeanne Martin");
+
+    // Read again (a crash before the mail was moved): stored once.
+    let again = ingest(&world.state, &ctx, &corpus("new_utf8.eml"))
+        .await
+        .expect("mail");
+    assert_eq!(again, Outcome::Duplicate);
+
+    // The acknowledgement waits in the outbox with the tag and threading.
+    let outbox = world
+        .store
+        .list_outbox(world.alpha.tenant.id, 10)
+        .await
+        .expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    let ack = &outbox[0].mail;
+    assert_eq!(ack.kind, "ticket_created");
+    assert_eq!(ack.recipient, "jeanne.martin@client.example");
+    assert!(
+        ack.subject
+            .starts_with(&format!("[VIGIE#{}] ", ticket.number)),
+        "{}",
+        ack.subject
+    );
+    assert_eq!(ack.in_reply_to, "new-utf8-1@client.example");
+    assert!(
+        ack.body_text.contains("Bonjour"),
+        "French by default: {}",
+        ack.body_text
+    );
+
+    // A reply to the acknowledgement: by its headers.
+    let reply = String::from_utf8(corpus("reply_headers.eml"))
+        .expect("utf-8")
+        .replace("ticket-notification@vigie.example", &ack.message_id);
+    let replied = ingest(&world.state, &ctx, reply.as_bytes())
+        .await
+        .expect("mail");
+    assert_eq!(replied, Outcome::Reply(ticket.id));
+    // A reply by the subject tag only.
+    let tagged = String::from_utf8(corpus("reply_tag.eml"))
+        .expect("utf-8")
+        .replace("[VIGIE#1]", &format!("[VIGIE#{}]", ticket.number));
+    let replied = ingest(&world.state, &ctx, tagged.as_bytes())
+        .await
+        .expect("mail");
+    assert_eq!(replied, Outcome::Reply(ticket.id));
+    let comments = world
+        .store
+        .list_comments(&access(), &ticket)
+        .await
+        .expect("comments");
+    let bodies: Vec<&str> = comments.iter().map(|c| c.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        vec![
+            "Elle fonctionne à nouveau, merci.",
+            "Encore un bourrage cet après-midi."
+        ],
+        "quoted parts trimmed"
+    );
+    assert!(
+        comments
+            .iter()
+            .all(|c| c.public && c.author_id == Some(ticket.requester_id))
+    );
+}
+
+#[tokio::test]
+async fn mail_charsets_html_and_attachments_reach_the_ticket() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    for (file, title, text) in [
+        ("latin1.eml", "Accès réseau coupé", "bâtiment A est coupé"),
+        ("latin9.eml", "Facture de 120 €", "œuvre"),
+        ("cp1252.eml", "L’écran clignote – 50 €", "c’est gênant"),
+        ("html_only.eml", "Messagerie lente", "très lente"),
+        ("no_body.eml", "Appelez-moi", "sans texte"),
+        ("unknown_charset.eml", "", "Le caf"),
+        ("broken_mime.eml", "Pièce jointe cassée", ""),
+        ("no_message_id.eml", "Sans identifiant", "pas de Message-ID"),
+    ] {
+        let outcome = ingest(&world.state, &ctx, &corpus(file)).await.expect(file);
+        let t = ticket_of(&world, &outcome).await;
+        assert!(t.title.contains(title), "{file}: {}", t.title);
+        assert!(t.description.contains(text), "{file}: {}", t.description);
+    }
+    let outcome = ingest(&world.state, &ctx, &corpus("attachments.eml"))
+        .await
+        .expect("mail");
+    let t = ticket_of(&world, &outcome).await;
+    let files = world
+        .store
+        .list_attachments(&access(), &t)
+        .await
+        .expect("files");
+    let mut names: Vec<&str> = files.iter().map(|f| f.file_name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, vec!["capture.png", "rapport détaillé.pdf"]);
+    assert!(
+        t.description.contains("outil.exe"),
+        "the dropped program is named: {}",
+        t.description
+    );
+}
+
+#[tokio::test]
+async fn mail_automatic_mail_is_recorded_and_never_answered() {
+    let world = World::sqlite().await;
+    let (record, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    for (file, reason) in [
+        ("auto_reply.eml", "auto_reply"),
+        ("out_of_office.eml", "auto_reply"),
+        ("bounce.eml", "bounce"),
+    ] {
+        let outcome = ingest(&world.state, &ctx, &corpus(file)).await.expect(file);
+        assert_eq!(outcome, Outcome::Ignored(reason.into()), "{file}");
+    }
+    assert!(
+        world
+            .store
+            .list_outbox(world.alpha.tenant.id, 10)
+            .await
+            .expect("outbox")
+            .is_empty()
+    );
+    let received = world
+        .store
+        .list_received_mails(world.alpha.tenant.id, Some(record.id), 10)
+        .await
+        .expect("received");
+    assert_eq!(received.len(), 3);
+    assert!(
+        received
+            .iter()
+            .all(|r| r.outcome == "ignored" && r.ticket_id.is_none())
+    );
+}
+
+#[tokio::test]
+async fn mail_provider_alerts_become_events_and_rules_place_tickets() {
+    let world = World::sqlite().await;
+    let key = crate::events_support::key(
+        &world.store,
+        world.alpha.root,
+        "hebergeur-mail",
+        world.clock.now(),
+    )
+    .await;
+    let (_, ctx) = mailbox(
+        &world,
+        &input(&world.alpha, "alertes", PROVIDER_RULES),
+        Some(key.id),
+    )
+    .await;
+    let fired = ingest(&world.state, &ctx, &corpus("provider_alert.eml"))
+        .await
+        .expect("mail");
+    assert_eq!(fired, Outcome::Event);
+    let cleared = ingest(&world.state, &ctx, &corpus("provider_alert_cleared.eml"))
+        .await
+        .expect("mail");
+    assert_eq!(cleared, Outcome::Event);
+    assert_eq!(
+        ingest(&world.state, &ctx, &corpus("provider_alert.eml"))
+            .await
+            .expect("mail"),
+        Outcome::Duplicate
+    );
+    let done = vigie_server::events::process_all(&world.state, "test-instance")
+        .await
+        .expect("processing");
+    assert_eq!(done.events, 2, "{done:?}");
+    assert_eq!(
+        done.incidents_opened, 1,
+        "a critical alert opens an incident: {done:?}"
+    );
+    assert_eq!(
+        done.incidents_resolved, 1,
+        "its clearing mail resolves it: {done:?}"
+    );
+
+    let vpn = b"From: paul@client.example\r\nTo: support@vigie.example\r\nSubject: Le VPN refuse mon mot de passe\r\nMessage-ID: <vpn-1@client.example>\r\n\r\nDepuis ce matin.\r\n";
+    let placed = ingest(&world.state, &ctx, vpn).await.expect("mail");
+    assert_eq!(ticket_of(&world, &placed).await.priority, Priority::Haut);
+}
+
+#[tokio::test]
+async fn mail_an_event_rule_without_key_is_recorded_as_failed() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(
+        &world,
+        &input(&world.alpha, "alertes", PROVIDER_RULES),
+        None,
+    )
+    .await;
+    let outcome = ingest(&world.state, &ctx, &corpus("provider_alert.eml"))
+        .await
+        .expect("mail");
+    assert!(
+        matches!(outcome, Outcome::Failed(ref r) if r.contains("integration key")),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn mail_unknown_senders_may_be_refused_with_a_notice() {
+    let world = World::sqlite().await;
+    let mut refusing = input(&world.alpha, "strict", "[]");
+    refusing.unknown_senders = vigie_core::mail::UnknownSenders::Refuse;
+    let (_, ctx) = mailbox(&world, &refusing, None).await;
+    let outcome = ingest(&world.state, &ctx, &corpus("new_utf8.eml"))
+        .await
+        .expect("mail");
+    assert_eq!(outcome, Outcome::Refused("unknown_sender".into()));
+    let outbox = world
+        .store
+        .list_outbox(world.alpha.tenant.id, 10)
+        .await
+        .expect("outbox");
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].mail.kind, "notice");
+    assert_eq!(outbox[0].mail.recipient, "jeanne.martin@client.example");
+    assert_eq!(outbox[0].mail.in_reply_to, "new-utf8-1@client.example");
+
+    // A known user of the tenant is the requester.
+    let known = format!(
+        "From: {login}@example.org\r\nTo: support@vigie.example\r\nSubject: Souris\r\nMessage-ID: <known-1@x>\r\n\r\nLa souris ne marche plus.\r\n",
+        login = world.alpha.requester_nord.login
+    );
+    let outcome = ingest(&world.state, &ctx, known.as_bytes())
+        .await
+        .expect("mail");
+    let t = match outcome {
+        Outcome::Ticket(t) => world.store.get_ticket(&access(), t).await.expect("ticket"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(t.requester_id, world.alpha.requester_nord.id);
+}
+
+#[tokio::test]
+async fn mail_a_looping_sender_is_stopped_by_the_rate_limit() {
+    let world = World::sqlite().await;
+    let mut limited = input(&world.alpha, "support", "[]");
+    limited.rate_max = 3;
+    let (_, ctx) = mailbox(&world, &limited, None).await;
+    let mut outcomes = Vec::new();
+    for i in 0..5 {
+        let raw = format!(
+            "From: robot@client.example\r\nSubject: Boucle {i}\r\nMessage-ID: <loop-{i}@x>\r\n\r\ntexte\r\n"
+        );
+        outcomes.push(
+            ingest(&world.state, &ctx, raw.as_bytes())
+                .await
+                .expect("mail"),
+        );
+    }
+    assert!(
+        outcomes[..3]
+            .iter()
+            .all(|o| matches!(o, Outcome::Ticket(_))),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[3], Outcome::Ignored("rate_limited".into()));
+    world.clock.advance(jiff::SignedDuration::from_mins(11));
+    let raw = b"From: robot@client.example\r\nSubject: Plus tard\r\nMessage-ID: <loop-late@x>\r\n\r\ntexte\r\n";
+    let later = ingest(&world.state, &ctx, raw).await.expect("mail");
+    assert!(
+        matches!(later, Outcome::Ticket(_)),
+        "the window has passed: {later:?}"
+    );
+}
+
+#[tokio::test]
+async fn mail_bad_input_is_recorded_and_the_next_mail_goes_through() {
+    let world = World::sqlite().await;
+    let (record, mut ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    ctx.limits.max_bytes = 64 * 1024;
+    let mut big = corpus("new_utf8.eml");
+    big.extend(std::iter::repeat_n(b'x', 70 * 1024));
+    let outcome = ingest(&world.state, &ctx, &big).await.expect("mail");
+    assert!(
+        matches!(outcome, Outcome::Failed(ref r) if r.contains("more than")),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        ingest(&world.state, &ctx, &big).await.expect("mail"),
+        Outcome::Duplicate
+    );
+    let outcome = ingest(&world.state, &ctx, b"\xff\xfe garbage")
+        .await
+        .expect("mail");
+    assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+    let ok = ingest(&world.state, &ctx, &corpus("new_utf8.eml"))
+        .await
+        .expect("mail");
+    assert!(matches!(ok, Outcome::Ticket(_)));
+    let received = world
+        .store
+        .list_received_mails(world.alpha.tenant.id, Some(record.id), 10)
+        .await
+        .expect("received");
+    assert_eq!(received.len(), 3);
+}
+
+#[tokio::test]
+async fn mail_the_story_holds_on_postgres() {
+    let Some(store) = vigie_store::testing::postgres().await.expect("postgres") else {
+        return;
+    };
+    let world = World::on(store).await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    let opened = ingest(&world.state, &ctx, &corpus("attachments.eml"))
+        .await
+        .expect("mail");
+    let t = ticket_of(&world, &opened).await;
+    assert_eq!(
+        world
+            .store
+            .list_attachments(&access(), &t)
+            .await
+            .expect("files")
+            .len(),
+        2
+    );
+    assert_eq!(
+        ingest(&world.state, &ctx, &corpus("attachments.eml"))
+            .await
+            .expect("mail"),
+        Outcome::Duplicate
+    );
+    let ack = &world
+        .store
+        .list_outbox(world.alpha.tenant.id, 1)
+        .await
+        .expect("outbox")[0]
+        .mail;
+    let reply = format!(
+        "From: jeanne.martin@client.example\r\nSubject: Re: x\r\nMessage-ID: <pg-reply@x>\r\nIn-Reply-To: <{}>\r\n\r\nMerci.\r\n",
+        ack.message_id
+    );
+    assert_eq!(
+        ingest(&world.state, &ctx, reply.as_bytes())
+            .await
+            .expect("mail"),
+        Outcome::Reply(t.id)
+    );
+    // Two senders claiming at once: the mail goes to one of them.
+    let now = world.clock.now();
+    let until = now + jiff::SignedDuration::from_mins(2);
+    let (a, b) = tokio::join!(
+        world.store.claim_outgoing_mail("a", now, until, 10),
+        world.store.claim_outgoing_mail("b", now, until, 10)
+    );
+    assert_eq!(a.expect("a").len() + b.expect("b").len(), 1);
+}
+
+#[tokio::test]
+async fn mail_the_outbox_is_claimed_once_and_retried_with_backoff() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    ingest(&world.state, &ctx, &corpus("new_utf8.eml"))
+        .await
+        .expect("mail");
+    let now = world.clock.now();
+    let until = now + jiff::SignedDuration::from_mins(2);
+    let first = world
+        .store
+        .claim_outgoing_mail("a", now, until, 10)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 1);
+    let second = world
+        .store
+        .claim_outgoing_mail("b", now, until, 10)
+        .await
+        .expect("claim");
+    assert!(second.is_empty(), "a claimed mail is nobody else's");
+    world.clock.advance(jiff::SignedDuration::from_mins(3));
+    let now = world.clock.now();
+    let taken_over = world
+        .store
+        .claim_outgoing_mail("b", now, now + jiff::SignedDuration::from_mins(2), 10)
+        .await
+        .expect("claim");
+    assert_eq!(taken_over.len(), 1, "an expired claim is free");
+    assert!(
+        !world
+            .store
+            .mark_mail_sent(first[0].id, "a", now)
+            .await
+            .expect("mark"),
+        "not a's any more"
+    );
+    world
+        .store
+        .mark_mail_failed(first[0].id, "b", "refused", now)
+        .await
+        .expect("failed");
+
+    // A sender whose SMTP server does not answer: the attempt is counted
+    // and the next one waits.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let config = vigie_server::ServerConfig {
+        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+        ..vigie_server::ServerConfig::default()
+    };
+    let state = vigie_server::AppState::new(world.store.clone(), config, world.clock.clone());
+    let report = vigie_server::mail::send::send_due(&state, "sender")
+        .await
+        .expect("run");
+    assert_eq!((report.sent, report.failed), (0, 1));
+    let row = &world
+        .store
+        .list_outbox(world.alpha.tenant.id, 1)
+        .await
+        .expect("outbox")[0];
+    assert_eq!(row.attempts, 2);
+    assert!(row.last_error.is_some() && row.sent_at.is_none());
+    let again = vigie_server::mail::send::send_due(&state, "sender")
+        .await
+        .expect("run");
+    assert_eq!(again, Default::default(), "the next attempt is not due yet");
+    let msg = vigie_server::mail::send::message(row).expect("message");
+    let text = String::from_utf8(msg.formatted()).expect("utf-8");
+    assert!(text.contains("Auto-Submitted: auto-generated"), "{text}");
+    assert!(
+        text.contains("In-Reply-To: <new-utf8-1@client.example>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Message-ID: <{}>", row.mail.message_id)),
+        "{text}"
+    );
+}

@@ -1,0 +1,15 @@
+//! The mail channel's records: mailboxes ([`mailboxes`]), the mails
+//! received and what each became ([`received`], written in one transaction
+//! with the ticket, reply or event it made), and the outbox of
+//! notifications ([`outbox`], claimed under a lease).
+
+mod mailboxes;
+mod outbox;
+mod received;
+
+pub use mailboxes::{MailboxInput, MailboxRecord};
+pub use outbox::{OutboxRecord, OutgoingMail};
+pub use received::Notify;
+pub use received::{
+    MailAuthor, MailStored, MailWrite, NewContact, ReceivedMail, ReceivedMailRecord, SenderUser,
+};

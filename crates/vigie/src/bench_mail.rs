@@ -1,0 +1,134 @@
+//! `vigie bench mail`: parsing and ingesting stored mails of 5–50 KB (plain
+//! text, HTML alternatives, a third with a PDF attachment), replies mixed
+//! in, from a pool of senders who become contacts on their first mail. Each
+//! run ingests fresh mails one after the other through the same path as the
+//! IMAP poller (parse, look up, decide, one transaction); the median run is
+//! printed, and the parse alone is measured apart.
+
+use std::time::Instant;
+use vigie_server::mail::intake::{self, MailboxContext};
+use vigie_server::mail::parse::{self, Limits};
+use vigie_server::{AppState, Clock, ServerConfig};
+use vigie_store::Store;
+
+/// What to measure.
+#[derive(Debug, clap::Args)]
+pub struct MailBenchArgs {
+    /// Mails per run.
+    #[arg(long, default_value_t = 2_000)]
+    pub mails: usize,
+    /// Runs (the median is printed).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+/// Senders of the generated mails.
+const SENDERS: usize = 50;
+
+const WORDS: [&str; 16] = [
+    "imprimante",
+    "réseau",
+    "accès",
+    "écran",
+    "serveur",
+    "messagerie",
+    "lenteur",
+    "bâtiment",
+    "poste",
+    "badge",
+    "logiciel",
+    "mise à jour",
+    "coupure",
+    "VPN",
+    "mot de passe",
+    "téléphone",
+];
+
+/// One generated mail of about `size` bytes.
+fn mail(run: usize, i: usize, size: usize) -> Vec<u8> {
+    let sender = i % SENDERS;
+    let mut text = String::with_capacity(size);
+    let mut w = i;
+    while text.len() < size {
+        text.push_str(WORDS[w % WORDS.len()]);
+        text.push(if w.is_multiple_of(13) { '\n' } else { ' ' });
+        w = w.wrapping_mul(31).wrapping_add(7);
+    }
+    let reply = if i % 4 == 3 && i >= 4 {
+        format!("In-Reply-To: <bench-{run}-{}@client.example>\r\n", i - 3)
+    } else {
+        String::new()
+    };
+    let head = format!(
+        "From: Utilisateur {sender} <user{sender}@client.example>\r\nTo: support@cachemire.invalid\r\n\
+         Subject: Demande {i} : {}\r\nDate: Mon, 03 Mar 2025 09:15:00 +0100\r\n\
+         Message-ID: <bench-{run}-{i}@client.example>\r\n{reply}MIME-Version: 1.0\r\n",
+        WORDS[i % WORDS.len()]
+    );
+    let body = if i.is_multiple_of(3) {
+        let pdf = "JVBERi0xLjQKJSBWaWdpZSBiZW5jaAoxIDAgb2JqIDw8ID4+IGVuZG9iagp0cmFpbGVyIDw8ID4+CiUlRU9GCg==";
+        format!(
+            "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\
+             Content-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n--b\r\nContent-Type: application/pdf; name=\"rapport-{i}.pdf\"\r\n\
+             Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"rapport-{i}.pdf\"\r\n\r\n{pdf}\r\n--b--\r\n"
+        )
+    } else {
+        format!(
+            "Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain; charset=UTF-8\r\n\
+             Content-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n--a\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n\
+             <html><body><p>{text}</p></body></html>\r\n--a--\r\n"
+        )
+    };
+    format!("{head}{body}").into_bytes()
+}
+
+/// Runs the benchmark on a store holding the demo.
+pub async fn run(store: &Store, clock: Clock, args: &MailBenchArgs) -> anyhow::Result<()> {
+    let mailbox = crate::ingest::replay_mailbox(store, clock.now(), "cachemire", "bench").await?;
+    let state = AppState::new(store.clone(), ServerConfig::default(), clock);
+    let ctx = MailboxContext::load(&state, mailbox).await?;
+    let mut rates = Vec::with_capacity(args.runs);
+    let mut bytes = 0usize;
+    for run in 0..args.runs.max(1) {
+        // Sizes spread over 5–50 KB, text mostly (the HTML copy doubles it).
+        let mails: Vec<Vec<u8>> = (0..args.mails)
+            .map(|i| mail(run, i, 2_500 + (i * 7_919) % 22_500))
+            .collect();
+        bytes = mails.iter().map(Vec::len).sum();
+        let started = Instant::now();
+        let mut summary = crate::ingest::Summary::default();
+        for raw in &mails {
+            summary.count(&intake::ingest(&state, &ctx, raw).await?);
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let rate = mails.len() as f64 / secs.max(1e-9);
+        println!(
+            "run {run}: {} mails ({:.1} MB) in {secs:.2} s: {rate:.0} mails/s \
+             ({} tickets, {} replies, {} others, {} duplicates)",
+            mails.len(),
+            bytes as f64 / 1e6,
+            summary.tickets,
+            summary.replies,
+            summary.others,
+            summary.duplicates
+        );
+        rates.push(rate);
+    }
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    let mails: Vec<Vec<u8>> = (0..args.mails)
+        .map(|i| mail(99, i, 2_500 + (i * 7_919) % 22_500))
+        .collect();
+    let started = Instant::now();
+    for raw in &mails {
+        let _ = parse::parse(raw, &Limits::default());
+    }
+    let parse_rate = mails.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    println!(
+        "mail ingest (parse + decide + store), median of {} runs: {median:.0} mails/s \
+         (average mail {:.1} KB); parse alone: {parse_rate:.0} mails/s",
+        rates.len(),
+        bytes as f64 / args.mails.max(1) as f64 / 1024.0
+    );
+    Ok(())
+}
