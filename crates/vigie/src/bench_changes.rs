@@ -31,7 +31,19 @@ pub async fn run(
         .root_entity_id
         .ok_or_else(|| anyhow::anyhow!("the tenant has no root"))?;
     let entity = store.get_entity(&Scope::Platform, root).await?;
-    let system = Actor::system();
+    // Changes are raised by a person: the demo's change manager.
+    let manager = store
+        .find_user_by_login("change.manager")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("load the demo first: no change.manager"))?
+        .0;
+    let system = Actor {
+        user: manager.id,
+        login: manager.login.clone(),
+        tenant,
+        platform_admin: false,
+        grants: Vec::new(),
+    };
     let items = index.len().max(1);
     let start: Timestamp = "2027-03-01T18:00:00Z".parse()?;
     let item = |n: usize| CiId(index.id((n % items) as u32));
