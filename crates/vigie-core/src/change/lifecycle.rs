@@ -272,6 +272,32 @@ pub fn allowed_actions(kind: ChangeKind, status: ChangeStatus) -> Vec<ActionKind
     }
 }
 
+/// Whether the author may still edit a change's text and links: until it
+/// is submitted (a send-back returns it to draft).
+pub fn editable(status: ChangeStatus) -> bool {
+    status == ChangeStatus::Draft
+}
+
+/// Whether the pre-change checklist may still be ticked: until the change
+/// is carried out.
+pub fn checklist_open(status: ChangeStatus) -> bool {
+    matches!(
+        status,
+        ChangeStatus::Draft
+            | ChangeStatus::Submitted
+            | ChangeStatus::Assessed
+            | ChangeStatus::Approved
+            | ChangeStatus::Scheduled
+    )
+}
+
+/// Whether a window's flags keep a change of `kind` from being scheduled
+/// in it: any flag does, except for an emergency change (its ECAB decided
+/// it could not wait).
+pub fn flags_block(kind: ChangeKind, flags: &[Flag]) -> bool {
+    !flags.is_empty() && kind != ChangeKind::Emergency
+}
+
 /// Applies an action to a change.
 pub fn apply(state: &ChangeState, action: &Action) -> Result<Outcome, LifecycleError> {
     let allowed = allowed_actions(state.kind, state.status);
@@ -331,7 +357,7 @@ pub fn apply(state: &ChangeState, action: &Action) -> Result<Outcome, LifecycleE
             }
         }
         Action::Schedule { window, flags } => {
-            if !flags.is_empty() && state.kind != ChangeKind::Emergency {
+            if flags_block(state.kind, flags) {
                 return Err(LifecycleError::ScheduleBlocked {
                     flags: flags.clone(),
                 });
@@ -640,6 +666,18 @@ mod tests {
         .expect("valid");
         assert_eq!((out.status, out.flags), (ChangeStatus::Scheduled, flags()));
         assert_eq!(out.window, Some(window()));
+    }
+
+    #[test]
+    fn drafts_are_edited_and_checklists_ticked_until_the_work() {
+        let editable: Vec<_> = ChangeStatus::ALL.iter().filter(|s| editable(**s)).collect();
+        assert_eq!(editable, vec![&ChangeStatus::Draft]);
+        assert!(checklist_open(ChangeStatus::Scheduled));
+        assert!(!checklist_open(ChangeStatus::Implementing));
+        assert!(!checklist_open(ChangeStatus::Closed));
+        assert!(!flags_block(ChangeKind::Normal, &[]));
+        assert!(flags_block(ChangeKind::Standard, &flags()));
+        assert!(!flags_block(ChangeKind::Emergency, &flags()));
     }
 
     #[test]

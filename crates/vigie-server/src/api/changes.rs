@@ -19,7 +19,7 @@ use jiff::SignedDuration;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vigie_core::change::approval::Decision;
-use vigie_core::change::lifecycle::{ActionKind, LifecycleError, Review};
+use vigie_core::change::lifecycle::{self, ActionKind, LifecycleError, Review};
 use vigie_core::change::schedule::planned_window;
 use vigie_core::change::{ChangeKind, ChangeStatus, Likelihood};
 use vigie_core::ids::{ChangeId, ChangeTemplateId, CiId, EntityId, TicketId};
@@ -233,7 +233,7 @@ async fn update_change(
 ) -> Result<Json<ChangeOut>, ApiError> {
     let scope = scope_for(&actor, Permission::WorkChanges)?;
     let before = state.store().get_change(&scope, ChangeId(id)).await?;
-    if !changes::editable(before.status) {
+    if !lifecycle::editable(before.status) {
         return Err(ApiError::new(
             ProblemKind::Conflict,
             format!(
@@ -384,7 +384,7 @@ async fn check_window(
     .map_err(|e| ApiError::invalid("planned_end", e.to_string()))?;
     let flags = changes::flags_for(&state, &change, window).await?;
     Ok(Json(CheckOut {
-        allowed: flags.is_empty() || change.kind == ChangeKind::Emergency,
+        allowed: !lifecycle::flags_block(change.kind, &flags),
         flags: flags.iter().map(changes::flag_json).collect(),
     }))
 }
@@ -415,7 +415,7 @@ async fn tick_checklist(
 ) -> Result<Json<ChecklistOut>, ApiError> {
     let scope = scope_for(&actor, Permission::WorkChanges)?;
     let change = state.store().get_change(&scope, ChangeId(id)).await?;
-    if !changes::checklist_editable(change.status) {
+    if !lifecycle::checklist_open(change.status) {
         return Err(ApiError::new(
             ProblemKind::Conflict,
             format!(

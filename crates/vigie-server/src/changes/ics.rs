@@ -22,10 +22,11 @@ pub fn calendar(tenant: &str, host: &str, now: Timestamp, changes: &[PlannedReco
     for c in changes {
         let status = match c.status {
             ChangeStatus::Cancelled | ChangeStatus::Rejected => "CANCELLED",
-            ChangeStatus::Scheduled | ChangeStatus::Implementing => "CONFIRMED",
-            ChangeStatus::Implemented | ChangeStatus::Reviewed | ChangeStatus::Closed => {
-                "CONFIRMED"
-            }
+            ChangeStatus::Scheduled
+            | ChangeStatus::Implementing
+            | ChangeStatus::Implemented
+            | ChangeStatus::Reviewed
+            | ChangeStatus::Closed => "CONFIRMED",
             _ => "TENTATIVE",
         };
         let mut description = format!("{} change, {}", c.kind, c.status);

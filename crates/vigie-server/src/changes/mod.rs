@@ -325,22 +325,3 @@ pub(crate) async fn act(
     }
     Ok(store.transition_change(actor, &before, now, &t).await?)
 }
-
-/// Whether the checklist of a change in `status` may still be ticked: up to
-/// the moment it is carried out.
-pub(crate) fn checklist_editable(status: ChangeStatus) -> bool {
-    matches!(
-        status,
-        ChangeStatus::Draft
-            | ChangeStatus::Submitted
-            | ChangeStatus::Assessed
-            | ChangeStatus::Approved
-            | ChangeStatus::Scheduled
-    )
-}
-
-/// Whether a change of `kind` in `status` may still be edited: its text
-/// and links are the author's until it is submitted.
-pub(crate) fn editable(status: ChangeStatus) -> bool {
-    status == ChangeStatus::Draft
-}

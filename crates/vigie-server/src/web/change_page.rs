@@ -503,7 +503,7 @@ async fn tick(
         .get_change(&session.actor.scope(Permission::WorkChanges), ChangeId(id))
         .await
         .map_err(|e| store_page(&l, e))?;
-    if !uc::checklist_editable(change.status) {
+    if !vigie_core::change::lifecycle::checklist_open(change.status) {
         let page = show(
             &state,
             &session,

@@ -353,21 +353,32 @@ async fn check_ids(
     field: &str,
     ids: &[i64],
 ) -> Result<()> {
-    for id in ids {
-        let found = Sql::new(&format!("SELECT id FROM {table} WHERE tenant_id = "))
-            .bind(tenant.0)
-            .push(" AND id = ")
-            .bind(*id)
-            .query()
-            .fetch_optional(&mut **tx)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::Invalid(format!(
-                "{field}: there is no {id} in this tenant"
-            )));
-        }
+    if ids.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    // One query for the whole list: the ids found, then the first missing.
+    let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE tenant_id = "));
+    sql.bind(tenant.0).push(" AND id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
+    sql.push(")");
+    let found: std::collections::HashSet<i64> = sql
+        .query()
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id"))
+        .collect::<std::result::Result<_, _>>()?;
+    match ids.iter().find(|id| !found.contains(id)) {
+        Some(id) => Err(StoreError::Invalid(format!(
+            "{field}: there is no {id} in this tenant"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn dedup<T: Ord + Clone>(v: &[T]) -> Vec<T> {
