@@ -14,6 +14,7 @@ pub mod environment;
 pub mod event;
 pub mod ids;
 pub mod mail;
+pub mod notification;
 pub mod release;
 pub mod role;
 pub mod sla;

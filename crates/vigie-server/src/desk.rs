@@ -138,8 +138,13 @@ pub(crate) async fn escalate(
                 "Manager {} of {group} alerted: {reason}",
                 manager.display_name
             );
+            let alert: Vec<_> = before
+                .group_id
+                .map(vigie_core::notification::manager_alert)
+                .into_iter()
+                .collect();
             store
-                .add_comment(actor, &access, now, &before, false, &note)
+                .add_note_notifying(actor, &access, now, &before, &note, &alert)
                 .await?;
             Ok(store.get_ticket(&access, before.id).await?)
         }

@@ -86,6 +86,13 @@ fn spawn_mail_polling(
                 break;
             }
             let wait = crate::mail::poll::poll_due(&state, &holder, &mut last).await;
+            match crate::mail::notifier::write_pending(&state).await {
+                Ok(r) if r.handled > 0 => tracing::debug!(?r, "notifications written"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "notifications not written; trying again later")
+                }
+            }
             match crate::mail::send::send_due(&state, &holder).await {
                 Ok(r) if r.sent + r.failed > 0 => tracing::info!(?r, "notifications sent"),
                 Ok(_) => {}

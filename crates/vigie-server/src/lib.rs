@@ -46,7 +46,17 @@ pub struct ServerConfig {
     /// Where notification mails are sent (`smtp://host:port`, lettre's URL
     /// form); `None` keeps them in the outbox.
     pub smtp_url: Option<String>,
+    /// The address users reach Vigie at, without a trailing `/`, for the
+    /// links in mails.
+    pub public_url: String,
+    /// The `From` of notifications in tenants without an active mailbox
+    /// ([`DEFAULT_MAIL_FROM`] when unset).
+    pub mail_from: Option<String>,
 }
+
+/// The `From` of notifications when neither a mailbox nor the settings
+/// give one.
+pub const DEFAULT_MAIL_FROM: &str = "vigie@localhost";
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -56,6 +66,8 @@ impl Default for ServerConfig {
             session_hours: 12,
             event_retention_days: 30,
             smtp_url: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_from: None,
         }
     }
 }

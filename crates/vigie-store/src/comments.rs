@@ -93,6 +93,35 @@ impl Store {
         Ok(comment)
     }
 
+    /// Writes an internal note on a ticket the actor works and, in the same
+    /// transaction, the notifications it comes with (e.g. the alert to the
+    /// group's manager of a hierarchical escalation).
+    pub async fn add_note_notifying(
+        &self,
+        actor: &Actor,
+        access: &TicketAccess,
+        now: Timestamp,
+        ticket: &TicketRecord,
+        body: &str,
+        notify: &[vigie_core::notification::Notification],
+    ) -> Result<CommentRecord> {
+        if ticket.status == Status::Closed {
+            return Err(StoreError::Conflict {
+                what: "the ticket is closed: open a new one".into(),
+            });
+        }
+        if !access.work.covers(ticket.tenant_id, &ticket.entity_path) {
+            return Err(StoreError::Forbidden(
+                "only agents write internal notes".into(),
+            ));
+        }
+        let mut tx = self.write_tx().await?;
+        let comment = insert_comment(&mut tx, actor, now, ticket, false, body).await?;
+        crate::notifications::capture(&mut tx, ticket, actor, notify, body, now).await?;
+        tx.commit().await?;
+        Ok(comment)
+    }
+
     /// The field history of a ticket (its audit lines), oldest first. The
     /// caller has read the ticket within the actor's access.
     pub async fn ticket_history(&self, ticket: &TicketRecord) -> Result<Vec<AuditRecord>> {
@@ -155,6 +184,14 @@ pub(crate) async fn insert_comment(
     .query()
     .execute(&mut **tx)
     .await?;
+    // A public reply tells the other side (the requester, or his agent).
+    let told = vigie_core::notification::for_comment(
+        public,
+        actor.user,
+        ticket.requester_id,
+        ticket.assignee_id,
+    );
+    crate::notifications::capture(tx, ticket, actor, &told, body, now).await?;
     Ok(CommentRecord {
         id: CommentId(id),
         ticket_id: ticket.id,

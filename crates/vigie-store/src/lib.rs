@@ -23,6 +23,7 @@ mod groups;
 mod leases;
 mod mail;
 mod major_incidents;
+mod notifications;
 mod page;
 mod releases;
 mod saved_views;
@@ -67,6 +68,7 @@ pub use mail::{
     Notify as MailNotify, OutboxRecord, OutgoingMail, ReceivedMail, ReceivedMailRecord, SenderUser,
 };
 pub use major_incidents::CommunicationRecord;
+pub use notifications::PendingNotification;
 pub use page::{Page, PageRequest};
 pub use releases::{
     DataRefreshRecord, EnvironmentRecord, EnvironmentResetRecord, NewDataRefresh,
@@ -76,7 +78,7 @@ pub use releases::{
 pub use saved_views::SavedViewRecord;
 pub use sessions::{SessionRecord, ThrottleKey};
 pub use sla::{
-    CalendarRecord, ClockRecord, EscalationCase, EscalationEffect, NewOutage, NewTarget,
+    CalendarRecord, ClockRecord, EscalationCase, EscalationEffect, Firing, NewOutage, NewTarget,
     OutageRecord, ReportQuery, ServiceLevelRecord, TargetRecord,
 };
 pub use surveys::{SurveyRecord, SurveyResult};

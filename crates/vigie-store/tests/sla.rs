@@ -214,7 +214,19 @@ async fn story(store: Store) {
     assert_eq!(case.target.target.levels, target.target.levels);
     let level = case.target.target.levels[0];
     let note = EscalationEffect::Note("75 % of the resolution time spent".into());
-    let fire = || store.fire_escalation(clocks[1].id, ticket.id, level, &note, None, at(25 * 60));
+    let fire = || {
+        store.fire_escalation(
+            clocks[1].id,
+            ticket.id,
+            vigie_store::Firing {
+                level,
+                effect: &note,
+                notify: &[],
+            },
+            None,
+            at(25 * 60),
+        )
+    };
     assert!(fire().await.expect("first"));
     assert!(!fire().await.expect("second"));
     assert_eq!(

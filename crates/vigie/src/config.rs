@@ -45,6 +45,11 @@ pub struct RawConfig {
     /// Where notification mails are sent: `smtp://host:port`,
     /// `smtps://user:password@host` or `smtp://host?tls=required`.
     pub smtp_url: Option<String>,
+    /// The address users reach Vigie at, for the links in mails
+    /// (`https://vigie.example.org`); defaults to `http://` + `listen`.
+    pub public_url: Option<String>,
+    /// The `From` of notifications in tenants without an active mailbox.
+    pub mail_from: Option<String>,
 }
 
 impl RawConfig {
@@ -70,6 +75,8 @@ impl RawConfig {
             log: get("VIGIE_LOG").or_else(|| get("RUST_LOG")),
             event_retention_days,
             smtp_url: get("VIGIE_SMTP_URL"),
+            public_url: get("VIGIE_PUBLIC_URL"),
+            mail_from: get("VIGIE_MAIL_FROM"),
         })
     }
 
@@ -89,6 +96,8 @@ impl RawConfig {
             log: self.log.or(lower.log),
             event_retention_days: self.event_retention_days.or(lower.event_retention_days),
             smtp_url: self.smtp_url.or(lower.smtp_url),
+            public_url: self.public_url.or(lower.public_url),
+            mail_from: self.mail_from.or(lower.mail_from),
         }
     }
 }
@@ -110,6 +119,10 @@ pub struct Config {
     pub event_retention_days: u32,
     /// Where notification mails are sent (none: they wait in the outbox).
     pub smtp_url: Option<String>,
+    /// The address users reach Vigie at, without a trailing `/`.
+    pub public_url: String,
+    /// The `From` of notifications in tenants without an active mailbox.
+    pub mail_from: Option<String>,
 }
 
 impl Config {
@@ -168,7 +181,31 @@ impl Config {
         if !(1..=3650).contains(&event_retention_days) {
             bail!("invalid event_retention_days {event_retention_days}: expected 1 to 3650 days");
         }
+        let public_url = raw
+            .public_url
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("invalid public_url {public_url:?}: expected http://… or https://…");
+        }
+        let mail_from = raw
+            .mail_from
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty());
+        let usable = |m: &str| {
+            !m.contains(char::is_whitespace)
+                && m.split_once('@')
+                    .is_some_and(|(l, d)| !l.is_empty() && (d.contains('.') || d == "localhost"))
+        };
+        if let Some(m) = mail_from.as_deref()
+            && !usable(m)
+        {
+            bail!("invalid mail_from {m:?}: expected an address such as vigie@example.org");
+        }
         Ok(Config {
+            public_url,
+            mail_from,
             listen,
             database_url,
             data_dir,
@@ -223,6 +260,29 @@ mod tests {
         assert!(c.cookie_secure);
         assert_eq!(c.log, "info,sqlx=warn");
         assert!(c.uses_sqlite());
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.mail_from, None);
+    }
+
+    #[test]
+    fn mail_settings_are_read_and_checked() {
+        let vars = env(&[
+            ("VIGIE_PUBLIC_URL", "https://vigie.example.org/"),
+            ("VIGIE_MAIL_FROM", "support@vigie.example.org"),
+        ]);
+        let c = Config::resolve(RawConfig::default(), &vars, None).expect("config");
+        assert_eq!(c.public_url, "https://vigie.example.org");
+        assert_eq!(c.mail_from.as_deref(), Some("support@vigie.example.org"));
+        for (key, value) in [
+            ("VIGIE_PUBLIC_URL", "vigie.example.org"),
+            ("VIGIE_MAIL_FROM", "support"),
+            ("VIGIE_MAIL_FROM", "@example.org"),
+            ("VIGIE_MAIL_FROM", "a b@example.org"),
+        ] {
+            let err = Config::resolve(RawConfig::default(), &env(&[(key, value)]), None)
+                .expect_err(value);
+            assert!(err.to_string().contains("invalid"), "{err}");
+        }
     }
 
     #[test]

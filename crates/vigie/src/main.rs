@@ -129,6 +129,8 @@ impl Cli {
             log: None,
             event_retention_days: None,
             smtp_url: None,
+            public_url: None,
+            mail_from: None,
         }
     }
 }

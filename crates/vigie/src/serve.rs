@@ -21,6 +21,8 @@ pub async fn serve(config: &Config, store: Store, clock: Clock) -> anyhow::Resul
         cookie_secure: config.cookie_secure,
         event_retention_days: config.event_retention_days,
         smtp_url: config.smtp_url.clone(),
+        public_url: config.public_url.clone(),
+        mail_from: config.mail_from.clone(),
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config, clock);

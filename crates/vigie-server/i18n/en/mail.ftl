@@ -13,19 +13,32 @@ mail-assignment-subject = Ticket { $number } taken: { $title }
 mail-assignment-body = Hello,
 
     your ticket { $number } is now handled by { $who }.
-mail-escalation-subject = Ticket { $number } escalated: { $title }
+mail-requester-reply-subject = The requester replied on ticket { $number }: { $title }
+mail-requester-reply-body = Hello,
+
+    { $author } replied on ticket { $number } "{ $title }":
+mail-assigned-to-you-subject = Ticket { $number } assigned to you: { $title }
+mail-assigned-to-you-body = Hello,
+
+    ticket { $number } "{ $title }" was assigned to you by { $author }.
+mail-escalation-subject = Ticket { $number } escalated to { $who }: { $title }
 mail-escalation-body = Hello,
 
-    ticket { $number } was escalated: { $who }.
+    ticket { $number } "{ $title }" was escalated to your group { $who }.
+mail-manager-alert-subject = Alert on ticket { $number }: { $title }
+mail-manager-alert-body = Hello,
+
+    as the manager of group { $who }, you are alerted about ticket { $number } "{ $title }":
 mail-sla-warning-subject = Deadline near for ticket { $number }: { $title }
 mail-sla-warning-body = Hello,
 
-    the service deadline of ticket { $number } is near: { $who }.
+    the service deadline of ticket { $number } "{ $title }" is near:
 mail-resolved-subject = Ticket { $number } resolved: { $title }
 mail-resolved-body = Hello,
 
     your ticket { $number } is resolved. Solution:
 mail-resolved-survey = Tell us how we did: { $link }
+mail-ticket-link = See the ticket: { $link }
 mail-reply-hint = To answer, simply reply to this message, keeping [VIGIE#{ $number }] in the subject.
 mail-notice-subject = Your message opened no ticket: { $subject }
 mail-notice-unknown-sender = Hello,

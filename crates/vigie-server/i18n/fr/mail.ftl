@@ -13,19 +13,32 @@ mail-assignment-subject = Ticket { $number } pris en charge : { $title }
 mail-assignment-body = Bonjour,
 
     votre ticket { $number } est pris en charge par { $who }.
-mail-escalation-subject = Ticket { $number } escaladé : { $title }
+mail-requester-reply-subject = Le demandeur a répondu sur le ticket { $number } : { $title }
+mail-requester-reply-body = Bonjour,
+
+    { $author } a répondu sur le ticket { $number } « { $title } » :
+mail-assigned-to-you-subject = Ticket { $number } qui vous est attribué : { $title }
+mail-assigned-to-you-body = Bonjour,
+
+    le ticket { $number } « { $title } » vous est attribué par { $author }.
+mail-escalation-subject = Ticket { $number } escaladé vers { $who } : { $title }
 mail-escalation-body = Bonjour,
 
-    le ticket { $number } a été escaladé : { $who }.
+    le ticket { $number } « { $title } » est escaladé vers votre groupe { $who }.
+mail-manager-alert-subject = Alerte sur le ticket { $number } : { $title }
+mail-manager-alert-body = Bonjour,
+
+    en tant que responsable du groupe { $who }, vous êtes alerté sur le ticket { $number } « { $title } » :
 mail-sla-warning-subject = Échéance proche pour le ticket { $number } : { $title }
 mail-sla-warning-body = Bonjour,
 
-    l'échéance de service du ticket { $number } approche : { $who }.
+    l'échéance de service du ticket { $number } « { $title } » approche :
 mail-resolved-subject = Ticket { $number } résolu : { $title }
 mail-resolved-body = Bonjour,
 
     votre ticket { $number } est résolu. Solution :
 mail-resolved-survey = Votre avis nous aide : { $link }
+mail-ticket-link = Voir le ticket : { $link }
 mail-reply-hint = Pour répondre, répondez simplement à ce message en gardant [VIGIE#{ $number }] dans l'objet.
 mail-notice-subject = Votre message n'a pas ouvert de ticket : { $subject }
 mail-notice-unknown-sender = Bonjour,

@@ -11,7 +11,7 @@
 //! a database failure is returned as an error, so the caller leaves the mail
 //! unread and tries again later.
 
-use super::notify::{Answered, Kind, TicketMail, notice_mail, ticket_mail};
+use super::notify::{Answered, TicketMail, notice_mail, ticket_mail};
 use super::parse::{self, Limits, ParsedMail};
 use super::rules_wire::compile_stored;
 use crate::AppState;
@@ -312,14 +312,16 @@ pub async fn ingest(
             let in_reply_to = mail.message_id.clone();
             let notify: vigie_store::MailNotify = Box::new(move |t| {
                 Some(ticket_mail(&TicketMail {
-                    kind: Kind::TicketCreated,
+                    kind: vigie_core::notification::NotificationKind::TicketCreated,
                     lang,
                     ticket: t,
                     sender: &sender,
                     recipient: &recipient,
                     text: None,
                     who: "",
+                    author: "",
                     survey_link: None,
+                    ticket_link: None,
                     in_reply_to: Some(&in_reply_to),
                     now,
                 }))

@@ -1,7 +1,8 @@
 //! The mail channel's shell: parsing raw mail ([`parse`]), the rules as
 //! JSON ([`rules_wire`]), one mail from bytes to what it became
 //! ([`intake`], shared by the IMAP poller and `vigie ingest mail`), and the
-//! mails Vigie sends ([`notify`]).
+//! mails Vigie sends ([`notify`]), written from the notifications of
+//! ticket changes by [`notifier`] and sent by [`send`].
 //!
 //! The rules (automatic mail, threading, sender policy, mailbox rules)
 //! are the core's, `vigie_core::mail`; this module reads bytes and moves
@@ -9,6 +10,7 @@
 
 pub mod imap;
 pub mod intake;
+pub mod notifier;
 pub mod notify;
 pub mod parse;
 pub mod poll;

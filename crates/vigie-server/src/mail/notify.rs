@@ -1,7 +1,9 @@
-//! The mails Vigie sends about a ticket, in the requester's language (French
-//! or English, messages in `i18n/<lang>/mail.ftl`): ticket created, public
-//! reply, assignment, escalation, SLA warning, resolution with the survey
-//! link, and the notices to senders who may not open tickets. Each carries
+//! The mails Vigie sends about a ticket, in the recipient's language (French
+//! or English, messages in `i18n/<lang>/mail.ftl`), one per kind of
+//! `vigie_core::notification::NotificationKind` (ticket created, public
+//! reply, requester's reply, assignment, escalation, manager alert, SLA
+//! warning, resolution with the survey link), and the notices to senders
+//! who may not open tickets. Each carries
 //! the subject tag `[VIGIE#n]` and a Message-ID of its own, kept in the
 //! outbox, so a reply comes back onto its ticket by its headers or by its
 //! subject.
@@ -9,47 +11,21 @@
 use crate::i18n::Lang;
 use vigie_core::Timestamp;
 use vigie_core::mail::{Notice, subject};
+use vigie_core::notification::NotificationKind;
 use vigie_store::{OutgoingMail, TicketRecord};
 
-/// What a ticket mail tells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// The ticket was opened.
-    TicketCreated,
-    /// An agent replied publicly.
-    PublicReply,
-    /// Someone took the ticket.
-    Assignment,
-    /// The ticket was escalated.
-    Escalation,
-    /// A service deadline is near.
-    SlaWarning,
-    /// The ticket was resolved.
-    Resolved,
-}
-
-impl Kind {
-    /// The stable name, stored in the outbox.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::TicketCreated => "ticket_created",
-            Kind::PublicReply => "public_reply",
-            Kind::Assignment => "assignment",
-            Kind::Escalation => "escalation",
-            Kind::SlaWarning => "sla_warning",
-            Kind::Resolved => "resolved",
-        }
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            Kind::TicketCreated => "mail-ticket-created",
-            Kind::PublicReply => "mail-public-reply",
-            Kind::Assignment => "mail-assignment",
-            Kind::Escalation => "mail-escalation",
-            Kind::SlaWarning => "mail-sla-warning",
-            Kind::Resolved => "mail-resolved",
-        }
+/// The message key of a kind: `mail-<kind>-subject`, `mail-<kind>-body`.
+fn key(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::TicketCreated => "mail-ticket-created",
+        NotificationKind::PublicReply => "mail-public-reply",
+        NotificationKind::RequesterReply => "mail-requester-reply",
+        NotificationKind::Assignment => "mail-assignment",
+        NotificationKind::AssignedToYou => "mail-assigned-to-you",
+        NotificationKind::Escalation => "mail-escalation",
+        NotificationKind::ManagerAlert => "mail-manager-alert",
+        NotificationKind::SlaWarning => "mail-sla-warning",
+        NotificationKind::Resolved => "mail-resolved",
     }
 }
 
@@ -57,7 +33,7 @@ impl Kind {
 #[derive(Clone, Debug)]
 pub struct TicketMail<'a> {
     /// What it tells.
-    pub kind: Kind,
+    pub kind: NotificationKind,
     /// In which language.
     pub lang: Lang,
     /// The ticket.
@@ -68,10 +44,14 @@ pub struct TicketMail<'a> {
     pub recipient: &'a str,
     /// The reply or solution text, quoted in the body.
     pub text: Option<&'a str>,
-    /// Who: the reply's author, the assignee, the escalation target.
+    /// Who: the assignee, the group escalated to or alerted about.
     pub who: &'a str,
+    /// Who made the change: the reply's author, the assigner.
+    pub author: &'a str,
     /// The survey's address, for a resolution.
     pub survey_link: Option<&'a str>,
+    /// The ticket's page.
+    pub ticket_link: Option<&'a str>,
     /// The mail the ticket came from, for `In-Reply-To`.
     pub in_reply_to: Option<&'a str>,
     /// Now, which makes the Message-ID unique.
@@ -137,7 +117,7 @@ pub fn ticket_mail(m: &TicketMail<'_>) -> OutgoingMail {
     let args = |extra: (&'static str, String)| {
         [("number", number.clone()), ("title", title.clone()), extra]
     };
-    let key = m.kind.key();
+    let key = key(m.kind);
     let subject_text = m
         .lang
         .tn(&format!("{key}-subject"), args(("who", m.who.to_owned())));
@@ -147,7 +127,7 @@ pub fn ticket_mail(m: &TicketMail<'_>) -> OutgoingMail {
             ("number", number.clone()),
             ("title", title.clone()),
             ("who", m.who.to_owned()),
-            ("author", m.who.to_owned()),
+            ("author", m.author.to_owned()),
         ],
     );
     if let Some(text) = m.text.filter(|t| !t.trim().is_empty()) {
@@ -157,6 +137,10 @@ pub fn ticket_mail(m: &TicketMail<'_>) -> OutgoingMail {
     if let Some(link) = m.survey_link {
         body.push_str("\n\n");
         body.push_str(&m.lang.t1("mail-resolved-survey", "link", link));
+    }
+    if let Some(link) = m.ticket_link {
+        body.push_str("\n\n");
+        body.push_str(&m.lang.t1("mail-ticket-link", "link", link));
     }
     body.push_str("\n\n");
     body.push_str(&m.lang.t1("mail-reply-hint", "number", number.clone()));

@@ -9,12 +9,13 @@ use crate::AppState;
 use jiff::SignedDuration;
 use vigie_core::Timestamp;
 use vigie_core::calendar::BusinessCalendar;
+use vigie_core::notification::Notification;
 use vigie_core::sla::escalate::{due_levels, next_due_at, raised};
 use vigie_core::sla::{EscalationAction, EscalationLevel, priority_label};
 use vigie_core::tenancy::Scope;
 use vigie_core::ticket::escalation::current_level;
 use vigie_core::ticket::lifecycle::{Action, LifecycleState, apply};
-use vigie_store::{EscalationCase, EscalationEffect, StoreError, TicketRecord};
+use vigie_store::{EscalationCase, EscalationEffect, Firing, StoreError, TicketRecord};
 
 /// The lease of the SLA escalation job.
 pub const SLA_LEASE: &str = "sla-escalation";
@@ -68,8 +69,19 @@ async fn fire_case(
         done.push(level);
         let next = next_due_at(levels, clock, &done, calendar);
         let effect = effect_of(state, case, &ticket, level).await?;
+        let notify = told(&ticket, level);
         match store
-            .fire_escalation(case.clock.id, ticket.id, level, &effect, next, now)
+            .fire_escalation(
+                case.clock.id,
+                ticket.id,
+                Firing {
+                    level,
+                    effect: &effect,
+                    notify: &notify,
+                },
+                next,
+                now,
+            )
             .await
         {
             Ok(true) => count += 1,
@@ -86,6 +98,19 @@ async fn fire_case(
             .await?;
     }
     Ok(count)
+}
+
+/// Who a level tells, by the core's rules: the agent (or the group) of a
+/// warning, the manager of an alert. A move tells the new group by itself.
+fn told(ticket: &TicketRecord, level: EscalationLevel) -> Vec<Notification> {
+    use vigie_core::notification::{manager_alert, sla_warning};
+    match level.action {
+        EscalationAction::Notify => sla_warning(ticket.assignee_id, ticket.group_id)
+            .into_iter()
+            .collect(),
+        EscalationAction::AlertManager => ticket.group_id.map(manager_alert).into_iter().collect(),
+        EscalationAction::RaisePriority | EscalationAction::NextLevel => Vec::new(),
+    }
 }
 
 /// What a level does to this ticket, decided with the core's rules.

@@ -1,5 +1,6 @@
-//! `/profile`: the user's own name, e-mail and language, and the change of
-//! his password (which ends his sessions, this one included).
+//! `/profile`: the user's own name, e-mail and language, the notification
+//! mails he receives, and the change of his password (which ends his
+//! sessions, this one included).
 
 use super::common::{
     Choice, FormError, PageResult, explain, frame, locale_choices, parse_locale, see_other,
@@ -16,6 +17,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vigie_core::auth::{LoginThrottle, MAX_PASSWORD_BYTES};
+use vigie_core::notification::NotificationKind;
 use vigie_core::tenancy::Scope;
 use vigie_core::validate;
 use vigie_store::{ThrottleKey, UserChanges};
@@ -31,6 +33,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(HERE, get(view).post(save))
         .route("/profile/password", post(change_password))
+        .route("/profile/notifications", post(save_notifications))
 }
 
 /// What the profile form holds.
@@ -53,6 +56,8 @@ struct ProfilePage {
     draft: Draft,
     /// The user's absences.
     absences: Option<super::absences::AbsencesView>,
+    /// Each kind of notification mail: its name, its label, whether on.
+    notifications: Vec<(String, String, bool)>,
 }
 
 pub(super) async fn show(
@@ -92,7 +97,20 @@ pub(super) async fn show(
     )
     .await
     .map_err(|e| store_page(&l, e))?;
+    let off = state
+        .store()
+        .notification_opt_outs(u.id)
+        .await
+        .map_err(|e| store_page(&l, e))?;
+    let notifications = NotificationKind::ALL
+        .iter()
+        .map(|k| {
+            let label = l.t(&format!("notification-{}", k.as_str().replace('_', "-")));
+            (k.as_str().to_owned(), label, !off.contains(k))
+        })
+        .collect();
     Ok(render(&ProfilePage {
+        notifications,
         locales: locale_choices(&l),
         l,
         error,
@@ -185,6 +203,43 @@ async fn save(
             Ok(with_status(page, status))
         }
     }
+}
+
+/// Saves which notification mails the user receives: the form lists the
+/// kinds ticked (`on`), every other kind is turned off.
+async fn save_notifications(
+    State(state): State<AppState>,
+    session: WebSession,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let l = frame(&state, &session, &headers, "profile-title", HERE).await?;
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    check_csrf(&session, &l, csrf)?;
+    let on: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "on")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let off: Vec<NotificationKind> = NotificationKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| !on.contains(&k.as_str()))
+        .collect();
+    let store = state.store();
+    let user = store
+        .get_user(&Scope::Platform, session.actor.user)
+        .await
+        .map_err(|e| store_page(&l, e))?;
+    store
+        .set_notification_opt_outs(&session.actor, &user, state.clock().now(), &off)
+        .await
+        .map_err(|e| store_page(&l, e))?;
+    Ok(see_other("/profile?saved=1"))
 }
 
 /// The password form's fields.

@@ -21,6 +21,7 @@ mod jobs;
 mod mail;
 mod mail_api;
 mod mail_support;
+mod notifications;
 mod openapi;
 mod releases;
 mod sla;

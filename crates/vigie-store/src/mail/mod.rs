@@ -8,6 +8,7 @@ mod outbox;
 mod received;
 
 pub use mailboxes::{MailboxInput, MailboxRecord};
+pub(crate) use outbox::enqueue_in;
 pub use outbox::{OutboxRecord, OutgoingMail};
 pub use received::Notify;
 pub use received::{

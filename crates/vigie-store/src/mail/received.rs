@@ -345,6 +345,32 @@ impl Store {
         Ok(u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX))
     }
 
+    /// The Message-ID of the mail that opened a ticket (or of its first
+    /// mail), so that notifications about it thread under it.
+    pub async fn first_mail_of_ticket(&self, ticket: TicketId) -> Result<Option<String>> {
+        let row = Sql::new("SELECT message_id FROM received_mails WHERE ticket_id = ")
+            .bind(ticket.0)
+            .push(" ORDER BY id LIMIT 1")
+            .query()
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok(r.try_get("message_id")?)).transpose()
+    }
+
+    /// The address a tenant's notifications come from: that of its oldest
+    /// active mailbox, if it has one.
+    pub async fn tenant_mail_address(&self, tenant: TenantId) -> Result<Option<String>> {
+        let row = Sql::new("SELECT address FROM mailboxes WHERE tenant_id = ")
+            .bind(tenant.0)
+            .push(" AND active = ")
+            .bind(true)
+            .push(" ORDER BY id LIMIT 1")
+            .query()
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok(r.try_get("address")?)).transpose()
+    }
+
     /// Whether a Message-ID is stored in the tenant already.
     pub async fn mail_received(&self, tenant: TenantId, message_id: &str) -> Result<bool> {
         let row = Sql::new("SELECT id FROM received_mails WHERE tenant_id = ")

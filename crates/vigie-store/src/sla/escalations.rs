@@ -56,6 +56,17 @@ pub enum EscalationEffect {
     },
 }
 
+/// One escalation level firing: what it does and whom it tells.
+#[derive(Clone, Copy, Debug)]
+pub struct Firing<'a> {
+    /// The level.
+    pub level: EscalationLevel,
+    /// What it does to the ticket.
+    pub effect: &'a EscalationEffect,
+    /// Whom it tells (decided by `vigie_core::notification`).
+    pub notify: &'a [vigie_core::notification::Notification],
+}
+
 impl Store {
     /// Clocks whose next escalation instant is at or before `now`, oldest first.
     pub async fn due_clocks(&self, now: Timestamp, limit: i64) -> Result<Vec<i64>> {
@@ -146,17 +157,21 @@ impl Store {
 
     /// Fires `level` of clock `clock_id` once: returns `false`, changing
     /// nothing, if it already fired (another instance, an earlier run).
-    /// The marker, the clock's `next` instant and the effect on the ticket
-    /// are one transaction.
+    /// The marker, the clock's `next` instant, the effect on the ticket and
+    /// the notifications `notify` are one transaction.
     pub async fn fire_escalation(
         &self,
         clock_id: i64,
         ticket: TicketId,
-        level: EscalationLevel,
-        effect: &EscalationEffect,
+        firing: Firing<'_>,
         next: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<bool> {
+        let Firing {
+            level,
+            effect,
+            notify,
+        } = firing;
         let system = Actor::system();
         let mut tx = self.write_tx().await?;
         let mut marker = Sql::insert(
@@ -218,11 +233,14 @@ impl Store {
                 let after = crate::tickets::ticket_in_tx(&mut tx, ticket).await?;
                 crate::tickets::audit_change(&mut tx, &system, now, &before, &after).await?;
                 follow_clocks(&mut tx, &before, &after, now).await?;
+                crate::notifications::capture_change(&mut tx, &system, &before, &after, note, now)
+                    .await?;
                 note
             }
         };
         let current = crate::tickets::ticket_in_tx(&mut tx, ticket).await?;
         crate::comments::insert_comment(&mut tx, &system, now, &current, false, note).await?;
+        crate::notifications::capture(&mut tx, &current, &system, notify, note, now).await?;
         tx.commit().await?;
         Ok(true)
     }

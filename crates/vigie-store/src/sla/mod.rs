@@ -12,7 +12,7 @@ mod targets;
 
 pub(crate) use clocks::{ClockContext, follow_clocks, insert_clocks_with};
 pub use clocks::{ClockRecord, ReportQuery};
-pub use escalations::{EscalationCase, EscalationEffect};
+pub use escalations::{EscalationCase, EscalationEffect, Firing};
 pub use outages::{NewOutage, OutageRecord, ServiceLevelRecord};
 pub use targets::{NewTarget, TargetRecord};
 

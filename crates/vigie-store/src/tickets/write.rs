@@ -394,6 +394,9 @@ pub(crate) async fn apply_outcome_in(
     if let Some(body) = note {
         crate::comments::insert_comment(tx, actor, now, &after, false, body).await?;
     }
+    // Who is told: the requester of a resolution, the new agent or group.
+    crate::notifications::capture_change(tx, actor, before, &after, note.unwrap_or(""), now)
+        .await?;
     if after.status == Status::Resolved && before.status != Status::Resolved {
         crate::surveys::open_survey(tx, &after, now).await?;
     }
