@@ -454,6 +454,16 @@ async fn attack(
                 ),
                 "{what}"
             );
+        } else if template.starts_with("/api/v1/me/") {
+            // The caller's own settings: no target to reach, whoever calls
+            // (the filled body is refused as invalid, or it is his own).
+            assert!(
+                matches!(
+                    res.status,
+                    StatusCode::OK | StatusCode::UNPROCESSABLE_ENTITY
+                ),
+                "{what}"
+            );
         } else if template == "/api/v1/tickets/bulk" {
             // A bulk action answers ticket by ticket: every one refused.
             assert_eq!(res.status, StatusCode::OK, "{what}");

@@ -478,3 +478,89 @@ async fn notification_preferences_refuse_unknown_kinds_and_show_on_the_profile()
         "a forged form changes nothing"
     );
 }
+
+#[tokio::test]
+async fn sla_levels_warn_the_agent_and_alert_the_manager() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let admin = &a.admin;
+    let path = format!(
+        "/api/v1/tenants/{}/sla-targets/{}",
+        a.tenant.id.0, a.sla_target
+    );
+    let target = json!({"name": "P2", "kind": "sla", "priority": "P2", "calendar_id": a.calendar,
+        "time_to_resolve": 480, "time_to_own": 30,
+        "escalations": [{"percent": 75, "action": "notify"}, {"percent": 90, "action": "alert_manager"}]});
+    let res = world
+        .api(Method::PUT, &path, Some(&admin.token), Some(target))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let store = &world.store;
+    let system = Actor::system();
+    let desk = store
+        .create_group(
+            &system,
+            &Scope::Platform,
+            t0(),
+            &NewGroup {
+                entity_id: a.root,
+                name: "Exploitation".into(),
+                level: 1,
+                manager_id: Some(a.admin_nord.id),
+                email: None,
+                description: String::new(),
+            },
+        )
+        .await
+        .expect("group");
+    store
+        .set_group_member(&system, &Scope::Platform, t0(), desk.id, a.agent_sud.id, true)
+        .await
+        .expect("member");
+    // Friday 2 January 08:00 Paris, within service hours.
+    world.clock.advance(jiff::SignedDuration::from_hours(31));
+    let ticket = post(
+        &world,
+        &admin.token,
+        "/api/v1/tickets",
+        json!({"type": "incident", "entity_id": a.nord, "title": "ERP lent",
+            "impact": "haut", "urgency": "haut", "channel": "phone"}),
+    )
+    .await;
+    let id = ticket["id"].as_i64().expect("id");
+    post(
+        &world,
+        &admin.token,
+        &format!("/api/v1/tickets/{id}/actions"),
+        json!({"action": "assign", "group_id": desk.id.0, "assignee_id": a.agent_sud.id.0}),
+    )
+    .await;
+    let seen = outbox(&world).await.len();
+    // Monday: both levels of the resolution clock are due.
+    world.clock.advance(jiff::SignedDuration::from_hours(72));
+    vigie_server::jobs::fire_due_escalations(&world.state, "one")
+        .await
+        .expect("escalations");
+    let mails = outbox(&world).await;
+    let ours: Vec<&OutboxRecord> = mails[seen..]
+        .iter()
+        .filter(|m| m.mail.ticket_id.map(|t| t.0) == Some(id))
+        .collect();
+    let mut kinds: Vec<(&str, &str)> = ours
+        .iter()
+        .map(|m| (m.mail.kind.as_str(), m.mail.recipient.as_str()))
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        vec![
+            ("manager_alert", address(&a.admin_nord.login).as_str()),
+            ("sla_warning", address(&a.agent_sud.login).as_str()),
+        ]
+    );
+    assert!(
+        ours.iter().all(|m| m.mail.body_text.contains("SLA P2")),
+        "{:?}",
+        ours.iter().map(|m| &m.mail.body_text).collect::<Vec<_>>()
+    );
+}
