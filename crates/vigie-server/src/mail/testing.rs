@@ -1,8 +1,11 @@
 //! A real Dovecot for the tests (IMAP and LMTP on free 127.0.0.1 ports,
 //! passwd-file users, maildirs in a temporary folder, no TLS), started from
-//! the binary `VIGIE_TEST_IMAP` names. Tests of this crate and of the
-//! binary share it; nothing else uses it. [`Dovecot`] stops the process it
-//! started, by its id, when dropped.
+//! the binary `VIGIE_TEST_IMAP` names, and a real SMTP server in front of
+//! it ([`SmtpRelay`]: Debian's `msmtpd`, named by `VIGIE_TEST_SMTPD`,
+//! handing each mail to `msmtp`, which delivers it to Dovecot over LMTP),
+//! so that the mails Vigie sends land in IMAP mailboxes. Tests of this
+//! crate and of the binary share them; nothing else uses them. Each stops
+//! the process it started, by its id, when dropped.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -22,6 +25,73 @@ pub fn binary() -> Result<Option<String>, String> {
         ));
     }
     Ok(found)
+}
+
+/// The variable naming the `msmtpd` binary (`msmtp` is beside it).
+pub const SMTPD_VAR: &str = "VIGIE_TEST_SMTPD";
+
+/// The `msmtpd` binary to run, `None` to skip; an error when the variable
+/// is unset but `VIGIE_REQUIRE_ALL_SUITES` asks for every suite.
+pub fn smtpd_binary() -> Result<Option<String>, String> {
+    let found = std::env::var(SMTPD_VAR).ok().filter(|s| !s.is_empty());
+    if found.is_none() && std::env::var_os("VIGIE_REQUIRE_ALL_SUITES").is_some() {
+        return Err(format!(
+            "{SMTPD_VAR} is not set but VIGIE_REQUIRE_ALL_SUITES requires the SMTP suite"
+        ));
+    }
+    Ok(found)
+}
+
+/// A running SMTP server that delivers every mail it accepts to a
+/// Dovecot's LMTP port (the recipients are Dovecot users).
+pub struct SmtpRelay {
+    child: Child,
+    /// The SMTP port.
+    pub port: u16,
+}
+
+impl SmtpRelay {
+    /// Starts `msmtpd` on a free port in front of `dovecot` and waits until
+    /// it answers (at most 30 s).
+    pub async fn start(msmtpd: &str, dovecot: &Dovecot) -> std::io::Result<SmtpRelay> {
+        let msmtp = std::path::Path::new(msmtpd).with_file_name("msmtp");
+        let port = free_port()?;
+        let command = format!(
+            "{} --host=127.0.0.1 --port={} --protocol=lmtp --auth=off --tls=off -f %F --",
+            msmtp.display(),
+            dovecot.lmtp_port
+        );
+        let child = Command::new(msmtpd)
+            .arg("--interface=127.0.0.1")
+            .arg(format!("--port={port}"))
+            .arg(format!("--command={command}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let relay = SmtpRelay { child, port };
+        for _ in 0..300 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Ok(relay);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(std::io::Error::other("msmtpd did not answer within 30 s"))
+    }
+
+    /// The address to give Vigie (`ServerConfig::smtp_url`).
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for SmtpRelay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A running Dovecot.

@@ -49,6 +49,22 @@ fn settings(world: &World, d: &Dovecot, after: AfterAction) -> vigie_store::Mail
     i
 }
 
+/// The world's requester of Nord, by his address.
+const REQUESTER: &str = "alpha.requester-nord@example.org";
+
+/// Dovecot with the support mailbox and the requester's own.
+async fn dovecot_with_requester() -> Option<Dovecot> {
+    let binary = binary().expect("suite required")?;
+    Some(
+        Dovecot::start(
+            &binary,
+            &[("support", "secret-imap"), (REQUESTER, "secret-req")],
+        )
+        .await
+        .expect("dovecot starts"),
+    )
+}
+
 #[tokio::test]
 async fn mail_imap_mails_are_read_stored_once_then_moved() {
     let Some(d) = dovecot().await else {
@@ -166,4 +182,145 @@ async fn mail_imap_flagged_mails_stay_and_are_not_read_twice() {
         }
     }
     assert_eq!(fetched, 3);
+}
+
+/// Every message of a user's inbox, read over IMAP.
+async fn inbox_of(port: u16, user: &str, password: &str) -> Vec<Vec<u8>> {
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.expect("greeting");
+    let mut s = client
+        .login(user, password)
+        .await
+        .map_err(|(e, _)| e)
+        .expect("login");
+    let exists = s.select("INBOX").await.expect("select").exists;
+    let mut mails = Vec::new();
+    if exists > 0 {
+        let mut items = s.fetch("1:*", "RFC822").await.expect("fetch");
+        while let Some(i) = items.next().await {
+            mails.push(i.expect("item").body().expect("body").to_vec());
+        }
+    }
+    mails
+}
+
+#[tokio::test]
+async fn mail_notifications_are_delivered_by_smtp_read_back_and_answered() {
+    let Some(d) = dovecot_with_requester().await else {
+        return;
+    };
+    let Some(smtpd) = vigie_server::mail::testing::smtpd_binary().expect("suite required") else {
+        return;
+    };
+    let relay = vigie_server::mail::testing::SmtpRelay::start(&smtpd, &d)
+        .await
+        .expect("msmtpd starts");
+    let world = World::sqlite().await;
+    let config = vigie_server::ServerConfig {
+        smtp_url: Some(relay.url()),
+        ..vigie_server::ServerConfig::default()
+    };
+    let state = vigie_server::AppState::new(world.store.clone(), config, world.clock.clone());
+    let requester = REQUESTER;
+    let first = format!(
+        "From: Requester <{requester}>\r\nTo: support@vigie.example\r\n\
+         Subject: Imprimante en panne\r\nMessage-ID: <first@client.example>\r\n\
+         Date: Wed, 31 Dec 2025 09:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         L'imprimante du 2e étage ne répond plus.\r\n"
+    );
+    d.deliver("support", first.as_bytes()).await.expect("mail");
+    let (_, ctx) = mailbox(&world, &settings(&world, &d, AfterAction::Move), None).await;
+    let report = imap::run(&state, &ctx, "secret-imap").await.expect("run");
+    assert_eq!(report.tickets, 1, "{report:?}");
+    let ack = world
+        .store
+        .list_outbox(world.alpha.tenant.id, 10)
+        .await
+        .expect("outbox");
+    let ticket = ack[0].mail.ticket_id.expect("ticket");
+
+    // An agent answers publicly; the notifier and the sender run.
+    let res = world
+        .api(
+            axum::http::Method::POST,
+            &format!("/api/v1/tickets/{}/comments", ticket.0),
+            Some(&world.alpha.admin.token),
+            Some(serde_json::json!({"body": "Avez-vous vérifié le bac papier ?", "public": true})),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.body);
+    vigie_server::mail::notifier::write_pending(&state)
+        .await
+        .expect("notifier");
+    let sent = vigie_server::mail::send::send_due(&state, "sender")
+        .await
+        .expect("send");
+    assert_eq!((sent.sent, sent.failed), (2, 0), "{sent:?}");
+
+    // Both arrived in the requester's real mailbox, threaded and tagged.
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = inbox_of(d.imap_port, requester, "secret-req").await;
+        if got.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(got.len(), 2);
+    let parsed: Vec<mail_parser::Message<'_>> = got
+        .iter()
+        .map(|raw| {
+            mail_parser::MessageParser::default()
+                .parse(raw)
+                .expect("mail")
+        })
+        .collect();
+    let reply = parsed
+        .iter()
+        .find(|m| m.body_text(0).is_some_and(|b| b.contains("bac papier")))
+        .expect("the public reply");
+    let subject = reply.subject().unwrap_or_default();
+    assert!(subject.contains("[VIGIE#"), "{subject}");
+    assert_eq!(
+        reply.in_reply_to().as_text(),
+        Some("first@client.example"),
+        "threaded under the first mail"
+    );
+    assert_eq!(
+        reply.header_raw("Auto-Submitted").map(str::trim),
+        Some("auto-generated")
+    );
+    let their_id = reply.message_id().expect("Message-ID").to_owned();
+
+    // The requester answers that mail: it comes back onto the ticket.
+    let answer = format!(
+        "From: Requester <{requester}>\r\nTo: support@vigie.example\r\n\
+         Subject: Re: {subject}\r\nMessage-ID: <second@client.example>\r\n\
+         In-Reply-To: <{their_id}>\r\nReferences: <first@client.example> <{their_id}>\r\n\
+         Date: Wed, 31 Dec 2025 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Oui, le bac est plein.\r\n\r\n> Avez-vous vérifié le bac papier ?\r\n"
+    );
+    d.deliver("support", answer.as_bytes()).await.expect("mail");
+    let report = imap::run(&state, &ctx, "secret-imap").await.expect("run");
+    assert_eq!(report.tickets, 1, "{report:?}");
+    let access = vigie_core::ticket::TicketAccess::of(&vigie_core::tenancy::Actor::system());
+    let t = world
+        .store
+        .get_ticket(&access, ticket)
+        .await
+        .expect("ticket");
+    let comments = world
+        .store
+        .list_comments(&access, &t)
+        .await
+        .expect("comments");
+    assert!(
+        comments.iter().any(|c| c.public
+            && c.body.contains("le bac est plein")
+            && !c.body.contains("vérifié")),
+        "{comments:?}"
+    );
 }

@@ -514,7 +514,14 @@ async fn sla_levels_warn_the_agent_and_alert_the_manager() {
         .await
         .expect("group");
     store
-        .set_group_member(&system, &Scope::Platform, t0(), desk.id, a.agent_sud.id, true)
+        .set_group_member(
+            &system,
+            &Scope::Platform,
+            t0(),
+            desk.id,
+            a.agent_sud.id,
+            true,
+        )
         .await
         .expect("member");
     // Friday 2 January 08:00 Paris, within service hours.
