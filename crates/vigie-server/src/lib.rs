@@ -52,6 +52,9 @@ pub struct ServerConfig {
     /// The `From` of notifications in tenants without an active mailbox
     /// ([`DEFAULT_MAIL_FROM`] when unset).
     pub mail_from: Option<String>,
+    /// Certificate authorities trusted for IMAP servers besides the web's
+    /// (an organisation's own CA), from [`mail::imap::parse_ca_pem`].
+    pub mail_ca: Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
 }
 
 /// The `From` of notifications when neither a mailbox nor the settings
@@ -68,6 +71,7 @@ impl Default for ServerConfig {
             smtp_url: None,
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: None,
+            mail_ca: Vec::new(),
         }
     }
 }

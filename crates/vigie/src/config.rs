@@ -50,6 +50,9 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     /// The `From` of notifications in tenants without an active mailbox.
     pub mail_from: Option<String>,
+    /// A PEM file of certificate authorities trusted for IMAP servers
+    /// besides the web's (an organisation's own CA).
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 impl RawConfig {
@@ -77,6 +80,7 @@ impl RawConfig {
             smtp_url: get("VIGIE_SMTP_URL"),
             public_url: get("VIGIE_PUBLIC_URL"),
             mail_from: get("VIGIE_MAIL_FROM"),
+            mail_ca_file: get("VIGIE_MAIL_CA_FILE").map(PathBuf::from),
         })
     }
 
@@ -98,6 +102,7 @@ impl RawConfig {
             smtp_url: self.smtp_url.or(lower.smtp_url),
             public_url: self.public_url.or(lower.public_url),
             mail_from: self.mail_from.or(lower.mail_from),
+            mail_ca_file: self.mail_ca_file.or(lower.mail_ca_file),
         }
     }
 }
@@ -123,6 +128,8 @@ pub struct Config {
     pub public_url: String,
     /// The `From` of notifications in tenants without an active mailbox.
     pub mail_from: Option<String>,
+    /// Extra certificate authorities for IMAP servers (read at start).
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -206,6 +213,7 @@ impl Config {
         Ok(Config {
             public_url,
             mail_from,
+            mail_ca_file: raw.mail_ca_file,
             listen,
             database_url,
             data_dir,

@@ -131,6 +131,7 @@ impl Cli {
             smtp_url: None,
             public_url: None,
             mail_from: None,
+            mail_ca_file: None,
         }
     }
 }

@@ -17,7 +17,17 @@ pub async fn serve(config: &Config, store: Store, clock: Clock) -> anyhow::Resul
         .local_addr()
         .context("cannot read the bound address")?;
     tracing::info!("Vigie listening on http://{addr}");
+    let mail_ca = match &config.mail_ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read mail_ca_file {}", path.display()))?;
+            vigie_server::mail::imap::parse_ca_pem(&pem)
+                .map_err(|e| anyhow::anyhow!("mail_ca_file {}: {e}", path.display()))?
+        }
+        None => Vec::new(),
+    };
     let server_config = ServerConfig {
+        mail_ca,
         cookie_secure: config.cookie_secure,
         event_retention_days: config.event_retention_days,
         smtp_url: config.smtp_url.clone(),

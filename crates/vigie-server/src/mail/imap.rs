@@ -1,5 +1,7 @@
 //! Reading a mailbox over IMAP (async-imap on tokio; TLS by rustls with the
-//! web's root certificates, from the first byte or after `STARTTLS`).
+//! web's root certificates and the organisation's own authorities, if
+//! configured, from the first byte or after `STARTTLS`; certificates are
+//! always verified).
 //!
 //! One run: log in, select the folder, list the unseen messages by UID,
 //! and for each fetch it without marking it (`BODY.PEEK[]`), hand it to
@@ -15,6 +17,7 @@ use async_imap::Session;
 use futures_util::StreamExt;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::rustls::pki_types::CertificateDer;
 use vigie_core::mail::{AfterAction, Security};
 
 /// The most mails one run reads (the rest wait for the next run).
@@ -55,12 +58,35 @@ pub struct RunReport {
     pub duplicates: usize,
 }
 
+/// The certificates of a PEM bundle (an organisation's certificate
+/// authorities), refused if it holds none or cannot be read.
+pub fn parse_ca_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
+    if certs.is_empty() {
+        return Err("no certificate in the bundle".into());
+    }
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    for c in &certs {
+        roots
+            .add(c.clone())
+            .map_err(|e| format!("unusable certificate: {e}"))?;
+    }
+    Ok(certs)
+}
+
 async fn tls(
     tcp: tokio::net::TcpStream,
     host: &str,
+    extra: &[CertificateDer<'static>],
 ) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, ImapError> {
     let mut roots = tokio_rustls::rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for c in extra {
+        roots.add(c.clone()).map_err(std::io::Error::other)?;
+    }
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -75,17 +101,22 @@ async fn tls(
 }
 
 /// Connects and logs in.
-async fn connect(ctx: &MailboxContext, password: &str) -> Result<Imap, ImapError> {
+async fn connect(
+    state: &AppState,
+    ctx: &MailboxContext,
+    password: &str,
+) -> Result<Imap, ImapError> {
     let m = &ctx.mailbox;
+    let extra = &state.config().mail_ca;
     let tcp = tokio::net::TcpStream::connect((m.host.as_str(), m.port)).await?;
     let stream: Box<dyn Stream> = match m.security {
         Security::None => Box::new(tcp),
-        Security::Tls => Box::new(tls(tcp, &m.host).await?),
+        Security::Tls => Box::new(tls(tcp, &m.host, extra).await?),
         Security::StartTls => {
             let mut plain = async_imap::Client::new(tcp);
             plain.read_response().await?;
             plain.run_command_and_check_ok("STARTTLS", None).await?;
-            Box::new(tls(plain.into_inner(), &m.host).await?)
+            Box::new(tls(plain.into_inner(), &m.host, extra).await?)
         }
     };
     let mut client = async_imap::Client::new(stream);
@@ -105,7 +136,7 @@ pub async fn run(
     password: &str,
 ) -> Result<RunReport, ImapError> {
     let m = &ctx.mailbox;
-    let mut session = connect(ctx, password).await?;
+    let mut session = connect(state, ctx, password).await?;
     if m.after_action == AfterAction::Move {
         // Made once; an existing folder answers NO, which is fine.
         let _ = session.create(&m.move_to).await;

@@ -102,6 +102,8 @@ pub struct Dovecot {
     pub imap_port: u16,
     /// The LMTP port (delivery).
     pub lmtp_port: u16,
+    /// The IMAP-over-TLS port (0 without TLS).
+    pub imaps_port: u16,
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -127,10 +129,30 @@ fn my_name() -> String {
     std::env::var("USER").unwrap_or_else(|_| "nobody".into())
 }
 
+/// A certificate and its key, in PEM, for Dovecot's TLS.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// The server's certificate chain.
+    pub cert_pem: String,
+    /// Its private key.
+    pub key_pem: String,
+}
+
 impl Dovecot {
     /// Starts Dovecot with these users (login, password) and waits until
     /// it answers on IMAP (at most 30 s).
     pub async fn start(binary: &str, users: &[(&str, &str)]) -> std::io::Result<Dovecot> {
+        Dovecot::start_with(binary, users, None).await
+    }
+
+    /// Like [`Dovecot::start`], with TLS when `tls` is given: `STARTTLS`
+    /// on the IMAP port and TLS from the first byte on
+    /// [`Dovecot::imaps_port`].
+    pub async fn start_with(
+        binary: &str,
+        users: &[(&str, &str)],
+        tls: Option<&TlsFiles>,
+    ) -> std::io::Result<Dovecot> {
         let dir = std::env::temp_dir().join(format!(
             "vigie_dovecot_{}_{}",
             std::process::id(),
@@ -146,6 +168,18 @@ impl Dovecot {
             .collect();
         std::fs::write(dir.join("passwd"), passwd)?;
         let (imap_port, lmtp_port) = (free_port()?, free_port()?);
+        let (ssl, imaps_port) = match tls {
+            Some(files) => {
+                std::fs::write(dir.join("cert.pem"), &files.cert_pem)?;
+                std::fs::write(dir.join("key.pem"), &files.key_pem)?;
+                let d = dir.display();
+                (
+                    format!("ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem\n"),
+                    free_port()?,
+                )
+            }
+            None => ("ssl = no\n".to_owned(), 0),
+        };
         // As root, Dovecot runs its services as its own users and mail as
         // `dovecot` (it never gives mail to uid 0); otherwise everything
         // runs as the current user.
@@ -162,13 +196,13 @@ impl Dovecot {
         let d = dir.display();
         let conf = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
-             protocols = imap lmtp\nlisten = 127.0.0.1\nssl = no\n\
+             protocols = imap lmtp\nlisten = 127.0.0.1\n{ssl}\
              disable_plaintext_auth = no\nauth_mechanisms = plain login\n\
              default_internal_user = {internal}\ndefault_login_user = {login}\n\
              first_valid_uid = 1\nmail_location = maildir:{d}/home/%u/Maildir\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={mail} gid={mail} home={d}/home/%u\n}}\n\
-             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
              service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp_port}\n  }}\n}}\n\
              service anvil {{\n  chroot =\n}}\n"
         );
@@ -191,6 +225,7 @@ impl Dovecot {
             dir,
             imap_port,
             lmtp_port,
+            imaps_port,
         };
         for _ in 0..300 {
             if tokio::net::TcpStream::connect(("127.0.0.1", imap_port))

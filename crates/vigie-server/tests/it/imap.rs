@@ -324,3 +324,90 @@ async fn mail_notifications_are_delivered_by_smtp_read_back_and_answered() {
         "{comments:?}"
     );
 }
+
+/// A certificate authority and a certificate for 127.0.0.1 it signed.
+fn authority_and_server() -> (String, vigie_server::mail::testing::TlsFiles) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().expect("key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "Vigie test authority");
+    let ca_cert = ca.self_signed(&ca_key).expect("authority");
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().expect("key");
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .expect("params")
+        .signed_by(&key, &issuer)
+        .expect("certificate");
+    (
+        ca_cert.pem(),
+        vigie_server::mail::testing::TlsFiles {
+            cert_pem: server.pem(),
+            key_pem: key.serialize_pem(),
+        },
+    )
+}
+
+#[tokio::test]
+async fn mail_imap_over_tls_and_starttls_verifies_the_server() {
+    let Some(binary) = binary().expect("suite required") else {
+        return;
+    };
+    let (ca_pem, files) = authority_and_server();
+    let d = Dovecot::start_with(&binary, &[("support", "secret-imap")], Some(&files))
+        .await
+        .expect("dovecot starts");
+    let world = World::sqlite().await;
+    for file in ["new_utf8.eml", "latin1.eml"] {
+        d.deliver("support", &corpus(file)).await.expect(file);
+    }
+    let trusting = vigie_server::AppState::new(
+        world.store.clone(),
+        vigie_server::ServerConfig {
+            mail_ca: vigie_server::mail::imap::parse_ca_pem(ca_pem.as_bytes()).expect("bundle"),
+            ..vigie_server::ServerConfig::default()
+        },
+        world.clock.clone(),
+    );
+    let mut tls = settings(&world, &d, AfterAction::Flag);
+    tls.security = Security::Tls;
+    tls.port = d.imaps_port;
+    let (_, tls_ctx) = mailbox(&world, &tls, None).await;
+
+    // Without the organisation's authority, the certificate is refused and
+    // nothing is read.
+    let refused = imap::run(&world.state, &tls_ctx, "secret-imap").await;
+    assert!(
+        matches!(refused, Err(imap::ImapError::Io(_))),
+        "{refused:?}"
+    );
+    assert_eq!(folder(d.imap_port, "INBOX").await, (2, 2));
+
+    // Trusted: over TLS from the first byte.
+    let report = imap::run(&trusting, &tls_ctx, "secret-imap")
+        .await
+        .expect("tls run");
+    assert_eq!((report.read, report.tickets), (2, 2), "{report:?}");
+
+    // And after STARTTLS on the plain port.
+    d.deliver("support", &corpus("cp1252.eml"))
+        .await
+        .expect("mail");
+    let mut starttls = settings(&world, &d, AfterAction::Flag);
+    starttls.name = "imap-starttls".into();
+    starttls.security = Security::StartTls;
+    let (_, starttls_ctx) = mailbox(&world, &starttls, None).await;
+    assert!(
+        imap::run(&world.state, &starttls_ctx, "secret-imap")
+            .await
+            .is_err()
+    );
+    let report = imap::run(&trusting, &starttls_ctx, "secret-imap")
+        .await
+        .expect("starttls run");
+    assert_eq!((report.read, report.tickets), (1, 1), "{report:?}");
+
+    // A bundle without a certificate is refused.
+    assert!(vigie_server::mail::imap::parse_ca_pem(b"not a certificate").is_err());
+}
