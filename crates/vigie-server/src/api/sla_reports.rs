@@ -30,6 +30,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(ticket_clocks))
         .routes(routes!(list_outages, create_outage))
+        .routes(routes!(update_outage, delete_outage))
         .routes(routes!(list_service_levels, put_service_level))
         .routes(routes!(report))
         .routes(routes!(report_csv))
@@ -225,6 +226,44 @@ async fn create_outage(
         .create_outage(&actor, tenant, state.clock().now(), &new)
         .await?;
     Ok((StatusCode::CREATED, Json(o.into())))
+}
+
+/// Corrects or ends an outage (tenant administrators): the whole record is
+/// given again. An outage an incident records also ends when the incident
+/// is resolved.
+#[utoipa::path(put, path = "/tenants/{id}/outages/{outage_id}", tag = "sla",
+    params(("id" = i64, Path), ("outage_id" = i64, Path)), request_body = OutageIn,
+    responses((status = 200, body = OutageOut), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn update_outage(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, outage_id)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<OutageIn>,
+) -> Result<Json<OutageOut>, ApiError> {
+    let tenant = manageable(&state, &actor, id).await?;
+    let new = body.outage()?;
+    let o = state
+        .store()
+        .update_outage(&actor, tenant, state.clock().now(), outage_id, &new)
+        .await?;
+    Ok(Json(o.into()))
+}
+
+/// Deletes an outage recorded by mistake (tenant administrators).
+#[utoipa::path(delete, path = "/tenants/{id}/outages/{outage_id}", tag = "sla",
+    params(("id" = i64, Path), ("outage_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_outage(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, outage_id)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    let tenant = manageable(&state, &actor, id).await?;
+    state
+        .store()
+        .delete_outage(&actor, tenant, state.clock().now(), outage_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// What a service promises: its service hours and availability targets in

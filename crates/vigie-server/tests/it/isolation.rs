@@ -36,6 +36,7 @@ struct Target {
     checklist_item: i64,
     freeze: i64,
     mailbox: i64,
+    outage: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -75,6 +76,7 @@ fn sibling_target(a: &TenantWorld) -> Target {
         checklist_item: 0,
         freeze: 0,
         mailbox: 0,
+        outage: 0,
         markers: vec![
             "alpha-change-sud".into(),
             "alpha-ci-sud".into(),
@@ -117,6 +119,7 @@ fn weak_target(a: &TenantWorld) -> Target {
         checklist_item: 0,
         freeze: 0,
         mailbox: 0,
+        outage: 0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
@@ -201,6 +204,7 @@ fn fill_path(template: &str, t: &Target) -> String {
         .replace("{window_id}", &t.maintenance_window.to_string())
         .replace("{item_id}", &t.checklist_item.to_string())
         .replace("{freeze_id}", &t.freeze.to_string())
+        .replace("{outage_id}", &t.outage.to_string())
         .replace("{board}", "cab")
 }
 
@@ -514,6 +518,7 @@ struct EventRecords {
     checklist_item: i64,
     freeze: i64,
     mailbox: i64,
+    outage: i64,
 }
 
 async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
@@ -567,6 +572,23 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         )
         .await
         .expect("mailbox");
+    let outage = world
+        .store
+        .create_outage(
+            &vigie_core::tenancy::Actor::system(),
+            a.tenant.id,
+            now,
+            &vigie_store::NewOutage {
+                service_ref: "alpha-service".into(),
+                kind: "outage".into(),
+                starts_at: now,
+                ends_at: None,
+                ticket_id: None,
+                note: "alpha-outage".into(),
+            },
+        )
+        .await
+        .expect("outage");
     EventRecords {
         alert_group: group.id.0,
         integration_key: key.id.0,
@@ -578,6 +600,7 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         checklist_item,
         freeze,
         mailbox: mailbox.id.0,
+        outage: outage.id,
     }
 }
 
@@ -637,6 +660,7 @@ fn with_events(t: Target, e: &EventRecords) -> Target {
         checklist_item: e.checklist_item,
         freeze: e.freeze,
         mailbox: e.mailbox,
+        outage: e.outage,
         ..t
     }
 }

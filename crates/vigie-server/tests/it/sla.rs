@@ -375,3 +375,117 @@ async fn a_changed_calendar_moves_the_running_deadlines() {
     let after = call(&world, Method::GET, &clocks, None).await.json();
     assert_eq!(deadline(&after), "2026-01-01T08:00:00Z", "{after}");
 }
+
+#[tokio::test]
+async fn outages_are_corrected_ended_by_their_incident_or_deleted() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let tenant = a.tenant.id.0;
+    let list = format!("/api/v1/tenants/{tenant}/outages?month=2026-01");
+    let path = format!("/api/v1/tenants/{tenant}/outages");
+    let incident = a.ticket_sud.0;
+    let open = json!({"service_ref": "erp", "starts_at": "2026-01-01T00:00:00Z",
+        "ticket_id": incident, "note": "ERP down"});
+    let res = call(&world, Method::POST, &path, Some(open)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let outage = res.json()["id"].as_i64().expect("id");
+    let one = format!("{path}/{outage}");
+
+    // Bad corrections are refused and change nothing.
+    let audit = world.audit_count().await;
+    for (body, field) in [
+        (
+            json!({"service_ref": "erp", "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2025-12-31T00:00:00Z"}),
+            "ends_at",
+        ),
+        (
+            json!({"service_ref": "erp", "starts_at": "yesterday"}),
+            "starts_at",
+        ),
+        (
+            json!({"service_ref": "erp", "starts_at": "2026-01-01T00:00:00Z", "kind": "storm"}),
+            "kind",
+        ),
+    ] {
+        let res = call(&world, Method::PUT, &one, Some(body)).await;
+        assert_eq!(
+            res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation")["field"],
+            field
+        );
+    }
+    let elsewhere = json!({"service_ref": "erp", "starts_at": "2026-01-01T00:00:00Z",
+        "ticket_id": world.beta.ticket_sud.0});
+    let res = call(&world, Method::PUT, &one, Some(elsewhere)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let res = call(
+        &world,
+        Method::PUT,
+        &format!("{path}/999999"),
+        Some(json!({"service_ref": "erp", "starts_at": "2026-01-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    assert_eq!(world.audit_count().await, audit);
+
+    // A correction of its start; still open.
+    let fixed = json!({"service_ref": "erp", "starts_at": "2026-01-01T00:30:00Z",
+        "ticket_id": incident, "note": "ERP down since 00:30"});
+    let res = call(&world, Method::PUT, &one, Some(fixed)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["ends_at"], Value::Null);
+
+    // The incident is resolved at 02:00: the outage ends with it.
+    world.clock.advance(SignedDuration::from_hours(2));
+    let res = call(
+        &world,
+        Method::POST,
+        &format!("/api/v1/tickets/{incident}/actions"),
+        Some(json!({"action": "resolve", "solution": "ERP relancé", "code": "fixed"})),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let outages = call(&world, Method::GET, &list, None).await.json();
+    let ended = outages
+        .as_array()
+        .expect("outages")
+        .iter()
+        .find(|o| o["id"] == outage)
+        .expect("outage")
+        .clone();
+    assert_eq!(ended["starts_at"], "2026-01-01T00:30:00Z");
+    assert_eq!(ended["ends_at"], "2026-01-01T02:00:00Z", "{ended}");
+
+    // A requester may not touch it; the other tenant does not see it.
+    let res = world
+        .api(Method::DELETE, &one, Some(&a.requester_nord.token), None)
+        .await;
+    assert!(
+        matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        res.body
+    );
+    let res = world
+        .api(
+            Method::DELETE,
+            &format!(
+                "/api/v1/tenants/{}/outages/{outage}",
+                world.beta.tenant.id.0
+            ),
+            Some(&world.beta.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+
+    // Deleted by its administrator.
+    let res = call(&world, Method::DELETE, &one, None).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let outages = call(&world, Method::GET, &list, None).await.json();
+    assert!(
+        outages
+            .as_array()
+            .expect("outages")
+            .iter()
+            .all(|o| o["id"] != outage)
+    );
+}

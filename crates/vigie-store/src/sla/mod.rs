@@ -13,6 +13,7 @@ mod targets;
 pub(crate) use clocks::{ClockContext, follow_clocks, insert_clocks_with};
 pub use clocks::{ClockRecord, ReportQuery};
 pub use escalations::{EscalationCase, EscalationEffect, Firing};
+pub(crate) use outages::end_outages_of;
 pub use outages::{NewOutage, OutageRecord, ServiceLevelRecord};
 pub use targets::{NewTarget, TargetRecord};
 

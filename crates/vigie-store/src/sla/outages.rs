@@ -96,20 +96,7 @@ impl Store {
         new: &NewOutage,
     ) -> Result<OutageRecord> {
         let mut tx = self.write_tx().await?;
-        if let Some(t) = new.ticket_id {
-            let found = Sql::new("SELECT id FROM tickets WHERE tenant_id = ")
-                .bind(tenant.0)
-                .push(" AND id = ")
-                .bind(t.0)
-                .query()
-                .fetch_optional(&mut *tx)
-                .await?;
-            if found.is_none() {
-                return Err(StoreError::Invalid(format!(
-                    "ticket_id: there is no ticket {t} here"
-                )));
-            }
-        }
+        check_ticket(&mut tx, tenant, new.ticket_id).await?;
         let id = Sql::insert(
             "sla_outages",
             vec![
@@ -125,19 +112,13 @@ impl Store {
         )
         .insert_returning_id(&mut tx)
         .await?;
-        let fields = vec![
-            ("service_ref", Some(new.service_ref.clone())),
-            ("kind", Some(new.kind.clone())),
-            ("starts_at", Some(new.starts_at.to_string())),
-            ("ends_at", new.ends_at.map(|t| t.to_string())),
-        ];
         record(
             &mut tx,
             actor,
             now,
             audit(tenant, id, "sla_outage"),
             None,
-            Some(&fields),
+            Some(&outage_fields(new)),
         )
         .await?;
         let row = Sql::new(SELECT)
@@ -149,6 +130,76 @@ impl Store {
             .await?;
         tx.commit().await?;
         outage_row(&row)
+    }
+
+    /// Corrects an outage of the tenant (its service, kind, instants,
+    /// incident or note), or ends it.
+    pub async fn update_outage(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        now: Timestamp,
+        id: i64,
+        new: &NewOutage,
+    ) -> Result<OutageRecord> {
+        let mut tx = self.write_tx().await?;
+        let before = outage_in(&mut tx, tenant, id).await?;
+        check_ticket(&mut tx, tenant, new.ticket_id).await?;
+        Sql::update(
+            "sla_outages",
+            vec![
+                ("service_ref", new.service_ref.as_str().into()),
+                ("kind", new.kind.as_str().into()),
+                ("starts_at", micros(new.starts_at).into()),
+                ("ends_at", new.ends_at.map(micros).into()),
+                ("ticket_id", new.ticket_id.map(|t| t.0).into()),
+                ("note", new.note.as_str().into()),
+            ],
+            ("id", id.into()),
+        )
+        .query()
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            audit(tenant, id, "sla_outage"),
+            Some(&record_fields(&before)),
+            Some(&outage_fields(new)),
+        )
+        .await?;
+        let after = outage_in(&mut tx, tenant, id).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Deletes an outage of the tenant recorded by mistake.
+    pub async fn delete_outage(
+        &self,
+        actor: &Actor,
+        tenant: TenantId,
+        now: Timestamp,
+        id: i64,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let before = outage_in(&mut tx, tenant, id).await?;
+        Sql::new("DELETE FROM sla_outages WHERE id = ")
+            .bind(id)
+            .query()
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            now,
+            audit(tenant, id, "sla_outage"),
+            Some(&record_fields(&before)),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Outages and maintenance of a tenant overlapping `[from, to)`, oldest first.
@@ -245,4 +296,111 @@ impl Store {
         tx.commit().await?;
         Ok(level.clone())
     }
+}
+
+/// The audited fields of an outage.
+fn outage_fields(o: &NewOutage) -> vigie_core::audit::Fields {
+    vec![
+        ("service_ref", Some(o.service_ref.clone())),
+        ("kind", Some(o.kind.clone())),
+        ("starts_at", Some(o.starts_at.to_string())),
+        ("ends_at", o.ends_at.map(|t| t.to_string())),
+        ("ticket_id", o.ticket_id.map(|t| t.to_string())),
+        ("note", Some(o.note.clone())),
+    ]
+}
+
+fn record_fields(o: &OutageRecord) -> vigie_core::audit::Fields {
+    outage_fields(&NewOutage {
+        service_ref: o.service_ref.clone(),
+        kind: o.kind.clone(),
+        starts_at: o.starts_at,
+        ends_at: o.ends_at,
+        ticket_id: o.ticket_id,
+        note: o.note.clone(),
+    })
+}
+
+/// An outage of the tenant, read in the transaction (not found otherwise).
+async fn outage_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant: TenantId,
+    id: i64,
+) -> Result<OutageRecord> {
+    let row = Sql::new(SELECT)
+        .bind(tenant.0)
+        .push(" AND id = ")
+        .bind(id)
+        .query()
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    outage_row(&row)
+}
+
+/// Checks that the incident an outage names is the tenant's.
+async fn check_ticket(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant: TenantId,
+    ticket: Option<TicketId>,
+) -> Result<()> {
+    let Some(t) = ticket else {
+        return Ok(());
+    };
+    let found = Sql::new("SELECT id FROM tickets WHERE tenant_id = ")
+        .bind(tenant.0)
+        .push(" AND id = ")
+        .bind(t.0)
+        .query()
+        .fetch_optional(&mut **tx)
+        .await?;
+    if found.is_none() {
+        return Err(StoreError::Invalid(format!(
+            "ticket_id: there is no ticket {t} here"
+        )));
+    }
+    Ok(())
+}
+
+/// Ends, at `now`, the open outages an incident records when it is
+/// resolved (inside the resolution's transaction): the service is back.
+/// Maintenance windows and outages already ended keep their end.
+pub(crate) async fn end_outages_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    ticket: &crate::TicketRecord,
+    now: Timestamp,
+) -> Result<()> {
+    let rows = Sql::new(SELECT)
+        .bind(ticket.tenant_id.0)
+        .push(" AND ticket_id = ")
+        .bind(ticket.id.0)
+        .push(" AND kind = 'outage' AND ends_at IS NULL AND starts_at < ")
+        .bind(micros(now))
+        .query()
+        .fetch_all(&mut **tx)
+        .await?;
+    for row in &rows {
+        let before = outage_row(row)?;
+        Sql::update(
+            "sla_outages",
+            vec![("ends_at", Some(micros(now)).into())],
+            ("id", before.id.into()),
+        )
+        .query()
+        .execute(&mut **tx)
+        .await?;
+        let mut after = before.clone();
+        after.ends_at = Some(now);
+        record(
+            tx,
+            actor,
+            now,
+            audit(ticket.tenant_id, before.id, "sla_outage"),
+            Some(&record_fields(&before)),
+            Some(&record_fields(&after)),
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -399,6 +399,8 @@ pub(crate) async fn apply_outcome_in(
         .await?;
     if after.status == Status::Resolved && before.status != Status::Resolved {
         crate::surveys::open_survey(tx, &after, now).await?;
+        // The outages the incident records end with it.
+        crate::sla::end_outages_of(tx, actor, &after, now).await?;
     }
     // SLA: pause, resume, stop or reopen the ticket's clocks.
     crate::sla::follow_clocks(tx, before, &after, now).await?;
