@@ -8,8 +8,10 @@ use super::{ApiJson, ApiPath, scope_for};
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::mail::intake::{self, MailboxContext};
+use crate::mail::intake::IntakeError;
 use crate::mail::rules_wire::{self, RuleWire};
+use crate::mail::settings::{self, MailboxFields, Refusal};
+use crate::mail::tester::{self, MailTest};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,11 +19,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vigie_core::ids::{CategoryId, EntityId, IntegrationKeyId, MailboxId};
-use vigie_core::mail::rules::RuleSet;
-use vigie_core::mail::{AfterAction, MailDecision, Requester, Security, UnknownSenders};
+use vigie_core::ids::{EntityId, MailboxId};
 use vigie_core::role::Permission;
-use vigie_core::validate;
 use vigie_store::{MailboxInput, MailboxRecord};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -165,91 +164,40 @@ pub struct MailboxIn {
     rules: Vec<RuleWire>,
 }
 
-fn parse_named<T: std::str::FromStr>(
-    field: &str,
-    v: Option<&str>,
-    default: T,
-) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    match v {
-        None => Ok(default),
-        Some(s) => s
-            .parse()
-            .map_err(|e: T::Err| ApiError::invalid(field, e.to_string())),
+impl From<Refusal> for ApiError {
+    fn from(e: Refusal) -> Self {
+        ApiError::invalid(&e.field, e.detail)
     }
 }
 
 fn rules_json(rules: &[RuleWire]) -> Result<String, ApiError> {
-    let specs =
-        rules_wire::specs(rules).map_err(|e| ApiError::invalid(&e.path, e.message.clone()))?;
-    RuleSet::compile(specs).map_err(|e| ApiError::invalid(&e.path, e.message.clone()))?;
-    serde_json::to_string(rules).map_err(ApiError::internal)
+    rules_wire::checked_json(rules).map_err(|e| ApiError::invalid(&e.path, e.message))
 }
 
 fn input(body: MailboxIn) -> Result<MailboxInput, ApiError> {
-    let name = validate::name("name", &body.name, 100)?;
-    let host = validate::name("host", &body.host, 255)?;
-    if body.port == 0 {
-        return Err(ApiError::invalid("port", "must be 1 to 65535"));
-    }
-    let login = validate::name("login", &body.login, 255)?;
-    let folder = validate::name("folder", &body.folder, 255)?;
-    let after_action = parse_named(
-        "after_action",
-        body.after_action.as_deref(),
-        AfterAction::Move,
-    )?;
-    let move_to = validate::name("move_to", &body.move_to, 255)?;
-    if !(1..=86_400).contains(&body.poll_seconds) {
-        return Err(ApiError::invalid("poll_seconds", "must be 1 to 86400"));
-    }
-    if !(1..=100_000).contains(&body.rate_max) {
-        return Err(ApiError::invalid("rate_max", "must be 1 to 100000"));
-    }
-    if !(60..=86_400).contains(&body.rate_window_seconds) {
-        return Err(ApiError::invalid(
-            "rate_window_seconds",
-            "must be 60 to 86400",
-        ));
-    }
-    let address = validate::email(&body.address)?
-        .ok_or_else(|| ApiError::invalid("address", "is required"))?;
-    if let Some(p) = &body.password
-        && (p.is_empty() || p.chars().count() > 1000)
-    {
-        return Err(ApiError::invalid(
-            "password",
-            "must have 1 to 1000 characters",
-        ));
-    }
-    Ok(MailboxInput {
+    let rules = rules_json(&body.rules)?;
+    Ok(settings::check(MailboxFields {
         entity_id: EntityId(body.entity_id),
-        name,
-        host,
-        port: body.port,
-        security: parse_named("security", body.security.as_deref(), Security::Tls)?,
-        login,
+        name: body.name,
+        host: body.host,
+        port: i64::from(body.port),
+        security: body.security,
+        login: body.login,
         password: body.password,
-        folder,
-        after_action,
-        move_to,
+        folder: body.folder,
+        after_action: body.after_action,
+        move_to: body.move_to,
         poll_seconds: body.poll_seconds,
-        category_id: body.category_id.map(CategoryId),
-        unknown_senders: parse_named(
-            "unknown_senders",
-            body.unknown_senders.as_deref(),
-            UnknownSenders::CreateContact,
-        )?,
+        category_id: body.category_id,
+        unknown_senders: body.unknown_senders,
         single_contact: body.single_contact,
-        rate_max: body.rate_max,
+        rate_max: i64::from(body.rate_max),
         rate_window_seconds: body.rate_window_seconds,
-        integration_key_id: body.integration_key_id.map(IntegrationKeyId),
-        address,
-        rules: rules_json(&body.rules)?,
+        integration_key_id: body.integration_key_id,
+        address: body.address,
         active: body.active,
-    })
+        rules,
+    })?)
 }
 
 /// Lists the mailboxes of the entities where the caller manages the
@@ -368,28 +316,7 @@ async fn put_rules(
 ) -> Result<Json<Vec<RuleWire>>, ApiError> {
     let scope = scope_for(&actor, Permission::ManageTicketSettings)?;
     let m = state.store().get_mailbox(&scope, MailboxId(id)).await?;
-    let input = MailboxInput {
-        entity_id: m.entity_id,
-        name: m.name,
-        host: m.host,
-        port: m.port,
-        security: m.security,
-        login: m.login,
-        password: None,
-        folder: m.folder,
-        after_action: m.after_action,
-        move_to: m.move_to,
-        poll_seconds: m.poll_seconds,
-        category_id: m.category_id,
-        unknown_senders: m.unknown_senders,
-        single_contact: m.single_contact,
-        rate_max: m.rate_max,
-        rate_window_seconds: m.rate_window_seconds,
-        integration_key_id: m.integration_key_id,
-        address: m.address,
-        rules: rules_json(&rules)?,
-        active: m.active,
-    };
+    let input = settings::with_rules(m, rules_json(&rules)?);
     let changed = state
         .store()
         .update_mailbox(&actor, &scope, state.clock().now(), MailboxId(id), &input)
@@ -455,85 +382,38 @@ async fn test_mailbox(
 ) -> Result<Json<MailTestOut>, ApiError> {
     let scope = scope_for(&actor, Permission::ManageTicketSettings)?;
     let m = state.store().get_mailbox(&scope, MailboxId(id)).await?;
-    let ctx = MailboxContext::load(&state, m)
-        .await
-        .map_err(|e| ApiError::invalid("rules", e.to_string()))?;
-    let mut out = MailTestOut {
-        outcome: String::new(),
-        reason: None,
-        rule: None,
-        message_id: None,
-        from: None,
-        subject: None,
-        title: None,
-        ticket_id: None,
-        new_contact: false,
-        event: None,
-        attachments: Vec::new(),
-        warnings: Vec::new(),
-    };
-    let previewed = intake::preview(&state, &ctx, body.raw.as_bytes())
+    let tested = tester::test_mail(&state, m, body.raw.as_bytes())
         .await
         .map_err(|e| match e {
-            intake::IntakeError::Store(s) => ApiError::from(s),
+            IntakeError::Store(s) => ApiError::from(s),
             other => ApiError::invalid("rules", other.to_string()),
         })?;
-    let (mail, decision) = match previewed {
-        Ok(p) => p,
-        Err(e) => {
-            out.outcome = "unreadable".into();
-            out.reason = Some(e.to_string());
-            return Ok(Json(out));
-        }
-    };
-    out.message_id = Some(mail.message_id.clone());
-    out.from = Some(mail.from.clone());
-    out.subject = Some(mail.subject.clone());
-    out.attachments = mail.attachments.iter().map(|a| a.name.clone()).collect();
-    out.warnings = mail.warnings.clone();
-    match decision {
-        MailDecision::Ignore(r) => {
-            out.outcome = "ignored".into();
-            out.reason = Some(r.describe());
-        }
-        MailDecision::Refuse(n) => {
-            out.outcome = "refused".into();
-            out.reason = Some(format!("{n:?}"));
-        }
-        MailDecision::Event { rule, event } => {
-            out.outcome = "event".into();
-            out.rule = Some(rule);
-            out.event = Some(MailTestEvent {
-                source: event.source,
-                resource: event.resource,
-                check: event.check,
-                severity: event.severity.to_string(),
-                action: event.action.to_string(),
-                summary: event.summary,
-                labels: event.labels,
-            });
-        }
-        MailDecision::Reply {
-            ticket,
-            author,
-            body,
-        } => {
-            out.outcome = "reply".into();
-            out.ticket_id = Some(ticket.0);
-            out.title = Some(body);
-            out.new_contact = matches!(author, Requester::NewContact { .. });
-        }
-        MailDecision::Open {
-            requester,
-            title,
-            rule,
-            ..
-        } => {
-            out.outcome = "ticket".into();
-            out.title = Some(title);
-            out.rule = rule;
-            out.new_contact = matches!(requester, Requester::NewContact { .. });
+    Ok(Json(tested.into()))
+}
+
+impl From<MailTest> for MailTestOut {
+    fn from(t: MailTest) -> Self {
+        MailTestOut {
+            outcome: t.outcome.as_str().to_owned(),
+            reason: t.reason,
+            rule: t.rule,
+            message_id: t.message_id,
+            from: t.from,
+            subject: t.subject,
+            title: t.title,
+            ticket_id: t.ticket_id.map(|id| id.0),
+            new_contact: t.new_contact,
+            event: t.event.map(|e| MailTestEvent {
+                source: e.source,
+                resource: e.resource,
+                check: e.check,
+                severity: e.severity,
+                action: e.action,
+                summary: e.summary,
+                labels: e.labels,
+            }),
+            attachments: t.attachments,
+            warnings: t.warnings,
         }
     }
-    Ok(Json(out))
 }

@@ -148,6 +148,12 @@ pub fn specs(rules: &[RuleWire]) -> Result<Vec<RuleSpec>, RuleError> {
         .collect()
 }
 
+/// Checks and compiles rules, and gives the JSON text the store keeps.
+pub fn checked_json(rules: &[RuleWire]) -> Result<String, RuleError> {
+    RuleSet::compile(specs(rules)?)?;
+    serde_json::to_string(rules).map_err(|e| refuse("rules".into(), e.to_string()))
+}
+
 /// Reads and compiles stored rules (JSON text).
 pub fn compile_stored(json: &str) -> Result<(Vec<RuleWire>, RuleSet), RuleError> {
     let wire: Vec<RuleWire> = serde_json::from_str(json)

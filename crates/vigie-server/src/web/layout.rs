@@ -149,6 +149,11 @@ impl Layout {
             super::desk_settings::may_read_anywhere(actor),
         ));
         nav.push((
+            super::mailboxes::HERE,
+            "nav-mail",
+            super::mailboxes::may_manage_anywhere(actor),
+        ));
+        nav.push((
             super::sla_pages::HERE,
             "nav-sla",
             super::desk_settings::may_read_anywhere(actor),

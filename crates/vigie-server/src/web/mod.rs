@@ -20,6 +20,7 @@ mod group_page;
 mod groups;
 mod layout;
 mod login;
+mod mailboxes;
 pub(crate) mod markdown;
 mod pages;
 mod profile;
@@ -79,6 +80,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(ticket_files::router())
         .merge(ticket_desk::router())
         .merge(desk_settings::router())
+        .merge(mailboxes::router())
         .merge(sla_pages::router())
         .merge(cmdb::router())
         .merge(cmdb_item::router())

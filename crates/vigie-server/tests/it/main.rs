@@ -34,6 +34,7 @@ mod web_changes;
 mod web_cmdb;
 mod web_desk;
 mod web_events;
+mod web_mail;
 mod web_pages;
 mod web_queues;
 mod web_tickets;
