@@ -255,6 +255,7 @@ ticket-history = History
 ticket-history-empty = Nothing yet.
 ticket-opened = opened the ticket
 ticket-changed = changed
+ticket-mail-as-received = The mail as received (cleaned HTML)
 ticket-wrote = replied
 ticket-noted = wrote an internal note
 ticket-closed-notice = This ticket is closed: open a new one if needed.

@@ -255,6 +255,7 @@ ticket-history = Historique
 ticket-history-empty = Rien pour l'instant.
 ticket-opened = a ouvert le ticket
 ticket-changed = a modifié
+ticket-mail-as-received = Le mail tel que reçu (HTML nettoyé)
 ticket-wrote = a répondu
 ticket-noted = a écrit une note interne
 ticket-closed-notice = Ce ticket est clos : ouvrez-en un nouveau si besoin.

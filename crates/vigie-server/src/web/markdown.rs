@@ -50,6 +50,12 @@ pub(crate) fn clean_html(raw: &str) -> String {
     CLEANER.clean(raw).to_string()
 }
 
+/// The HTML of a received mail (cleaned at intake) cleaned again, as a value
+/// templates may render unescaped.
+pub(crate) fn safe_mail_html(cleaned: &str) -> SafeHtml {
+    SafeHtml(clean_html(cleaned))
+}
+
 /// [`render_markdown`] as a value templates may render unescaped.
 pub(crate) fn safe_markdown(source: &str) -> SafeHtml {
     SafeHtml(render_markdown(source))

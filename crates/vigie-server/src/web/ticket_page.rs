@@ -93,6 +93,9 @@ struct TicketView {
     group: String,
     assignee: String,
     description: SafeHtml,
+    /// The opening mail as received (its cleaned HTML), for a ticket made
+    /// from a mail with an HTML part.
+    mail_html: Option<SafeHtml>,
     solution: Option<SafeHtml>,
     solution_code: String,
     created: String,
@@ -124,6 +127,8 @@ struct TimelineItem {
     at: String,
     /// A reply's or note's text.
     body: Option<SafeHtml>,
+    /// The reply's mail as received, when it came by mail with HTML.
+    mail_html: Option<SafeHtml>,
     /// A change's fields.
     changes: Vec<ChangeLine>,
     /// Sort key.
@@ -361,6 +366,14 @@ async fn show(
         .await
         .map_err(failed)?;
     let history = state.store().ticket_history(&t).await.map_err(failed)?;
+    let mut mail_html: std::collections::HashMap<Option<vigie_core::ids::CommentId>, String> =
+        state
+            .store()
+            .mail_html_of_ticket(&t)
+            .await
+            .map_err(failed)?
+            .into_iter()
+            .collect();
     let attachments = state
         .store()
         .list_attachments(&access, &t)
@@ -403,6 +416,9 @@ async fn show(
             }),
             at: utc(c.created_at),
             body: Some(safe_markdown(&c.body)),
+            mail_html: mail_html
+                .remove(&Some(c.id))
+                .map(|h| super::markdown::safe_mail_html(&h)),
             changes: Vec::new(),
             time: c.created_at,
         });
@@ -432,6 +448,7 @@ async fn show(
             }),
             at: utc(h.at),
             body: None,
+            mail_html: None,
             changes,
             time: h.at,
         });
@@ -539,6 +556,9 @@ async fn show(
         group: t.group_name.clone().unwrap_or_default(),
         assignee: t.assignee_name.clone().unwrap_or_default(),
         description: safe_markdown(&t.description),
+        mail_html: mail_html
+            .remove(&None)
+            .map(|h| super::markdown::safe_mail_html(&h)),
         solution: t.solution.as_deref().map(safe_markdown),
         solution_code: match t.solution_code.as_deref() {
             Some(c) if SOLUTION_CODES.contains(&c) => l.t(&format!("code-{c}")),

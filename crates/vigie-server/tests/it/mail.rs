@@ -482,3 +482,42 @@ async fn mail_the_outbox_is_claimed_once_and_retried_with_backoff() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn mail_the_html_as_received_is_shown_cleaned_on_the_ticket_page() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    let outcome = ingest(&world.state, &ctx, &corpus("html_only.eml"))
+        .await
+        .expect("mail");
+    let t = ticket_of(&world, &outcome).await;
+    let (cookie, _) = world.web_session(world.alpha.admin.id).await;
+    let page = world
+        .page_in(&cookie, &format!("/tickets/{}", t.id.0), "fr")
+        .await;
+    assert_eq!(page.status, axum::http::StatusCode::OK);
+    let start = page.body.find("id=\"ticket-mail-html\"").expect("the mail");
+    let part = &page.body[start..];
+    let part = &part[..part.find("</details>").expect("end")];
+    assert!(part.contains("Le mail tel que reçu"), "{part}");
+    assert!(part.contains("<b>très lente</b>"), "{part}");
+    for hostile in [
+        "<script",
+        "alert(",
+        "onclick",
+        "onerror",
+        "javascript:",
+        "<style",
+    ] {
+        assert!(!part.contains(hostile), "{hostile} in {part}");
+    }
+    // A ticket not made from a mail has none.
+    let other = world
+        .page_in(
+            &cookie,
+            &format!("/tickets/{}", world.alpha.ticket_sud.0),
+            "fr",
+        )
+        .await;
+    assert!(!other.body.contains("ticket-mail-html"));
+}

@@ -345,6 +345,31 @@ impl Store {
         Ok(u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX))
     }
 
+    /// The cleaned HTML of the mails that made a ticket or its replies (the
+    /// caller has read the ticket): `None` for the opening mail, else the
+    /// reply's comment.
+    pub async fn mail_html_of_ticket(
+        &self,
+        ticket: &TicketRecord,
+    ) -> Result<Vec<(Option<CommentId>, String)>> {
+        let rows = Sql::new("SELECT comment_id, html FROM received_mails WHERE tenant_id = ")
+            .bind(ticket.tenant_id.0)
+            .push(" AND ticket_id = ")
+            .bind(ticket.id.0)
+            .push(" AND html IS NOT NULL ORDER BY id LIMIT 1000")
+            .query()
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<Option<i64>, _>("comment_id")?.map(CommentId),
+                    r.try_get("html")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The Message-ID of the mail that opened a ticket (or of its first
     /// mail), so that notifications about it thread under it.
     pub async fn first_mail_of_ticket(&self, ticket: TicketId) -> Result<Option<String>> {
