@@ -23,6 +23,9 @@ pub use crate::sla::escalation::{SLA_LEASE, fire_due_escalations};
 pub const HANDOVER_LEASE: &str = "absence-handover";
 /// How often the jobs look for work.
 pub const PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often the mail loop writes and sends notifications and looks for
+/// new mailboxes.
+pub const MAIL_PERIOD: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The running jobs; [`Jobs::stop`] ends them cleanly.
 pub struct Jobs {
@@ -71,21 +74,39 @@ impl Jobs {
     }
 }
 
-/// The mail loop: read the mailboxes that are due and send the
-/// notifications due, then sleep until the next mailbox is due (at most
-/// ten seconds, for the outbox).
+/// The mail loop: keep one watcher per active mailbox
+/// ([`crate::mail::poll::watch_mailbox`], which reads it under its lease),
+/// write the notifications of ticket changes as mails and send the outbox,
+/// every few seconds.
 fn spawn_mail_polling(
     state: AppState,
     holder: String,
     mut stopped: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
+    use crate::mail::poll::watch_mailbox;
+    use std::collections::HashMap;
     tokio::spawn(async move {
-        let mut last = std::collections::HashMap::new();
+        let mut watchers: HashMap<vigie_core::ids::MailboxId, JoinHandle<()>> = HashMap::new();
         loop {
             if *stopped.borrow() {
                 break;
             }
-            let wait = crate::mail::poll::poll_due(&state, &holder, &mut last).await;
+            match state.store().active_mailboxes().await {
+                Ok(list) => {
+                    for m in list {
+                        let alive = watchers.get(&m.id).is_some_and(|h| !h.is_finished());
+                        if !alive {
+                            let task =
+                                watch_mailbox(state.clone(), holder.clone(), m.id, stopped.clone());
+                            watchers.insert(m.id, tokio::spawn(task));
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "mailboxes could not be listed; trying again later")
+                }
+            }
+            watchers.retain(|_, h| !h.is_finished());
             match crate::mail::notifier::write_pending(&state).await {
                 Ok(r) if r.handled > 0 => tracing::debug!(?r, "notifications written"),
                 Ok(_) => {}
@@ -98,11 +119,13 @@ fn spawn_mail_polling(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "notifications not sent; trying again later"),
             }
-            let wait = wait.min(std::time::Duration::from_secs(10));
             tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::time::sleep(MAIL_PERIOD) => {}
                 _ = stopped.changed() => break,
             }
+        }
+        for (_, w) in watchers {
+            let _ = w.await;
         }
     })
 }

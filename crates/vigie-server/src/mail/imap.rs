@@ -3,13 +3,15 @@
 //! configured, from the first byte or after `STARTTLS`; certificates are
 //! always verified).
 //!
-//! One run: log in, select the folder, list the unseen messages by UID,
+//! One run ([`run`]): log in, select the folder, list the unseen messages by UID,
 //! and for each fetch it without marking it (`BODY.PEEK[]`), hand it to
 //! [`intake::ingest`], and only once that has committed move it to the
 //! processed folder or flag it `\Seen`. A crash between the commit and the
 //! move leaves the mail unseen: the next run reads it again, finds its
 //! Message-ID stored, and only moves it. A mail that cannot be stored now
-//! (the database is down) ends the run and stays unseen.
+//! (the database is down) ends the run and stays unseen. [`watch`] does
+//! the same, then waits with IDLE where the server offers it and reads
+//! again as soon as a mail arrives, for the mailbox's interval.
 
 use super::intake::{self, IntakeError, MailboxContext, Outcome};
 use crate::AppState;
@@ -56,6 +58,20 @@ pub struct RunReport {
     pub others: usize,
     /// Mails stored already (read again after a crash).
     pub duplicates: usize,
+    /// Times the server announced a change while Vigie waited (IDLE).
+    pub woken: usize,
+}
+
+impl RunReport {
+    /// Adds another run's counts to this one's.
+    pub fn add(&mut self, other: &RunReport) {
+        self.read += other.read;
+        self.tickets += other.tickets;
+        self.events += other.events;
+        self.others += other.others;
+        self.duplicates += other.duplicates;
+        self.woken += other.woken;
+    }
 }
 
 /// The certificates of a PEM bundle (an organisation's certificate
@@ -135,6 +151,63 @@ pub async fn run(
     ctx: &MailboxContext,
     password: &str,
 ) -> Result<RunReport, ImapError> {
+    let mut session = open(state, ctx, password).await?;
+    let report = read_unseen(state, ctx, &mut session).await?;
+    let _ = session.logout().await;
+    Ok(report)
+}
+
+/// How long one IDLE lasts before it is renewed (RFC 2177: clients
+/// re-issue it at least every 29 minutes).
+pub const IDLE_RENEW: std::time::Duration = std::time::Duration::from_secs(25 * 60);
+
+/// Reads a mailbox, then, when the server offers IDLE (RFC 2177), stays
+/// connected and reads it again as soon as the server says something
+/// changed, for `period` or until `stop` turns true; without IDLE, reads it
+/// once. `report.woken` counts the changes the server announced.
+pub async fn watch(
+    state: &AppState,
+    ctx: &MailboxContext,
+    password: &str,
+    period: std::time::Duration,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<RunReport, ImapError> {
+    let started = tokio::time::Instant::now();
+    let mut session = open(state, ctx, password).await?;
+    let idle = session.capabilities().await?.has_str("IDLE");
+    let mut report = read_unseen(state, ctx, &mut session).await?;
+    while idle && !*stop.borrow() {
+        let left = period.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        let mut handle = session.idle();
+        handle.init().await?;
+        let response = {
+            let (wait, _interrupt) = handle.wait_with_timeout(left.min(IDLE_RENEW));
+            tokio::select! {
+                r = wait => Some(r?),
+                _ = stop.changed() => None,
+            }
+        };
+        session = handle.done().await?;
+        while session.unsolicited_responses.try_recv().is_ok() {}
+        match response {
+            None => break,
+            Some(async_imap::extensions::idle::IdleResponse::NewData(_)) => {
+                report.woken += 1;
+            }
+            Some(_) => {}
+        }
+        let more = read_unseen(state, ctx, &mut session).await?;
+        report.add(&more);
+    }
+    let _ = session.logout().await;
+    Ok(report)
+}
+
+/// Connects, logs in, makes the processed folder and selects the folder.
+async fn open(state: &AppState, ctx: &MailboxContext, password: &str) -> Result<Imap, ImapError> {
     let m = &ctx.mailbox;
     let mut session = connect(state, ctx, password).await?;
     if m.after_action == AfterAction::Move {
@@ -142,12 +215,23 @@ pub async fn run(
         let _ = session.create(&m.move_to).await;
     }
     session.select(&m.folder).await?;
+    Ok(session)
+}
+
+/// Stores the unseen mails of the selected folder, then moves or flags
+/// each once committed.
+async fn read_unseen(
+    state: &AppState,
+    ctx: &MailboxContext,
+    session: &mut Imap,
+) -> Result<RunReport, ImapError> {
+    let m = &ctx.mailbox;
     let mut uids: Vec<u32> = session.uid_search("UNSEEN").await?.into_iter().collect();
     uids.sort_unstable();
     uids.truncate(RUN_LIMIT);
     let mut report = RunReport::default();
     for uid in uids {
-        let Some(raw) = fetch(&mut session, uid).await? else {
+        let Some(raw) = fetch(session, uid).await? else {
             continue;
         };
         report.read += 1;
@@ -157,9 +241,8 @@ pub async fn run(
             Outcome::Duplicate => report.duplicates += 1,
             Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => report.others += 1,
         }
-        done(&mut session, m.after_action, &m.move_to, uid).await?;
+        done(session, m.after_action, &m.move_to, uid).await?;
     }
-    let _ = session.logout().await;
     Ok(report)
 }
 

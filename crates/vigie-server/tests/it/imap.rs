@@ -411,3 +411,60 @@ async fn mail_imap_over_tls_and_starttls_verifies_the_server() {
     // A bundle without a certificate is refused.
     assert!(vigie_server::mail::imap::parse_ca_pem(b"not a certificate").is_err());
 }
+
+#[tokio::test]
+async fn mail_imap_idle_reads_a_mail_as_soon_as_it_arrives() {
+    let Some(d) = dovecot().await else {
+        return;
+    };
+    let world = World::sqlite().await;
+    d.deliver("support", &corpus("new_utf8.eml"))
+        .await
+        .expect("mail");
+    let (record, ctx) = mailbox(&world, &settings(&world, &d, AfterAction::Move), None).await;
+    let tickets = async |world: &World| {
+        world
+            .store
+            .list_received_mails(world.alpha.tenant.id, Some(record.id), 100)
+            .await
+            .expect("received")
+            .len()
+    };
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let state = world.state.clone();
+    let watching = tokio::spawn(async move {
+        imap::watch(
+            &state,
+            &ctx,
+            "secret-imap",
+            std::time::Duration::from_secs(120),
+            &mut stopped,
+        )
+        .await
+    });
+    // The first read, then the wait; a mail delivered during the wait is
+    // read long before the two minutes are over.
+    for _ in 0..200 {
+        if tickets(&world).await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!watching.is_finished(), "still watching");
+    assert_eq!(tickets(&world).await, 1);
+    d.deliver("support", &corpus("latin1.eml"))
+        .await
+        .expect("mail");
+    for _ in 0..400 {
+        if tickets(&world).await == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(tickets(&world).await, 2, "read while waiting");
+    stop.send(true).expect("stop");
+    let report = watching.await.expect("task").expect("watch");
+    assert_eq!(report.read, 2, "{report:?}");
+    assert!(report.woken >= 1, "{report:?}");
+    assert_eq!(folder(d.imap_port, "Traites").await.0, 2);
+}
