@@ -4,7 +4,7 @@
 //! placing rule, with and without a ticket to thread onto. Neither may
 //! panic, whatever the bytes, and the decision keeps its promises: an
 //! automatic mail is only ever ignored; a reply goes only to the open
-//! ticket the lookups found; a new ticket has a title of 1 to 200
+//! ticket the lookups found, from one of its people; a new ticket has a title of 1 to 200
 //! characters; a refusal happens only for an unknown sender under the
 //! refusing policy; an event keeps the events' limits.
 
@@ -12,7 +12,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use vigie_core::event::limits;
-use vigie_core::ids::{TicketId, UserId};
+use vigie_core::ids::{EntityId, TenantId, TicketId, UserId};
+use vigie_core::tenancy::{EntityPath, Scope};
 use vigie_core::mail::rules::{ConditionSpec, EventTemplate, Field, Placement, RuleAction, RuleSet, RuleSpec};
 use vigie_core::mail::{
     KnownSender, Lookups, MailDecision, MailboxPolicy, RateLimit, ThreadTicket, UnknownSenders,
@@ -56,15 +57,34 @@ fuzz_target!(|body: &[u8]| {
             single_contact: true,
             rate: RateLimit::default(),
         };
+        let site = EntityPath::root(EntityId(1));
+        let ticket = |id, closed| ThreadTicket {
+            id: TicketId(id),
+            closed,
+            tenant: TenantId(1),
+            entity: site.clone(),
+            requester: UserId(3),
+            assignee: None,
+        };
+        let sender_3 = KnownSender {
+            user: UserId(3),
+            is_contact_point: true,
+            contact_points: vec![],
+            home: site.clone(),
+            work: Scope::Tenant { tenant: TenantId(1), rules: vec![] },
+        };
         for (thread, sender) in [
             (None, None),
-            (
-                Some(ThreadTicket { id: TicketId(7), closed: false }),
-                Some(KnownSender { user: UserId(3), is_contact_point: true, contact_points: vec![] }),
-            ),
-            (Some(ThreadTicket { id: TicketId(8), closed: true }), None),
+            (Some(ticket(7, false)), Some(sender_3)),
+            (Some(ticket(8, true)), None),
+            (Some(ticket(9, false)), None),
         ] {
-            let found = Lookups { by_headers: thread, by_tag: None, sender: sender.clone(), recent_from_sender: 0 };
+            let found = Lookups {
+                by_headers: thread.clone(),
+                by_tag: None,
+                sender: sender.clone(),
+                recent_from_sender: 0,
+            };
             for now in nows() {
                 let d = decide(&facts, &policy, &found, now);
                 if auto::automatic(&facts.auto, &facts.subject).is_some() {
@@ -72,7 +92,9 @@ fuzz_target!(|body: &[u8]| {
                 }
                 match &d {
                     MailDecision::Reply { ticket, .. } => {
-                        assert_eq!(thread.map(|t| (t.id, t.closed)), Some((*ticket, false)));
+                        let t = thread.as_ref().expect("a reply has its ticket");
+                        assert_eq!((t.id, t.closed), (*ticket, false));
+                        assert!(t.takes_reply_from(sender.as_ref()), "a reply from one of its people");
                     }
                     MailDecision::Open { title, .. } => {
                         let n = title.chars().count();

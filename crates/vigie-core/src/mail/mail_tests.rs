@@ -4,6 +4,7 @@ use super::rules::{ConditionSpec, EventTemplate, Field, RuleSpec};
 use super::*;
 use crate::event::Severity;
 use crate::ids::{CategoryId, EntityId};
+use crate::tenancy::ScopeRule;
 
 fn now() -> Timestamp {
     "2025-03-03T10:00:00Z".parse().expect("time")
@@ -34,14 +35,41 @@ fn policy(rules: &RuleSet) -> MailboxPolicy<'_> {
     }
 }
 
+/// The establishment of the tests' senders and tickets.
+fn site() -> EntityPath {
+    EntityPath::root(EntityId(1)).child(EntityId(3))
+}
+
+/// A sender of [`site`] who works no tickets.
+fn sender(user: i64) -> KnownSender {
+    KnownSender {
+        user: UserId(user),
+        is_contact_point: false,
+        contact_points: vec![],
+        home: site(),
+        work: Scope::Tenant {
+            tenant: TenantId(1),
+            rules: vec![],
+        },
+    }
+}
+
 fn known(user: i64) -> Lookups {
     Lookups {
-        sender: Some(KnownSender {
-            user: UserId(user),
-            is_contact_point: false,
-            contact_points: vec![],
-        }),
+        sender: Some(sender(user)),
         ..Lookups::default()
+    }
+}
+
+/// An open ticket of [`site`] asked by user 7.
+fn thread(id: i64, closed: bool) -> ThreadTicket {
+    ThreadTicket {
+        id: TicketId(id),
+        closed,
+        tenant: TenantId(1),
+        entity: site(),
+        requester: UserId(7),
+        assignee: None,
     }
 }
 
@@ -65,6 +93,7 @@ fn a_new_mail_from_a_known_user_opens_a_ticket() {
             title: "Imprimante".into(),
             description: "en panne".into(),
             rule: None,
+            answers: None,
         }
     );
 }
@@ -126,20 +155,14 @@ fn a_reply_is_threaded_by_headers_then_by_tag() {
         "Toujours en panne.\n> ancien texte",
     );
     let mut found = known(7);
-    found.by_tag = Some(ThreadTicket {
-        id: TicketId(120),
-        closed: false,
-    });
+    found.by_tag = Some(thread(120, false));
     let reply = |ticket| MailDecision::Reply {
         ticket: TicketId(ticket),
         author: Requester::User(UserId(7)),
         body: "Toujours en panne.".into(),
     };
     assert_eq!(decide(&m, &policy(&rules), &found, now()), reply(120));
-    found.by_headers = Some(ThreadTicket {
-        id: TicketId(99),
-        closed: false,
-    });
+    found.by_headers = Some(thread(99, false));
     assert_eq!(
         decide(&m, &policy(&rules), &found, now()),
         reply(99),
@@ -151,10 +174,7 @@ fn a_reply_is_threaded_by_headers_then_by_tag() {
 fn a_reply_to_a_closed_ticket_opens_a_new_one() {
     let rules = RuleSet::default();
     let mut found = known(7);
-    found.by_headers = Some(ThreadTicket {
-        id: TicketId(99),
-        closed: true,
-    });
+    found.by_headers = Some(thread(99, true));
     let d = decide(
         &mail("Re: [VIGIE#12] x", "y"),
         &policy(&rules),
@@ -189,9 +209,8 @@ fn only_the_point_of_contact_writes_where_one_is_required() {
     single.single_contact = true;
     let student = Lookups {
         sender: Some(KnownSender {
-            user: UserId(8),
-            is_contact_point: false,
             contact_points: vec!["Claire Martin".into()],
+            ..sender(8)
         }),
         ..Lookups::default()
     };
@@ -210,9 +229,9 @@ fn only_the_point_of_contact_writes_where_one_is_required() {
     );
     let contact = Lookups {
         sender: Some(KnownSender {
-            user: UserId(9),
             is_contact_point: true,
             contact_points: vec!["Claire Martin".into()],
+            ..sender(9)
         }),
         ..Lookups::default()
     };
@@ -317,20 +336,20 @@ fn points_of_contact_cover_their_entity_and_recursively_its_subtree() {
             recursive: true,
         },
     ];
-    let s = known_sender(UserId(9), &path("/1/4/"), &grants);
+    let s = known_sender(UserId(9), &path("/1/4/"), &grants, Scope::Platform);
     assert_eq!(
         s.contact_points,
         vec!["Bruno".to_owned(), "Claire".to_owned()]
     );
     assert!(!s.is_contact_point);
-    assert!(known_sender(UserId(1), &path("/1/4/"), &grants).is_contact_point);
-    let below = known_sender(UserId(9), &path("/1/4/7/"), &grants);
+    assert!(known_sender(UserId(1), &path("/1/4/"), &grants, Scope::Platform).is_contact_point);
+    let below = known_sender(UserId(9), &path("/1/4/7/"), &grants, Scope::Platform);
     assert_eq!(
         below.contact_points,
         vec!["Bruno".to_owned()],
         "Claire's grant is not recursive"
     );
-    let none = known_sender(UserId(9), &path("/2/"), &grants);
+    let none = known_sender(UserId(9), &path("/2/"), &grants, Scope::Platform);
     assert!(none.contact_points.is_empty());
 }
 
@@ -343,4 +362,55 @@ fn sending_is_retried_with_a_doubling_wait_then_given_up() {
     assert_eq!(mins(9), Some(360), "capped at six hours");
     assert_eq!(mins(MAX_SEND_ATTEMPTS), None);
     assert_eq!(mins(-3), Some(1));
+}
+
+#[test]
+fn only_the_tickets_people_reply_by_mail_others_open_their_own() {
+    let rules = RuleSet::default();
+    let m = mail("Re: [VIGIE#12] Imprimante", "Moi aussi.");
+    let reply_of = |found: &Lookups| decide(&m, &policy(&rules), found, now());
+    let replied = |d: &MailDecision| matches!(d, MailDecision::Reply { ticket, .. } if *ticket == TicketId(120));
+    let opened_answering = |d: &MailDecision| matches!(d, MailDecision::Open { answers: Some(t), .. } if *t == TicketId(120));
+    // The requester (7), a colleague of the same establishment (8).
+    for user in [7, 8] {
+        let mut found = known(user);
+        found.by_tag = Some(thread(120, false));
+        assert!(replied(&reply_of(&found)), "user {user}");
+    }
+    // Someone of another establishment who found the tag.
+    let elsewhere = EntityPath::root(EntityId(1)).child(EntityId(4));
+    let mut found = Lookups {
+        sender: Some(KnownSender {
+            home: elsewhere.clone(),
+            ..sender(8)
+        }),
+        ..Lookups::default()
+    };
+    found.by_tag = Some(thread(120, false));
+    assert!(opened_answering(&reply_of(&found)));
+    // Unless he works that establishment's tickets, or is its agent.
+    found.sender = Some(KnownSender {
+        home: elsewhere.clone(),
+        work: Scope::Tenant {
+            tenant: TenantId(1),
+            rules: vec![ScopeRule::Subtree(EntityPath::root(EntityId(1)))],
+        },
+        ..sender(8)
+    });
+    assert!(replied(&reply_of(&found)));
+    found.sender = Some(KnownSender {
+        home: elsewhere,
+        ..sender(8)
+    });
+    found.by_tag = Some(ThreadTicket {
+        assignee: Some(UserId(8)),
+        ..thread(120, false)
+    });
+    assert!(replied(&reply_of(&found)));
+    // An unknown address becomes a contact with a ticket of his own.
+    let stranger = Lookups {
+        by_headers: Some(thread(120, false)),
+        ..Lookups::default()
+    };
+    assert!(opened_answering(&reply_of(&stranger)));
 }

@@ -12,7 +12,10 @@
 //!    mail, ignore it, or say where its ticket goes;
 //! 4. threading: `In-Reply-To`/`References` matched against the Message-IDs
 //!    Vigie stored, then the subject tag ([`subject`]): a reply becomes a
-//!    public comment on its ticket, its quoted part trimmed ([`quote`]);
+//!    public comment on its ticket, its quoted part trimmed ([`quote`]),
+//!    when its sender is one of the ticket's people
+//!    ([`ThreadTicket::takes_reply_from`]); anyone else opens a ticket of
+//!    his own, which names the one he answered;
 //! 5. the sender policy: a known user is the requester; an unknown sender
 //!    becomes a contact or gets a notice; where the sender's establishment
 //!    has a single point of contact, anyone else gets a notice naming who
@@ -24,8 +27,8 @@ pub mod rules;
 pub mod subject;
 
 use crate::event::Event;
-use crate::ids::{TicketId, UserId};
-use crate::tenancy::EntityPath;
+use crate::ids::{TenantId, TicketId, UserId};
+use crate::tenancy::{EntityPath, Scope};
 use jiff::{SignedDuration, Timestamp};
 use rules::{Placement, RuleAction, RuleSet};
 use serde::{Deserialize, Serialize};
@@ -74,12 +77,38 @@ pub struct MailFacts {
 }
 
 /// A ticket a mail may be threaded onto, as the store found it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThreadTicket {
     /// Its id.
     pub id: TicketId,
     /// Whether it is closed (a closed ticket takes no reply: a new one opens).
     pub closed: bool,
+    /// Its tenant.
+    pub tenant: TenantId,
+    /// Its entity.
+    pub entity: EntityPath,
+    /// Who asked.
+    pub requester: UserId,
+    /// Its agent.
+    pub assignee: Option<UserId>,
+}
+
+impl ThreadTicket {
+    /// Whether `sender` may add to this ticket by mail: its requester, its
+    /// agent, an agent who works its entity, or a colleague of the same
+    /// establishment. Anyone else (an unknown address, someone of another
+    /// establishment who found the subject tag) opens a ticket of his own,
+    /// so that nobody writes on, nor is answered from, a ticket that is not
+    /// his.
+    pub fn takes_reply_from(&self, sender: Option<&KnownSender>) -> bool {
+        let Some(s) = sender else {
+            return false;
+        };
+        s.user == self.requester
+            || Some(s.user) == self.assignee
+            || s.work.covers(self.tenant, &self.entity)
+            || s.home == self.entity
+    }
 }
 
 /// The sender, as the store found him among the tenant's users.
@@ -92,6 +121,11 @@ pub struct KnownSender {
     /// The names of his establishment's points of contact (empty: it has
     /// none, so anyone of it may write).
     pub contact_points: Vec<String>,
+    /// His entity.
+    pub home: EntityPath,
+    /// Where he works tickets (his roles'), for replies to tickets of
+    /// others.
+    pub work: Scope,
 }
 
 crate::ticket::named_enum!(
@@ -143,7 +177,12 @@ pub struct ContactGrant {
 /// The sender as the decision sees him: whether he is a point of contact
 /// for his home entity, and who is (the grants on it, or on an entity
 /// above it for its subtree).
-pub fn known_sender(user: UserId, home: &EntityPath, grants: &[ContactGrant]) -> KnownSender {
+pub fn known_sender(
+    user: UserId,
+    home: &EntityPath,
+    grants: &[ContactGrant],
+    work: Scope,
+) -> KnownSender {
     let covering: Vec<&ContactGrant> = grants
         .iter()
         .filter(|g| *home == g.entity || (g.recursive && home.is_within(&g.entity)))
@@ -155,6 +194,8 @@ pub fn known_sender(user: UserId, home: &EntityPath, grants: &[ContactGrant]) ->
         user,
         is_contact_point: covering.iter().any(|g| g.user == user),
         contact_points: names,
+        home: home.clone(),
+        work,
     }
 }
 
@@ -292,6 +333,9 @@ pub enum MailDecision {
         description: String,
         /// The rule that placed it, if any.
         rule: Option<String>,
+        /// The ticket the mail answered, when its sender may not write on
+        /// it ([`ThreadTicket::takes_reply_from`]).
+        answers: Option<TicketId>,
     },
     /// A notice to the sender, nothing opened.
     Refuse(Notice),
@@ -367,13 +411,21 @@ pub fn decide(
         },
         (None, UnknownSenders::Refuse) => return MailDecision::Refuse(Notice::UnknownSender),
     };
-    let thread = found.by_headers.or(found.by_tag).filter(|t| !t.closed);
+    let thread = found
+        .by_headers
+        .as_ref()
+        .or(found.by_tag.as_ref())
+        .filter(|t| !t.closed);
+    let mut answers = None;
     if let Some(t) = thread {
-        return MailDecision::Reply {
-            ticket: t.id,
-            author: requester,
-            body: quote::trim_quoted(&mail.text),
-        };
+        if t.takes_reply_from(found.sender.as_ref()) {
+            return MailDecision::Reply {
+                ticket: t.id,
+                author: requester,
+                body: quote::trim_quoted(&mail.text),
+            };
+        }
+        answers = Some(t.id);
     }
     MailDecision::Open {
         requester,
@@ -381,6 +433,7 @@ pub fn decide(
         title: subject::title(&mail.subject, NO_SUBJECT),
         description: mail.text.trim().to_owned(),
         rule,
+        answers,
     }
 }
 

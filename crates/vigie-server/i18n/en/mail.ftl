@@ -47,4 +47,5 @@ mail-notice-unknown-sender = Hello,
 mail-notice-not-contact-point = Hello,
 
     for your establishment, only its point of contact may write to the service: { $names }. Your message opened no ticket; please pass it on to them.
+mail-not-participant = This mail answers ticket { $number }, in which its sender takes no part: it opens a ticket of its own.
 mail-signature = — Vigie service desk

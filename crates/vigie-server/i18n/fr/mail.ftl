@@ -47,4 +47,5 @@ mail-notice-unknown-sender = Bonjour,
 mail-notice-not-contact-point = Bonjour,
 
     pour votre établissement, seul son point de contact peut écrire au service : { $names }. Votre message n'a pas ouvert de ticket ; transmettez-le-lui.
+mail-not-participant = Ce mail répond au ticket { $number }, auquel son expéditeur ne participe pas : il ouvre un ticket à part.
 mail-signature = — Vigie, centre de services

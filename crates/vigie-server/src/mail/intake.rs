@@ -268,6 +268,7 @@ pub async fn ingest(
             title,
             description,
             rule,
+            answers,
         } => {
             let entity = match placement.entity {
                 Some(e) if e != ctx.entity.id => {
@@ -288,6 +289,23 @@ pub async fn ingest(
                 "(message sans texte / message without text)".to_owned()
             } else {
                 description
+            };
+            // A reply from someone who does not take part in the ticket he
+            // answered: his own ticket, which says which one.
+            let description = match answers {
+                Some(t) => {
+                    let access =
+                        vigie_core::ticket::TicketAccess::of(&vigie_core::tenancy::Actor::system());
+                    let number = match state.store().get_ticket(&access, t).await {
+                        Ok(found) => found.number.to_string(),
+                        Err(_) => t.to_string(),
+                    };
+                    format!(
+                        "{}\n\n{description}",
+                        lang.t1("mail-not-participant", "number", number)
+                    )
+                }
+                None => description,
             };
             let new = NewTicket {
                 ticket_type: TicketType::Incident,
@@ -399,7 +417,22 @@ async fn lookups(
             } else {
                 Vec::new()
             };
-            Some(known_sender(u.id, &u.entity_path, &grants))
+            // Where he works tickets matters only for a reply to a ticket
+            // that is not his.
+            let work = match (&by_headers, &by_tag) {
+                (None, None) => Scope::Tenant {
+                    tenant,
+                    rules: Vec::new(),
+                },
+                _ => match store.load_actor(u.id).await? {
+                    Some(actor) => vigie_core::ticket::TicketAccess::of(&actor).work,
+                    None => Scope::Tenant {
+                        tenant,
+                        rules: Vec::new(),
+                    },
+                },
+            };
+            Some(known_sender(u.id, &u.entity_path, &grants, work))
         }
         None => None,
     };

@@ -521,3 +521,60 @@ async fn mail_the_html_as_received_is_shown_cleaned_on_the_ticket_page() {
         .await;
     assert!(!other.body.contains("ticket-mail-html"));
 }
+
+#[tokio::test]
+async fn mail_only_a_tickets_people_reply_by_mail_others_open_their_own() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let (_, ctx) = mailbox(&world, &input(a, "support", "[]"), None).await;
+    let nord = world
+        .store
+        .get_ticket(&access(), a.ticket_nord)
+        .await
+        .expect("ticket");
+    let reply = |from: &str, id: &str| {
+        format!(
+            "From: <{from}>\r\nTo: support@vigie.example\r\nSubject: Re: [VIGIE#{}] {}\r\n\
+             Message-ID: <{id}@client.example>\r\nDate: Mon, 03 Mar 2025 09:00:00 +0100\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nJ'ajoute un mot.\r\n",
+            nord.number, nord.title
+        )
+        .into_bytes()
+    };
+    // A colleague of the same establishment adds to it.
+    let colleague = ingest(
+        &world.state,
+        &ctx,
+        &reply("alpha.requester-nord@example.org", "colleague"),
+    )
+    .await
+    .expect("mail");
+    assert!(
+        matches!(colleague, Outcome::Reply(t) if t == nord.id),
+        "{colleague:?}"
+    );
+    // Someone of Sud, who works only Sud's tickets, and an unknown address
+    // open tickets of their own that name the one they answered.
+    for (from, id) in [
+        ("alpha.worker-sud@example.org", "sud"),
+        ("stranger@elsewhere.example", "stranger"),
+    ] {
+        let outcome = ingest(&world.state, &ctx, &reply(from, id))
+            .await
+            .expect("mail");
+        let t = ticket_of(&world, &outcome).await;
+        assert_ne!(t.id, nord.id, "{from}");
+        assert!(
+            t.description
+                .contains(&format!("répond au ticket {}", nord.number)),
+            "{from}: {}",
+            t.description
+        );
+    }
+    let comments = world
+        .store
+        .list_comments(&access(), &nord)
+        .await
+        .expect("comments");
+    assert_eq!(comments.len(), 1, "only the colleague's");
+}

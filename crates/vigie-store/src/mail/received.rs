@@ -289,7 +289,7 @@ impl Store {
         ids: &[String],
     ) -> Result<Option<ThreadTicket>> {
         for id in ids.iter().take(20) {
-            let row = Sql::new("SELECT t.id, t.status FROM tickets t WHERE t.tenant_id = ")
+            let row = Sql::new(THREAD_SELECT)
                 .bind(tenant.0)
                 .push(" AND t.id IN (SELECT ticket_id FROM received_mails WHERE tenant_id = ")
                 .bind(tenant.0)
@@ -316,7 +316,7 @@ impl Store {
         tenant: TenantId,
         number: i64,
     ) -> Result<Option<ThreadTicket>> {
-        let row = Sql::new("SELECT t.id, t.status FROM tickets t WHERE t.tenant_id = ")
+        let row = Sql::new(THREAD_SELECT)
             .bind(tenant.0)
             .push(" AND t.number = ")
             .bind(number)
@@ -507,11 +507,22 @@ impl Store {
     }
 }
 
+/// What threading needs of a ticket: whether it is closed and who its
+/// people are.
+const THREAD_SELECT: &str = "SELECT t.id, t.status, t.tenant_id, t.entity_path, t.requester_id, \
+     t.assignee_id FROM tickets t WHERE t.tenant_id = ";
+
 fn thread_row(row: &sqlx::any::AnyRow) -> Result<ThreadTicket> {
     let status: String = row.try_get("status")?;
+    let path: String = row.try_get("entity_path")?;
     Ok(ThreadTicket {
         id: TicketId(row.try_get("id")?),
         closed: status == Status::Closed.as_str(),
+        tenant: TenantId(row.try_get("tenant_id")?),
+        entity: vigie_core::tenancy::EntityPath::parse(&path)
+            .ok_or_else(|| StoreError::Invalid(format!("stored entity path {path:?}")))?,
+        requester: UserId(row.try_get("requester_id")?),
+        assignee: row.try_get::<Option<i64>, _>("assignee_id")?.map(UserId),
     })
 }
 
