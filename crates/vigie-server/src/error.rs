@@ -249,6 +249,12 @@ impl From<InvalidValue> for ApiError {
     }
 }
 
+impl From<crate::sla::input::Refusal> for ApiError {
+    fn from(e: crate::sla::input::Refusal) -> Self {
+        ApiError::invalid(&e.field, e.message)
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let kind = match r.status() {

@@ -3,7 +3,8 @@
 //! level targets. Every member of the tenant reads them; changing them needs
 //! the right to change the tenant's service desk settings. The scope is
 //! checked before the body is validated; a refused body changes nothing, so
-//! existing clocks are untouched.
+//! existing clocks are untouched. Bodies are checked and the preview made
+//! by [`crate::sla`], which the web pages call too.
 
 use super::categories::{manageable, readable};
 use super::sla_wire::{CalendarIn, CalendarOut, TargetIn, TargetOut, calendar_out};
@@ -11,6 +12,7 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
+use crate::sla::preview::{self, PreviewAsk, PreviewError};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,11 +20,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use vigie_core::sla::CalendarSpec;
 use vigie_core::sla::spec::PRESETS;
-use vigie_core::sla::{
-    CalendarSpec, Metric, SlaClock, TargetKind, TicketPhase, parse_priority, select_targets,
-};
-use vigie_core::ticket::Status;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -253,50 +252,24 @@ async fn preview(
     ApiQuery(q): ApiQuery<PreviewQuery>,
 ) -> Result<Json<PreviewOut>, ApiError> {
     let tenant = readable(&actor, id)?;
-    let store = state.store();
-    let records = store.list_targets(tenant).await?;
-    let record = match (q.target, q.priority.as_deref()) {
-        (Some(t), _) => records
-            .into_iter()
-            .find(|r| r.target.id == t)
-            .ok_or_else(|| ApiError::invalid("target", "target: there is no such target here"))?,
-        (None, Some(p)) => {
-            let priority = parse_priority(p).ok_or_else(|| {
-                ApiError::invalid("priority", "priority: expected P1, P2, P3 or P4")
-            })?;
-            let targets: Vec<_> = records.iter().map(|r| r.target.clone()).collect();
-            let chosen = select_targets(&targets, q.service.as_deref(), priority)
-                .into_iter()
-                .find(|t| t.kind == TargetKind::Sla)
-                .map(|t| t.id)
-                .ok_or_else(|| {
-                    ApiError::invalid("priority", "priority: no SLA target covers it")
-                })?;
-            records
-                .into_iter()
-                .find(|r| r.target.id == chosen)
-                .ok_or_else(ApiError::not_found)?
-        }
-        (None, None) => records
-            .into_iter()
-            .next()
-            .ok_or_else(|| ApiError::invalid("target", "target: the tenant has no target yet"))?,
+    let ask = PreviewAsk {
+        target: q.target,
+        priority: q.priority,
+        service: q.service,
     };
-    let spec = store.get_calendar(tenant, record.calendar_id).await?.spec;
-    let calendar = spec.build().map_err(ApiError::internal)?;
-    let now = state.clock().now();
-    let phase = TicketPhase::of(Status::New, None, false);
-    let due = |metric| {
-        SlaClock::start(&record.target, metric, &phase, now, &calendar)
-            .and_then(|c| c.deadline)
-            .map(|d| d.to_string())
-    };
+    let p = preview::preview(state.store(), tenant, state.clock().now(), &ask)
+        .await
+        .map_err(|e| match e {
+            PreviewError::Refused(r) => ApiError::from(r),
+            PreviewError::Store(e) => ApiError::from(e),
+            PreviewError::Calendar(e) => ApiError::internal(e),
+        })?;
     Ok(Json(PreviewOut {
-        target_id: record.target.id,
-        target: record.name.clone(),
-        priority: vigie_core::sla::priority_label(record.target.priority).to_owned(),
-        opened_at: now.to_string(),
-        own_due: due(Metric::Own),
-        resolve_due: due(Metric::Resolve),
+        target_id: p.target_id,
+        target: p.target,
+        priority: vigie_core::sla::priority_label(p.priority).to_owned(),
+        opened_at: p.opened_at.to_string(),
+        own_due: p.own_due.map(|d| d.to_string()),
+        resolve_due: p.resolve_due.map(|d| d.to_string()),
     }))
 }

@@ -1,15 +1,14 @@
-//! Wire types of the service level API: calendars and targets as JSON, and
-//! their reading into the core's values. Every error names the field; the
-//! core's calendar errors already do (`weekly_hours.monday`, `closures[1]`).
+//! Wire types of the service level API: calendars and targets as JSON. They
+//! are read into the core's values by [`crate::sla::input`], which the web
+//! forms call too; every error names the field (`weekly_hours.monday`,
+//! `closures[1]`, `time_to_resolve`).
 
 use crate::error::ApiError;
-use jiff::SignedDuration;
-use jiff::civil::Date;
+use crate::sla::input::{self, CalendarText, SegmentText, TargetText};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vigie_core::calendar::{DateRange, Segment};
-use vigie_core::sla::spec::{minutes, segment_of_minutes};
-use vigie_core::sla::{CalendarSpec, EscalationLevel, SlaTarget, parse_priority, priority_label};
+use vigie_core::calendar::Segment;
+use vigie_core::sla::{CalendarSpec, priority_label};
 use vigie_store::{CalendarRecord, TargetRecord};
 
 /// A stretch of service hours, `HH:MM` to `HH:MM` (`24:00` is the end of the day).
@@ -105,105 +104,53 @@ pub struct CalendarIn {
     exceptional_openings: Vec<OpeningIo>,
 }
 
-fn show_time(m: i64) -> String {
-    format!("{:02}:{:02}", m / 60, m % 60)
-}
-
 fn segment_out(s: &Segment) -> SegmentIo {
-    let (a, b) = minutes(s);
+    let text = SegmentText::of(s);
     SegmentIo {
-        start: show_time(a),
-        end: show_time(b),
+        start: text.start,
+        end: text.end,
     }
 }
 
-fn read_time(field: &str, text: &str) -> Result<i64, ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            field,
-            format!("{field}: {text:?} is not a time written HH:MM"),
-        )
-    };
-    let (h, m) = text.split_once(':').ok_or_else(bad)?;
-    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if (0..=24).contains(&h) && (0..60).contains(&m) && (h < 24 || (h == 24 && m == 0)) {
-        Ok(h * 60 + m)
-    } else {
-        Err(bad())
-    }
-}
-
-fn read_segments(field: &str, list: &[SegmentIo]) -> Result<Vec<Segment>, ApiError> {
+fn segments_text(list: &[SegmentIo]) -> Vec<SegmentText> {
     list.iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let start = read_time(&format!("{field}[{i}].start"), &s.start)?;
-            let end = read_time(&format!("{field}[{i}].end"), &s.end)?;
-            segment_of_minutes(start, end)
-                .ok_or_else(|| ApiError::invalid(field, format!("{field}[{i}]: out of the day")))
+        .map(|s| SegmentText {
+            start: s.start.clone(),
+            end: s.end.clone(),
         })
         .collect()
 }
 
-fn read_date(field: &str, text: &str) -> Result<Date, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::invalid(
-            field,
-            format!("{field}: {text:?} is not a date written YYYY-MM-DD"),
-        )
-    })
-}
-
 impl CalendarIn {
-    /// The validated name and spec (the calendar builds).
+    /// The calendar as typed, for [`input::check_calendar`].
+    fn text(&self) -> CalendarText {
+        CalendarText {
+            name: self.name.clone(),
+            preset: self.preset.clone(),
+            time_zone: self.time_zone.clone(),
+            weekly: self
+                .weekly_hours
+                .as_ref()
+                .map(|w| w.days().map(|(_, list)| segments_text(list))),
+            french_holidays: self.french_holidays,
+            holidays: self.holidays.clone(),
+            closures: self
+                .closures
+                .iter()
+                .map(|c| (c.first.clone(), c.last.clone()))
+                .collect(),
+            openings: self
+                .exceptional_openings
+                .iter()
+                .map(|o| (o.date.clone(), segments_text(&o.segments)))
+                .collect(),
+        }
+    }
+
+    /// The validated name and spec (the calendar builds), refused as the
+    /// web forms refuse it ([`input::check_calendar`]).
     pub fn spec(&self) -> Result<(String, CalendarSpec), ApiError> {
-        let name = vigie_core::validate::name("name", &self.name, 200)?;
-        let mut spec = match self.preset.as_deref() {
-            Some(p) => CalendarSpec::preset(p).ok_or_else(|| {
-                ApiError::invalid(
-                    "preset",
-                    "preset: expected `24/7`, `working-hours` or `environment-hours`",
-                )
-            })?,
-            None => CalendarSpec::closed(vigie_core::calendar::DEFAULT_TIME_ZONE),
-        };
-        if let Some(zone) = &self.time_zone {
-            spec.time_zone = zone.clone();
-        }
-        if let Some(weekly) = &self.weekly_hours {
-            for (slot, (day, list)) in spec.weekly.iter_mut().zip(weekly.days()) {
-                *slot = read_segments(&format!("weekly_hours.{day}"), list)?;
-            }
-        }
-        if let Some(french) = self.french_holidays {
-            spec.french_holidays = french;
-        }
-        for (i, d) in self.holidays.iter().enumerate() {
-            spec.holidays.push(read_date(&format!("holidays[{i}]"), d)?);
-        }
-        for (i, c) in self.closures.iter().enumerate() {
-            let field = format!("closures[{i}]");
-            spec.closures.push(DateRange::new(
-                read_date(&field, &c.first)?,
-                read_date(&field, &c.last)?,
-            ));
-        }
-        for (i, o) in self.exceptional_openings.iter().enumerate() {
-            let field = format!("exceptional_openings[{i}]");
-            let date = read_date(&format!("{field}.date"), &o.date)?;
-            spec.openings.push((
-                date,
-                read_segments(&format!("{field}.segments"), &o.segments)?,
-            ));
-        }
-        if let Err(e) = spec.build() {
-            let field = e
-                .field()
-                .map(|f| f.to_string())
-                .unwrap_or_else(|| "calendar".into());
-            return Err(ApiError::invalid(&field, e.to_string()));
-        }
-        Ok((name, spec))
+        Ok(input::check_calendar(&self.text())?)
     }
 }
 
@@ -338,57 +285,27 @@ pub struct TargetIn {
     escalations: Vec<LevelIo>,
 }
 
-fn named<T: std::str::FromStr<Err = vigie_core::ticket::UnknownName>>(
-    field: &str,
-    text: &str,
-) -> Result<T, ApiError> {
-    text.parse()
-        .map_err(|e: T::Err| ApiError::invalid(field, format!("{field}: {e}")))
-}
-
 impl TargetIn {
-    /// The validated target (checked by the core), name and calendar.
+    /// The validated target (checked by the core), name and calendar,
+    /// refused as the web forms refuse it ([`input::check_target`]).
     pub fn target(&self) -> Result<vigie_store::NewTarget, ApiError> {
-        let name = vigie_core::validate::name("name", &self.name, 200)?;
-        let priority = parse_priority(&self.priority)
-            .ok_or_else(|| ApiError::invalid("priority", "priority: expected P1, P2, P3 or P4"))?;
-        let mut target = SlaTarget::new(
-            named("kind", &self.kind)?,
-            priority,
-            SignedDuration::from_mins(self.time_to_resolve.clamp(-1, i64::MAX / 60_000_000_000)),
-        );
-        target.service_ref = self.service_ref.clone().filter(|s| !s.is_empty());
-        target.time_to_own = self
-            .time_to_own
-            .map(|m| SignedDuration::from_mins(m.clamp(-1, i64::MAX / 60_000_000_000)));
-        if let Some(list) = &self.pause_on {
-            target.pause_on = list
-                .iter()
-                .enumerate()
-                .map(|(i, p)| named(&format!("pause_on[{i}]"), p))
-                .collect::<Result<_, _>>()?;
-        }
-        if let Some(p) = &self.on_priority_change {
-            target.on_priority_change = named("on_priority_change", p)?;
-        }
-        if let Some(p) = &self.on_reopen {
-            target.on_reopen = named("on_reopen", p)?;
-        }
-        for (i, level) in self.escalations.iter().enumerate() {
-            let field = format!("escalations[{i}]");
-            let percent = u16::try_from(level.percent).unwrap_or(0);
-            target.levels.push(EscalationLevel::new(
-                percent,
-                named(&format!("{field}.action"), &level.action)?,
-            ));
-        }
-        target
-            .validate()
-            .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
-        Ok(vigie_store::NewTarget {
-            name,
+        let text = TargetText {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            service_ref: self.service_ref.clone(),
+            priority: self.priority.clone(),
             calendar_id: self.calendar_id,
-            target,
-        })
+            time_to_own: self.time_to_own,
+            time_to_resolve: self.time_to_resolve,
+            pause_on: self.pause_on.clone(),
+            on_priority_change: self.on_priority_change.clone(),
+            on_reopen: self.on_reopen.clone(),
+            escalations: self
+                .escalations
+                .iter()
+                .map(|l| (l.percent, l.action.clone()))
+                .collect(),
+        };
+        Ok(input::check_target(&text)?)
     }
 }

@@ -1,9 +1,13 @@
 //! Service level use cases the API and the web pages share: a ticket's
-//! clocks as shown (deadline, business time left, state), the preview of a
-//! target, and the monthly report. The figures are the core's
-//! (`vigie_core::sla`); this module gathers their inputs from the store.
+//! clocks as shown (deadline, business time left, state), calendars and
+//! targets as typed checked into the core's values ([`input`]), the preview
+//! of a target ([`preview`]), and the monthly report. The figures are the
+//! core's (`vigie_core::sla`); this module gathers their inputs from the
+//! store.
 
 pub mod escalation;
+pub mod input;
+pub mod preview;
 mod report;
 
 pub use report::{MonthlyReport, ServiceAvailability, monthly_report, report_csv};

@@ -53,7 +53,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Whether the actor may change his tenant's service desk settings: he
 /// holds the permission on the tenant's root entity.
-async fn may_manage(state: &AppState, actor: &Actor) -> Result<bool, StoreError> {
+pub(super) async fn may_manage(state: &AppState, actor: &Actor) -> Result<bool, StoreError> {
     let record = state
         .store()
         .get_tenant(&Scope::Platform, actor.tenant)

@@ -154,7 +154,7 @@ impl Layout {
             super::mailboxes::may_manage_anywhere(actor),
         ));
         nav.push((
-            super::sla_pages::HERE,
+            super::sla_admin::HERE,
             "nav-sla",
             super::desk_settings::may_read_anywhere(actor),
         ));

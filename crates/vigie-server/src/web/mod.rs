@@ -25,6 +25,8 @@ pub(crate) mod markdown;
 mod pages;
 mod profile;
 mod releases;
+mod sla_admin;
+mod sla_form;
 mod sla_pages;
 mod survey;
 mod ticket_bulk;
@@ -81,6 +83,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(ticket_desk::router())
         .merge(desk_settings::router())
         .merge(mailboxes::router())
+        .merge(sla_admin::router())
         .merge(sla_pages::router())
         .merge(cmdb::router())
         .merge(cmdb_item::router())

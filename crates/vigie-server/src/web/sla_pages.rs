@@ -1,9 +1,7 @@
-//! Service level pages: `/admin/sla` (the tenant's calendars and targets,
-//! with a preview of when a ticket opened now would be due), the monthly
-//! report `/reports/sla` (printable) with its CSV download, and the clock
-//! lines of the ticket page. Calendars and targets are edited through the
-//! API (`/api/v1/tenants/{id}/calendars`, `/sla-targets`); the figures are
-//! the core's, gathered by [`crate::sla`].
+//! Service level pages: the monthly report `/reports/sla` (printable) with
+//! its CSV download, and the clock lines of the ticket page. The calendars
+//! and targets are edited on `/admin/sla` ([`super::sla_admin`]); the
+//! figures are the core's, gathered by [`crate::sla`].
 
 use super::common::{PageResult, forbidden, frame, store_page, utc};
 use super::{Layout, render};
@@ -19,19 +17,15 @@ use axum::routing::get;
 use serde::Deserialize;
 use vigie_core::role::Permission;
 use vigie_core::sla::report::parse_month;
-use vigie_core::sla::{ClockState, Metric, SlaClock, TicketPhase, priority_label};
+use vigie_core::sla::{ClockState, Metric, priority_label};
 use vigie_core::tenancy::{Actor, EntityPath, Scope};
-use vigie_core::ticket::Status;
 use vigie_store::TicketRecord;
 
-/// The admin page's address.
-pub(super) const HERE: &str = "/admin/sla";
 /// The report page's address.
 pub(super) const REPORT: &str = "/reports/sla";
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route(HERE, get(admin))
         .route(REPORT, get(report))
         .route("/reports/sla.csv", get(report_csv))
 }
@@ -96,134 +90,6 @@ async fn reads_tenant(state: &AppState, actor: &Actor) -> bool {
             &EntityPath::root(root),
         )
     })
-}
-
-struct CalendarRow {
-    name: String,
-    time_zone: String,
-    hours: Vec<(String, String)>,
-    dates: String,
-}
-
-struct TargetRow {
-    name: String,
-    kind: String,
-    service: String,
-    priority: String,
-    calendar: String,
-    own: String,
-    resolve: String,
-    escalations: String,
-    /// When a ticket opened now would be due.
-    preview: String,
-}
-
-#[derive(Template)]
-#[template(path = "sla.html")]
-struct SlaPage {
-    l: Layout,
-    now: String,
-    calendars: Vec<CalendarRow>,
-    targets: Vec<TargetRow>,
-}
-
-async fn admin(
-    State(state): State<AppState>,
-    session: WebSession,
-    headers: HeaderMap,
-) -> PageResult {
-    let l = frame(&state, &session, &headers, "sla-title", HERE).await?;
-    if !super::desk_settings::may_read_anywhere(&session.actor) {
-        return Err(forbidden(&l));
-    }
-    let tenant = session.actor.tenant;
-    let store = state.store();
-    let calendars = store
-        .list_calendars(tenant)
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let targets = store
-        .list_targets(tenant)
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let now = state.clock().now();
-    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let calendar_rows = calendars
-        .iter()
-        .map(|c| CalendarRow {
-            name: c.name.clone(),
-            time_zone: c.spec.time_zone.clone(),
-            hours: days
-                .iter()
-                .zip(&c.spec.weekly)
-                .map(|(d, segs)| {
-                    let text: Vec<String> = segs.iter().map(|s| s.to_string()).collect();
-                    (l.t(&format!("sla-day-{d}")), text.join(", "))
-                })
-                .collect(),
-            dates: format!(
-                "{}{} · {} {} · {} {}",
-                if c.spec.french_holidays {
-                    l.t("sla-french-holidays") + " · "
-                } else {
-                    String::new()
-                },
-                c.spec.holidays.len(),
-                l.t("sla-holidays"),
-                c.spec.closures.len(),
-                l.t("sla-closures"),
-                c.spec.openings.len(),
-            ) + " "
-                + &l.t("sla-openings"),
-        })
-        .collect();
-    let phase = TicketPhase::of(Status::New, None, false);
-    let minutes =
-        |d: Option<jiff::SignedDuration>| d.map(show_duration).unwrap_or_else(|| "—".into());
-    let target_rows = targets
-        .iter()
-        .map(|r| {
-            let calendar = calendars.iter().find(|c| c.id == r.calendar_id);
-            let preview = calendar
-                .and_then(|c| c.spec.build().ok())
-                .and_then(|cal| SlaClock::start(&r.target, Metric::Resolve, &phase, now, &cal))
-                .and_then(|c| c.deadline)
-                .map(utc)
-                .unwrap_or_else(|| "—".into());
-            let t = &r.target;
-            TargetRow {
-                name: r.name.clone(),
-                kind: t.kind.as_str().to_uppercase(),
-                service: t
-                    .service_ref
-                    .clone()
-                    .unwrap_or_else(|| l.t("sla-any-service")),
-                priority: priority_label(t.priority).to_owned(),
-                calendar: calendar.map(|c| c.name.clone()).unwrap_or_default(),
-                own: minutes(t.time_to_own),
-                resolve: show_duration(t.time_to_resolve),
-                escalations: t
-                    .levels
-                    .iter()
-                    .map(|lv| {
-                        format!(
-                            "{} % {}",
-                            lv.percent,
-                            l.t(&format!("sla-action-{}", lv.action))
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                preview,
-            }
-        })
-        .collect();
-    Ok(render(&SlaPage {
-        l,
-        now: utc(now),
-        calendars: calendar_rows,
-        targets: target_rows,
-    }))
 }
 
 /// The report's query.
