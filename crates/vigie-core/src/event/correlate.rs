@@ -27,6 +27,7 @@
 use super::classify::Outcome;
 use super::fingerprint::Fingerprint;
 use super::{EventAction, EventClass, Severity};
+use crate::cmdb::Criticality;
 use crate::cmdb::RelationType;
 use crate::ids::{AlertGroupId, CiId, MaintenanceWindowId, TicketId};
 use crate::ticket::named_enum;
@@ -363,6 +364,33 @@ pub struct ActFacts<'a> {
     pub group_cleared: bool,
     /// Whether the event joined or opened a group at all.
     pub grouped: bool,
+    /// How critical the item the event is about is (`None`: no item).
+    pub criticality: Option<Criticality>,
+}
+
+/// The priority of an incident opened from an event: the rule's priority
+/// for the event's severity (its urgency), moved by how much the item
+/// matters (its impact): one level up for a critical item, one level down
+/// for a low one, as is for medium and high items or no item.
+pub fn incident_priority(
+    map: &super::classify::PriorityMap,
+    severity: Severity,
+    criticality: Option<Criticality>,
+) -> Priority {
+    let base = map.for_severity(severity);
+    match criticality {
+        Some(Criticality::Critical) => match base {
+            Priority::Bas => Priority::Moyen,
+            Priority::Moyen => Priority::Haut,
+            Priority::Haut | Priority::Critique => Priority::Critique,
+        },
+        Some(Criticality::Low) => match base {
+            Priority::Critique => Priority::Haut,
+            Priority::Haut => Priority::Moyen,
+            Priority::Moyen | Priority::Bas => Priority::Bas,
+        },
+        Some(Criticality::Medium | Criticality::High) | None => base,
+    }
 }
 
 /// The incident action for an event: a covered trigger is suppressed;
@@ -382,7 +410,7 @@ pub fn act(f: &ActFacts<'_>) -> Act {
             Act::AttachToIncident { incident }
         }
         (EventAction::Trigger, None) if f.outcome.open_incident => Act::OpenIncident {
-            priority: f.outcome.priority.for_severity(f.severity),
+            priority: incident_priority(&f.outcome.priority, f.severity, f.criticality),
         },
         (EventAction::Resolve, Some(incident)) if f.group_cleared && f.outcome.auto_resolve => {
             Act::ResolveIncident { incident }

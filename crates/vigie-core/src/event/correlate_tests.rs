@@ -302,6 +302,7 @@ fn incident_actions() {
         alert_before: None,
         group_cleared: false,
         grouped: true,
+        criticality: None,
     };
     let check = |facts: ActFacts<'_>, expected: Act| assert_eq!(act(&facts), expected, "{facts:?}");
     check(
@@ -416,8 +417,54 @@ fn incident_actions() {
     check(
         ActFacts {
             grouped: false,
+            criticality: None,
             ..base
         },
         Act::RecordOnly,
     );
+}
+
+#[test]
+fn the_items_criticality_moves_the_incidents_priority_by_one_level() {
+    use crate::cmdb::Criticality;
+    let map = default_rules()[0].outcome.priority;
+    let p = |severity, criticality| incident_priority(&map, severity, criticality);
+    // Error maps to P2 (haut) by default.
+    assert_eq!(p(Severity::Error, None), Priority::Haut);
+    assert_eq!(
+        p(Severity::Error, Some(Criticality::Medium)),
+        Priority::Haut
+    );
+    assert_eq!(p(Severity::Error, Some(Criticality::High)), Priority::Haut);
+    assert_eq!(
+        p(Severity::Error, Some(Criticality::Critical)),
+        Priority::Critique
+    );
+    assert_eq!(p(Severity::Error, Some(Criticality::Low)), Priority::Moyen);
+    // Bounded at both ends.
+    assert_eq!(
+        p(Severity::Critical, Some(Criticality::Critical)),
+        Priority::Critique
+    );
+    assert_eq!(p(Severity::Info, Some(Criticality::Low)), Priority::Bas);
+    // Monotone: a more critical item never lowers the priority.
+    let order = [
+        Criticality::Low,
+        Criticality::Medium,
+        Criticality::High,
+        Criticality::Critical,
+    ];
+    for s in [
+        Severity::Info,
+        Severity::Warning,
+        Severity::Error,
+        Severity::Critical,
+    ] {
+        for w in order.windows(2) {
+            assert!(
+                p(s, Some(w[0])).rank() >= p(s, Some(w[1])).rank(),
+                "{s:?} {w:?}"
+            );
+        }
+    }
 }

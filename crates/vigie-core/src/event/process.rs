@@ -98,6 +98,8 @@ pub struct Context<'a> {
     pub rules: &'a RuleSet,
     /// The item the event is about, from [`super::enrich::CiIndex::lookup`].
     pub ci: Option<CiId>,
+    /// How critical that item is (the impact of an incident opened for it).
+    pub criticality: Option<crate::cmdb::Criticality>,
     /// The CMDB's relations.
     pub ancestry: &'a dyn Ancestry,
     /// The tenant's maintenance windows (inactive ones are ignored).
@@ -199,6 +201,7 @@ pub fn process(
                 .as_ref()
                 .is_some_and(|(_, c)| c.state == GroupState::Resolved),
             grouped: group.is_some(),
+            criticality: cx.criticality,
         })
     };
     Decision {

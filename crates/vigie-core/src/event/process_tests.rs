@@ -74,6 +74,7 @@ impl World {
                 previous: self.records.get(&fp),
                 rules: &self.rules,
                 ci,
+                criticality: None,
                 ancestry: &parents,
                 windows: &self.windows,
                 groups: &live,

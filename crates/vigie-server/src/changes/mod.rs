@@ -219,14 +219,13 @@ pub(crate) async fn impact_of(
             services.push(name.clone());
         }
     }
+    // The criticality of the items the actor may see, from the graph
+    // already loaded (no read per item).
     let reach = actor.reach();
-    for id in &change.items {
-        if let Ok(ci) = store.get_ci(&reach, *id).await
-            && ci.criticality == Criticality::Critical
-        {
-            findings.touches_critical_item = true;
-        }
-    }
+    findings.touches_critical_item = failing.iter().any(|&i| {
+        graph.graph.visible(&reach, change.tenant_id, i)
+            && graph.graph.criticalities.get(i as usize) == Some(&Criticality::Critical)
+    });
     services.sort();
     Ok((findings, services))
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use vigie_core::cmdb::RelationType;
+use vigie_core::cmdb::{Criticality, RelationType};
 use vigie_core::event::correlate::Ancestry;
 use vigie_core::event::enrich::CiIndex;
 use vigie_core::ids::{CiId, TenantId};
@@ -19,6 +19,15 @@ pub struct CmdbView {
     /// Item → its outgoing relations (the items it sits in, runs on, is
     /// powered by…).
     parents: HashMap<CiId, Vec<(RelationType, CiId)>>,
+    /// How critical each item is.
+    criticality: HashMap<CiId, Criticality>,
+}
+
+impl CmdbView {
+    /// How critical an item is (`None`: not in the view).
+    pub fn criticality(&self, ci: CiId) -> Option<Criticality> {
+        self.criticality.get(&ci).copied()
+    }
 }
 
 impl Ancestry for CmdbView {
@@ -64,10 +73,20 @@ impl CmdbViews {
                 .or_default()
                 .push((*relation, CiId(graph.index.id(*to))));
         }
+        let criticality = graph
+            .criticalities
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let i = u32::try_from(i).ok()?;
+                Some((CiId(graph.index.id(i)), *c))
+            })
+            .collect();
         let view = Arc::new(CmdbView {
             revision,
             index,
             parents,
+            criticality,
         });
         if let Ok(mut views) = self.views.lock() {
             views.insert(tenant, view.clone());

@@ -198,6 +198,7 @@ impl Processor {
                     previous: previous.as_ref().map(|p| &p.dedup),
                     rules: &rules,
                     ci,
+                    criticality: ci.and_then(|c| view.criticality(c)),
                     ancestry: view.as_ref(),
                     windows: &windows,
                     groups: &groups,

@@ -816,3 +816,55 @@ async fn a_rack_reporting_after_its_servers_gathers_their_groups() {
     let alerts = world.store.group_alerts(&groups[0]).await.expect("alerts");
     assert_eq!(alerts.len(), 3, "{alerts:#?}");
 }
+
+#[tokio::test]
+async fn an_incidents_priority_follows_the_criticality_of_its_item() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    for (name, criticality) in [
+        ("srv-paie", "critical"),
+        ("srv-test", "low"),
+        ("srv-intranet", "medium"),
+    ] {
+        let res = world
+            .api(
+                axum::http::Method::POST,
+                "/api/v1/cis",
+                Some(&a.admin.token),
+                Some(json!({"entity_id": a.sud.0, "type": "server", "name": name,
+                    "criticality": criticality, "identifiers": [format!("hostname:{name}")]})),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+    let k = key(&world, a, "nagios").await;
+    let body = json!([
+        {"source": "nagios", "resource": "srv-paie", "check": "ping", "severity": "error", "summary": "Paie injoignable", "time": "2025-12-31T22:00:00Z"},
+        {"source": "nagios", "resource": "srv-test", "check": "ping", "severity": "error", "summary": "Test injoignable", "time": "2025-12-31T22:00:00Z"},
+        {"source": "nagios", "resource": "srv-intranet", "check": "ping", "severity": "error", "summary": "Intranet injoignable", "time": "2025-12-31T22:00:00Z"},
+        {"source": "nagios", "resource": "srv-unknown", "check": "ping", "severity": "error", "summary": "Inconnu injoignable", "time": "2025-12-31T22:00:00Z"}
+    ])
+    .to_string();
+    let res = post(&world, "/api/v1/events", Some(&k), &body).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    let done = process(&world).await;
+    assert_eq!(done.incidents_opened, 4, "{done:?}");
+    let groups = live_groups(&world, a).await;
+    for (title, expected) in [
+        ("Paie injoignable", Priority::Critique),
+        ("Test injoignable", Priority::Moyen),
+        ("Intranet injoignable", Priority::Haut),
+        ("Inconnu injoignable", Priority::Haut),
+    ] {
+        let g = groups.iter().find(|g| g.title == title).expect(title);
+        let ticket = world
+            .store
+            .get_ticket(
+                &TicketAccess::of(&Actor::system()),
+                g.incident_id.expect("incident"),
+            )
+            .await
+            .expect("ticket");
+        assert_eq!(ticket.priority, expected, "{title}");
+    }
+}

@@ -26,6 +26,8 @@ pub struct CmdbGraph {
     pub names: Vec<String>,
     /// The entity path of each item.
     pub paths: Vec<String>,
+    /// How critical each item is.
+    pub criticalities: Vec<vigie_core::cmdb::Criticality>,
     /// The relations: from, to, type, redundancy group and needs.
     pub links: Vec<GraphLink>,
     /// Customers of business services: service, customer, SLA.
@@ -91,13 +93,14 @@ impl Store {
     /// Loads the graph of a tenant's items that are not retired.
     pub async fn load_cmdb_graph(&self, tenant: TenantId) -> Result<CmdbGraph> {
         let mut g = CmdbGraph::default();
-        let rows =
-            crate::sql::Sql::new("SELECT id, type, name, entity_path FROM cis WHERE tenant_id = ")
-                .bind(tenant.0)
-                .push(" AND status <> 'retired' ORDER BY id")
-                .query()
-                .fetch_all(self.pool())
-                .await?;
+        let rows = crate::sql::Sql::new(
+            "SELECT id, type, name, entity_path, criticality FROM cis WHERE tenant_id = ",
+        )
+        .bind(tenant.0)
+        .push(" AND status <> 'retired' ORDER BY id")
+        .query()
+        .fetch_all(self.pool())
+        .await?;
         g.types.reserve(rows.len());
         for row in &rows {
             g.index.insert(row.try_get("id")?);
@@ -108,6 +111,10 @@ impl Store {
             );
             g.names.push(row.try_get("name")?);
             g.paths.push(row.try_get("entity_path")?);
+            let c: String = row.try_get("criticality")?;
+            g.criticalities.push(c.parse().map_err(|_| {
+                StoreError::Database(format!("unexpected criticality `{c}` in cis"))
+            })?);
         }
         let rows = crate::sql::Sql::new(
             "SELECT from_id, to_id, type, redundancy_group, redundancy_needs FROM ci_relations WHERE tenant_id = ",
