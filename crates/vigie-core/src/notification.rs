@@ -170,6 +170,23 @@ pub fn manager_alert(group: GroupId) -> Notification {
     }
 }
 
+/// Whom an SLA escalation level tells: a warning goes to the agent (or
+/// the group), an alert to the group's manager; raising the priority tells
+/// nobody, and a move to the next level tells the new group by itself
+/// ([`for_change`]).
+pub fn for_escalation(
+    action: crate::sla::EscalationAction,
+    assignee: Option<UserId>,
+    group: Option<GroupId>,
+) -> Vec<Notification> {
+    use crate::sla::EscalationAction;
+    match action {
+        EscalationAction::Notify => sla_warning(assignee, group).into_iter().collect(),
+        EscalationAction::AlertManager => group.map(manager_alert).into_iter().collect(),
+        EscalationAction::RaisePriority | EscalationAction::NextLevel => Vec::new(),
+    }
+}
+
 /// Whether a recipient gets a notification: not of his own doing, and not
 /// of a kind he turned off (`off`: the kinds of his preferences that are
 /// off; every kind is on by default).
@@ -286,6 +303,30 @@ mod tests {
             Some(Audience::GroupMembers(L1))
         );
         assert_eq!(sla_warning(None, None), None);
+    }
+
+    #[test]
+    fn escalation_levels_tell_the_agent_or_the_manager() {
+        use crate::sla::EscalationAction;
+        assert_eq!(
+            kinds(&for_escalation(
+                EscalationAction::Notify,
+                Some(AGENT),
+                Some(L1)
+            )),
+            vec![(NotificationKind::SlaWarning, Audience::User(AGENT))]
+        );
+        assert_eq!(
+            kinds(&for_escalation(
+                EscalationAction::AlertManager,
+                Some(AGENT),
+                Some(L1)
+            )),
+            vec![(NotificationKind::ManagerAlert, Audience::GroupManager(L1))]
+        );
+        assert!(for_escalation(EscalationAction::AlertManager, Some(AGENT), None).is_empty());
+        assert!(for_escalation(EscalationAction::RaisePriority, Some(AGENT), Some(L1)).is_empty());
+        assert!(for_escalation(EscalationAction::NextLevel, None, Some(L1)).is_empty());
     }
 
     #[test]

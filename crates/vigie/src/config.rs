@@ -200,13 +200,8 @@ impl Config {
             .mail_from
             .map(|m| m.trim().to_owned())
             .filter(|m| !m.is_empty());
-        let usable = |m: &str| {
-            !m.contains(char::is_whitespace)
-                && m.split_once('@')
-                    .is_some_and(|(l, d)| !l.is_empty() && (d.contains('.') || d == "localhost"))
-        };
         if let Some(m) = mail_from.as_deref()
-            && !usable(m)
+            && !matches!(vigie_core::validate::email(m), Ok(Some(_)))
         {
             bail!("invalid mail_from {m:?}: expected an address such as vigie@example.org");
         }

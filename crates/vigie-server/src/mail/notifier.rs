@@ -36,6 +36,7 @@ struct Lookups {
     senders: HashMap<TenantId, String>,
     threads: HashMap<TicketId, Option<String>>,
     names: HashMap<UserId, String>,
+    groups: HashMap<vigie_core::ids::GroupId, String>,
 }
 
 impl Lookups {
@@ -101,6 +102,20 @@ impl Lookups {
         self.names.insert(user, name.clone());
         name
     }
+
+    async fn group(&mut self, state: &AppState, group: vigie_core::ids::GroupId) -> String {
+        if let Some(n) = self.groups.get(&group) {
+            return n.clone();
+        }
+        let name = state
+            .store()
+            .get_group(&Scope::Platform, group)
+            .await
+            .map(|g| g.name)
+            .unwrap_or_default();
+        self.groups.insert(group, name.clone());
+        name
+    }
 }
 
 /// Writes the notifications waiting (at most [`BATCH`]) as mails.
@@ -160,12 +175,7 @@ async fn mail_of(
             }
         }
         NotificationKind::Escalation | NotificationKind::ManagerAlert => match ticket.group_id {
-            Some(g) => state
-                .store()
-                .get_group(&Scope::Platform, g)
-                .await
-                .map(|g| g.name)
-                .unwrap_or_default(),
+            Some(g) => lookups.group(state, g).await,
             None => String::new(),
         },
         _ => String::new(),

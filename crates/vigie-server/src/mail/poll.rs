@@ -61,12 +61,10 @@ pub async fn watch_mailbox(
                 continue;
             }
         };
-        let seconds = u64::try_from(mailbox.poll_seconds.max(1)).unwrap_or(60);
-        let interval = std::time::Duration::from_secs(seconds);
+        let period = SignedDuration::from_secs(mailbox.poll_seconds.max(1));
+        let interval = std::time::Duration::try_from(period).unwrap_or(RETRY);
         let now = state.clock().now();
-        let until = now
-            .checked_add(SignedDuration::from_secs(mailbox.poll_seconds.max(1)) + LEASE_MARGIN)
-            .unwrap_or(now);
+        let until = now.checked_add(period + LEASE_MARGIN).unwrap_or(now);
         let held = state
             .store()
             .claim_lease(&lease_name(id), &holder, now, until)

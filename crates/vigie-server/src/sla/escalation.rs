@@ -9,7 +9,6 @@ use crate::AppState;
 use jiff::SignedDuration;
 use vigie_core::Timestamp;
 use vigie_core::calendar::BusinessCalendar;
-use vigie_core::notification::Notification;
 use vigie_core::sla::escalate::{due_levels, next_due_at, raised};
 use vigie_core::sla::{EscalationAction, EscalationLevel, priority_label};
 use vigie_core::tenancy::Scope;
@@ -69,7 +68,11 @@ async fn fire_case(
         done.push(level);
         let next = next_due_at(levels, clock, &done, calendar);
         let effect = effect_of(state, case, &ticket, level).await?;
-        let notify = told(&ticket, level);
+        let notify = vigie_core::notification::for_escalation(
+            level.action,
+            ticket.assignee_id,
+            ticket.group_id,
+        );
         match store
             .fire_escalation(
                 case.clock.id,
@@ -98,19 +101,6 @@ async fn fire_case(
             .await?;
     }
     Ok(count)
-}
-
-/// Who a level tells, by the core's rules: the agent (or the group) of a
-/// warning, the manager of an alert. A move tells the new group by itself.
-fn told(ticket: &TicketRecord, level: EscalationLevel) -> Vec<Notification> {
-    use vigie_core::notification::{manager_alert, sla_warning};
-    match level.action {
-        EscalationAction::Notify => sla_warning(ticket.assignee_id, ticket.group_id)
-            .into_iter()
-            .collect(),
-        EscalationAction::AlertManager => ticket.group_id.map(manager_alert).into_iter().collect(),
-        EscalationAction::RaisePriority | EscalationAction::NextLevel => Vec::new(),
-    }
 }
 
 /// What a level does to this ticket, decided with the core's rules.
