@@ -64,8 +64,9 @@ pub use events::{
 };
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use mail::{
-    MailAuthor, MailStored, MailWrite, MailboxInput, MailboxRecord, NewContact,
-    Notify as MailNotify, OutboxRecord, OutgoingMail, ReceivedMail, ReceivedMailRecord, SenderUser,
+    MailAuthor, MailBatch, MailSender, MailStored, MailWrite, MailboxInput, MailboxRecord,
+    NewContact, Notify as MailNotify, OutboxRecord, OutgoingMail, ReceivedMail, ReceivedMailRecord,
+    SenderUser,
 };
 pub use major_incidents::CommunicationRecord;
 pub use notifications::PendingNotification;

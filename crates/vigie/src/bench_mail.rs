@@ -1,9 +1,10 @@
 //! `vigie bench mail`: parsing and ingesting stored mails of 5–50 KB (plain
 //! text, HTML alternatives, a third with a PDF attachment), replies mixed
 //! in, from a pool of senders who become contacts on their first mail. Each
-//! run ingests fresh mails one after the other through the same path as the
-//! IMAP poller (parse, look up, decide, one transaction); the median run is
-//! printed, and the parse alone is measured apart.
+//! run ingests fresh mails through the same path as the IMAP poller (by
+//! batches of `intake::BATCH`: parse, then look up, decide and store each
+//! in the batch's transaction); the median run is printed, and the parse
+//! alone is measured apart.
 
 use std::time::Instant;
 use vigie_server::mail::intake::{self, MailboxContext};
@@ -97,8 +98,8 @@ pub async fn run(store: &Store, clock: Clock, args: &MailBenchArgs) -> anyhow::R
         bytes = mails.iter().map(Vec::len).sum();
         let started = Instant::now();
         let mut summary = crate::ingest::Summary::default();
-        for raw in &mails {
-            summary.count(&intake::ingest(&state, &ctx, raw).await?);
+        for outcome in intake::ingest_batch(&state, &ctx, &mails).await? {
+            summary.count(&outcome);
         }
         let secs = started.elapsed().as_secs_f64();
         let rate = mails.len() as f64 / secs.max(1e-9);

@@ -149,9 +149,11 @@ pub async fn run(store: &Store, clock: Clock, command: &IngestCommand) -> anyhow
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut summary = Summary::default();
-    for raw in &mails {
-        summary.count(&intake::ingest(&state, &ctx, raw).await?);
-        bar.inc(1);
+    for chunk in mails.chunks(intake::BATCH) {
+        for outcome in intake::ingest_batch(&state, &ctx, chunk).await? {
+            summary.count(&outcome);
+        }
+        bar.inc(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
     }
     bar.finish_and_clear();
     eprintln!(

@@ -4,9 +4,10 @@
 //! always verified).
 //!
 //! One run ([`run`]): log in, select the folder, list the unseen messages by UID,
-//! and for each fetch it without marking it (`BODY.PEEK[]`), hand it to
-//! [`intake::ingest`], and only once that has committed move it to the
-//! processed folder or flag it `\Seen`. A crash between the commit and the
+//! and fetch them without marking them (`BODY.PEEK[]`) by batches of
+//! [`intake::BATCH`], hand each batch to [`intake::ingest_batch`], and only
+//! once it has committed move each mail to the processed folder or flag it
+//! `\Seen`. A crash between the commit and the
 //! move leaves the mail unseen: the next run reads it again, finds its
 //! Message-ID stored, and only moves it. A mail that cannot be stored now
 //! (the database is down) ends the run and stays unseen. [`watch`] does
@@ -230,18 +231,29 @@ async fn read_unseen(
     uids.sort_unstable();
     uids.truncate(RUN_LIMIT);
     let mut report = RunReport::default();
-    for uid in uids {
-        let Some(raw) = fetch(session, uid).await? else {
-            continue;
-        };
-        report.read += 1;
-        match intake::ingest(state, ctx, &raw).await? {
-            Outcome::Ticket(_) | Outcome::Reply(_) => report.tickets += 1,
-            Outcome::Event => report.events += 1,
-            Outcome::Duplicate => report.duplicates += 1,
-            Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => report.others += 1,
+    for chunk in uids.chunks(intake::BATCH) {
+        let mut read = Vec::with_capacity(chunk.len());
+        let mut raws = Vec::with_capacity(chunk.len());
+        for &uid in chunk {
+            if let Some(raw) = fetch(session, uid).await? {
+                read.push(uid);
+                raws.push(raw);
+            }
         }
-        done(session, m.after_action, &m.move_to, uid).await?;
+        report.read += read.len();
+        let outcomes = intake::ingest_batch(state, ctx, &raws).await?;
+        // Committed: each mail may now leave the folder.
+        for (uid, outcome) in read.into_iter().zip(outcomes) {
+            match outcome {
+                Outcome::Ticket(_) | Outcome::Reply(_) => report.tickets += 1,
+                Outcome::Event => report.events += 1,
+                Outcome::Duplicate => report.duplicates += 1,
+                Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => {
+                    report.others += 1;
+                }
+            }
+            done(session, m.after_action, &m.move_to, uid).await?;
+        }
     }
     Ok(report)
 }

@@ -1,9 +1,11 @@
 //! One received mail, from its bytes to what it became: parsed
 //! ([`super::parse`]), looked up (threading ids, subject tag, sender,
 //! recent mails from him), decided by the core (`vigie_core::mail::decide`)
-//! and stored with what it made in one transaction. The IMAP poller and
-//! `vigie ingest mail` both call [`ingest`], so a mail is handled the same
-//! whichever way it came.
+//! and stored with what it made. The IMAP poller and `vigie ingest mail`
+//! both hand their mails over by batches ([`ingest_batch`]: up to
+//! [`BATCH`] mails in one transaction, the look-ups inside it so that a
+//! mail sees those of the batch before it), and [`ingest`] handles one mail
+//! alone, so a mail is handled the same whichever way it came.
 //!
 //! A mail that cannot be read, or whose outcome the store refuses (a
 //! ticket closed meanwhile, a rule naming an entity of another tenant), is
@@ -22,12 +24,13 @@ use vigie_core::mail::rules::{Placement, RuleError, RuleSet};
 use vigie_core::mail::{
     Lookups, MailDecision, MailboxPolicy, RateLimit, Requester, decide, known_sender, subject,
 };
-use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::tenancy::Scope;
 use vigie_core::ticket::priority::Level;
-use vigie_core::ticket::{Channel, TicketAccess, TicketType};
+use vigie_core::ticket::{Channel, TicketType};
 use vigie_store::{
-    EntityRecord, IncomingEvent, IntegrationKeyRecord, MailAuthor, MailStored, MailWrite,
-    MailboxRecord, NewAttachment, NewContact, NewTicket, ReceivedMail, SenderUser, StoreError,
+    EntityRecord, IncomingEvent, IntegrationKeyRecord, MailAuthor, MailBatch, MailStored,
+    MailWrite, MailboxRecord, NewAttachment, NewContact, NewTicket, ReceivedMail, SenderUser,
+    StoreError,
 };
 
 /// A mailbox with what its mails need: its rules compiled, its entity, its
@@ -131,8 +134,11 @@ pub enum Outcome {
     Duplicate,
 }
 
+/// The most mails one transaction stores ([`ingest_batch`]).
+pub const BATCH: usize = 100;
+
 /// What the core would decide for a mail, and the parsed mail: nothing is
-/// written (the rule tester).
+/// written (the rule tester; the look-ups run in a transaction rolled back).
 pub async fn preview(
     state: &AppState,
     ctx: &MailboxContext,
@@ -143,23 +149,169 @@ pub async fn preview(
         Err(e) => return Ok(Err(e)),
     };
     let now = state.clock().now();
-    let found = lookups(state, ctx, &mail, now).await?;
+    let mut batch = state.store().begin_mail_batch().await?;
+    let mut seen = Seen::default();
+    let found = lookups(state, ctx, &mut batch, &mut seen, &mail, now).await?;
     let decision = decide(&mail.facts(), &ctx.policy(), &found.lookups, now);
     Ok(Ok((mail, decision)))
 }
 
-/// Handles one raw mail for a mailbox.
+/// Handles one raw mail for a mailbox, in its own transaction.
 pub async fn ingest(
     state: &AppState,
     ctx: &MailboxContext,
     raw: &[u8],
 ) -> Result<Outcome, IntakeError> {
     let now = state.clock().now();
+    let parsed = parse::parse(raw, &ctx.limits);
+    let mut batch = state.store().begin_mail_batch().await?;
+    let mut seen = Seen::default();
+    let id = match &parsed {
+        Ok(m) => m.message_id.clone(),
+        Err(_) => fallback_id(raw),
+    };
+    seen.stored = batch
+        .stored_ids(ctx.mailbox.tenant_id, std::slice::from_ref(&id))
+        .await?;
+    match handle(state, ctx, &mut batch, &mut seen, raw, parsed, now).await? {
+        Handled::Done(outcome) => {
+            batch.commit().await?;
+            if outcome == Outcome::Event {
+                state.events_waiting().notify_one();
+            }
+            Ok(outcome)
+        }
+        // Another writer stored it meanwhile: what was written for it is
+        // rolled back.
+        Handled::Raced => Ok(Outcome::Duplicate),
+        Handled::Refused { record, error } => {
+            drop(batch);
+            tracing::warn!(mailbox = %ctx.mailbox.id, message_id = %record.message_id, error = %error, "mail not stored");
+            let mut batch = state.store().begin_mail_batch().await?;
+            let write = MailWrite::Nothing {
+                outcome: "failed",
+                reason: error.to_string(),
+                notice: None,
+            };
+            match batch.store(now, &record, "", write).await? {
+                MailStored::Duplicate => Ok(Outcome::Duplicate),
+                MailStored::Stored { .. } => {
+                    batch.commit().await?;
+                    Ok(Outcome::Failed(error.to_string()))
+                }
+            }
+        }
+    }
+}
+
+/// Handles mails read together, in one transaction per [`BATCH`] mails,
+/// and answers what each became, in order, once committed. A reply to a
+/// mail of the same batch threads to its ticket; the same Message-ID twice
+/// is stored once. If the store refuses a mail of a batch, or the batch
+/// fails, its mails are handled again one by one ([`ingest`]), so that the
+/// culprit is recorded as failed and the others stored; only a database
+/// failure of that second pass is returned.
+pub async fn ingest_batch(
+    state: &AppState,
+    ctx: &MailboxContext,
+    raws: &[Vec<u8>],
+) -> Result<Vec<Outcome>, IntakeError> {
+    let mut outcomes = Vec::with_capacity(raws.len());
+    for chunk in raws.chunks(BATCH) {
+        if chunk.len() > 1 {
+            match try_batch(state, ctx, chunk).await {
+                Ok(Some(done)) => {
+                    outcomes.extend(done);
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(mailbox = %ctx.mailbox.id, error = %e, "batch of mails failed, mail by mail");
+                }
+            }
+        }
+        for raw in chunk {
+            outcomes.push(ingest(state, ctx, raw).await?);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// One batch in one transaction; `None` if a mail of it needs storing
+/// alone (the store refused it, or another writer stored it meanwhile).
+async fn try_batch(
+    state: &AppState,
+    ctx: &MailboxContext,
+    raws: &[Vec<u8>],
+) -> Result<Option<Vec<Outcome>>, IntakeError> {
+    let now = state.clock().now();
+    let parsed: Vec<_> = raws.iter().map(|r| parse::parse(r, &ctx.limits)).collect();
+    let ids: Vec<String> = parsed
+        .iter()
+        .zip(raws)
+        .map(|(p, raw)| match p {
+            Ok(m) => m.message_id.clone(),
+            Err(_) => fallback_id(raw),
+        })
+        .collect();
+    let mut batch = state.store().begin_mail_batch().await?;
+    let mut seen = Seen {
+        stored: batch.stored_ids(ctx.mailbox.tenant_id, &ids).await?,
+        grants: None,
+    };
+    let mut outcomes = Vec::with_capacity(raws.len());
+    for (raw, mail) in raws.iter().zip(parsed) {
+        match handle(state, ctx, &mut batch, &mut seen, raw, mail, now).await? {
+            Handled::Done(outcome) => outcomes.push(outcome),
+            Handled::Raced | Handled::Refused { .. } => return Ok(None),
+        }
+    }
+    batch.commit().await?;
+    if outcomes.contains(&Outcome::Event) {
+        state.events_waiting().notify_one();
+    }
+    Ok(Some(outcomes))
+}
+
+/// What a batch knows beyond its transaction: the Message-IDs stored
+/// (before it, and by it), the tenant's point-of-contact grants once read.
+#[derive(Default)]
+struct Seen {
+    stored: std::collections::HashSet<String>,
+    grants: Option<Vec<vigie_core::mail::ContactGrant>>,
+}
+
+/// What became of a mail in a batch.
+enum Handled {
+    /// Written in the batch (or a duplicate, nothing written).
+    Done(Outcome),
+    /// Stored meanwhile by another writer: the batch holds part of it.
+    Raced,
+    /// The store refused what it made: the batch holds part of it.
+    Refused {
+        record: ReceivedMail,
+        error: StoreError,
+    },
+}
+
+/// One mail, written in `batch`.
+async fn handle(
+    state: &AppState,
+    ctx: &MailboxContext,
+    batch: &mut MailBatch,
+    seen: &mut Seen,
+    raw: &[u8],
+    parsed: Result<ParsedMail, parse::ParseError>,
+    now: Timestamp,
+) -> Result<Handled, IntakeError> {
     let tenant = ctx.mailbox.tenant_id;
-    let mail = match parse::parse(raw, &ctx.limits) {
+    let mail = match parsed {
         Ok(m) => m,
         Err(e) => {
             let id = fallback_id(raw);
+            if !seen.stored.insert(id.clone()) {
+                return Ok(Handled::Done(Outcome::Duplicate));
+            }
             tracing::warn!(mailbox = %ctx.mailbox.id, message_id = %id, reason = %e, "mail refused");
             let record = ReceivedMail {
                 tenant_id: tenant,
@@ -169,20 +321,16 @@ pub async fn ingest(
                 subject: String::new(),
                 html: None,
             };
-            return record_nothing(state, now, &record, "failed", e.to_string(), None).await;
+            return record_nothing(batch, now, &record, "failed", e.to_string(), None).await;
         }
     };
+    if !seen.stored.insert(mail.message_id.clone()) {
+        return Ok(Handled::Done(Outcome::Duplicate));
+    }
     for w in &mail.warnings {
         tracing::info!(mailbox = %ctx.mailbox.id, message_id = %mail.message_id, "{w}");
     }
-    if state
-        .store()
-        .mail_received(tenant, &mail.message_id)
-        .await?
-    {
-        return Ok(Outcome::Duplicate);
-    }
-    let found = lookups(state, ctx, &mail, now).await?;
+    let found = lookups(state, ctx, batch, seen, &mail, now).await?;
     let decision = decide(&mail.facts(), &ctx.policy(), &found.lookups, now);
     let record = ReceivedMail {
         tenant_id: tenant,
@@ -214,7 +362,7 @@ pub async fn ingest(
     }
     let (write, reason) = match decision {
         MailDecision::Ignore(r) => {
-            return record_nothing(state, now, &record, "ignored", r.describe(), None).await;
+            return record_nothing(batch, now, &record, "ignored", r.describe(), None).await;
         }
         MailDecision::Refuse(notice) => {
             let reason = match &notice {
@@ -229,13 +377,13 @@ pub async fn ingest(
                 message_id: &mail.message_id,
             };
             let n = notice_mail(&notice, lang, to, now);
-            return record_nothing(state, now, &record, "refused", reason.into(), Some(n)).await;
+            return record_nothing(batch, now, &record, "refused", reason.into(), Some(n)).await;
         }
         MailDecision::Event { rule, event } => {
             let Some(key) = ctx.key.clone() else {
                 let why =
                     format!("rule `{rule}` makes events but the mailbox has no integration key");
-                return record_nothing(state, now, &record, "failed", why, None).await;
+                return record_nothing(batch, now, &record, "failed", why, None).await;
             };
             (
                 MailWrite::Event {
@@ -250,8 +398,7 @@ pub async fn ingest(
             author: who,
             body,
         } => {
-            let access = TicketAccess::of(&Actor::system());
-            let ticket = state.store().get_ticket(&access, ticket).await?;
+            let ticket = batch.ticket(tenant, ticket).await?;
             (
                 MailWrite::Reply {
                     ticket,
@@ -276,7 +423,7 @@ pub async fn ingest(
                         Ok(found) if found.tenant_id == tenant => found,
                         _ => {
                             let why = format!("the rule names entity {e}, not one of this tenant");
-                            return record_nothing(state, now, &record, "failed", why, None).await;
+                            return record_nothing(batch, now, &record, "failed", why, None).await;
                         }
                     }
                 }
@@ -294,11 +441,10 @@ pub async fn ingest(
             // answered: his own ticket, which says which one.
             let description = match answers {
                 Some(t) => {
-                    let access =
-                        vigie_core::ticket::TicketAccess::of(&vigie_core::tenancy::Actor::system());
-                    let number = match state.store().get_ticket(&access, t).await {
+                    let number = match batch.ticket(tenant, t).await {
                         Ok(found) => found.number.to_string(),
-                        Err(_) => t.to_string(),
+                        Err(StoreError::NotFound) => t.to_string(),
+                        Err(e) => return Err(e.into()),
                     };
                     format!(
                         "{}\n\n{description}",
@@ -358,31 +504,22 @@ pub async fn ingest(
         }
     };
     let is_event = matches!(write, MailWrite::Event { .. });
-    match state
-        .store()
-        .store_received_mail(now, &record, &reason, write)
-        .await
-    {
-        Ok(MailStored::Duplicate) => Ok(Outcome::Duplicate),
+    match batch.store(now, &record, &reason, write).await {
+        Ok(MailStored::Duplicate) => Ok(Handled::Raced),
         Ok(MailStored::Stored {
             ticket_id,
             comment_id,
-        }) => {
-            if is_event {
-                state.events_waiting().notify_one();
-                return Ok(Outcome::Event);
-            }
+        }) => Ok(Handled::Done(if is_event {
+            Outcome::Event
+        } else {
             match (ticket_id, comment_id) {
-                (Some(t), Some(_)) => Ok(Outcome::Reply(t)),
-                (Some(t), None) => Ok(Outcome::Ticket(t)),
-                _ => Ok(Outcome::Failed("nothing was made".into())),
+                (Some(t), Some(_)) => Outcome::Reply(t),
+                (Some(t), None) => Outcome::Ticket(t),
+                _ => Outcome::Failed("nothing was made".into()),
             }
-        }
+        })),
         Err(e @ (StoreError::Database(_) | StoreError::Busy)) => Err(e.into()),
-        Err(e) => {
-            tracing::warn!(mailbox = %ctx.mailbox.id, message_id = %record.message_id, error = %e, "mail not stored");
-            record_nothing(state, now, &record, "failed", e.to_string(), None).await
-        }
+        Err(error) => Ok(Handled::Refused { record, error }),
     }
 }
 
@@ -395,25 +532,34 @@ struct Found {
 async fn lookups(
     state: &AppState,
     ctx: &MailboxContext,
+    batch: &mut MailBatch,
+    seen: &mut Seen,
     mail: &ParsedMail,
     now: Timestamp,
 ) -> Result<Found, IntakeError> {
-    let store = state.store();
     let tenant = ctx.mailbox.tenant_id;
-    let by_headers = store.thread_ticket(tenant, &mail.thread_ids()).await?;
+    let by_headers = batch.thread_ticket(tenant, &mail.thread_ids()).await?;
     let by_tag = match subject::tag(&mail.subject) {
-        Some(n) => store.ticket_by_number(tenant, n).await?,
+        Some(n) => batch.ticket_by_number(tenant, n).await?,
         None => None,
     };
-    let user = if mail.from.is_empty() {
-        None
-    } else {
-        store.find_user_by_email(tenant, &mail.from).await?
-    };
-    let sender = match &user {
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_secs(
+            ctx.mailbox.rate_window_seconds,
+        ))
+        .unwrap_or(now);
+    let found = batch.sender(tenant, &mail.from, since).await?;
+    let sender = match &found.user {
         Some(u) => {
             let grants = if ctx.mailbox.single_contact {
-                store.contact_point_grants(tenant).await?
+                match &seen.grants {
+                    Some(g) => g.clone(),
+                    None => {
+                        let g = state.store().contact_point_grants(tenant).await?;
+                        seen.grants = Some(g.clone());
+                        g
+                    }
+                }
             } else {
                 Vec::new()
             };
@@ -424,7 +570,7 @@ async fn lookups(
                     tenant,
                     rules: Vec::new(),
                 },
-                _ => match store.load_actor(u.id).await? {
+                _ => match batch.actor(u).await? {
                     Some(actor) => vigie_core::ticket::TicketAccess::of(&actor).work,
                     None => Scope::Tenant {
                         tenant,
@@ -436,24 +582,14 @@ async fn lookups(
         }
         None => None,
     };
-    let since = now
-        .checked_sub(jiff::SignedDuration::from_secs(
-            ctx.mailbox.rate_window_seconds,
-        ))
-        .unwrap_or(now);
-    let recent_from_sender = if mail.from.is_empty() {
-        0
-    } else {
-        store.mails_from_since(tenant, &mail.from, since).await?
-    };
     Ok(Found {
         lookups: Lookups {
             by_headers,
             by_tag,
             sender,
-            recent_from_sender,
+            recent_from_sender: found.recent,
         },
-        user,
+        user: found.user,
     })
 }
 
@@ -490,28 +626,29 @@ fn fallback_id(raw: &[u8]) -> String {
 }
 
 async fn record_nothing(
-    state: &AppState,
+    batch: &mut MailBatch,
     now: Timestamp,
     record: &ReceivedMail,
     outcome: &'static str,
     reason: String,
     notice: Option<vigie_store::OutgoingMail>,
-) -> Result<Outcome, IntakeError> {
+) -> Result<Handled, IntakeError> {
     let write = MailWrite::Nothing {
         outcome,
         reason: reason.clone(),
         notice,
     };
-    match state
-        .store()
-        .store_received_mail(now, record, "", write)
-        .await?
-    {
-        MailStored::Duplicate => Ok(Outcome::Duplicate),
-        MailStored::Stored { .. } => Ok(match outcome {
+    match batch.store(now, record, "", write).await {
+        Ok(MailStored::Duplicate) => Ok(Handled::Raced),
+        Ok(MailStored::Stored { .. }) => Ok(Handled::Done(match outcome {
             "ignored" => Outcome::Ignored(reason),
             "refused" => Outcome::Refused(reason),
             _ => Outcome::Failed(reason),
+        })),
+        Err(e @ (StoreError::Database(_) | StoreError::Busy)) => Err(e.into()),
+        Err(error) => Ok(Handled::Refused {
+            record: record.clone(),
+            error,
         }),
     }
 }

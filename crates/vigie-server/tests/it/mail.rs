@@ -7,7 +7,7 @@ use crate::support::World;
 use vigie_core::tenancy::Actor;
 use vigie_core::ticket::priority::Priority;
 use vigie_core::ticket::{Channel, TicketAccess};
-use vigie_server::mail::intake::{Outcome, ingest};
+use vigie_server::mail::intake::{Outcome, ingest, ingest_batch};
 
 fn access() -> TicketAccess {
     TicketAccess::of(&Actor::system())
@@ -577,4 +577,139 @@ async fn mail_only_a_tickets_people_reply_by_mail_others_open_their_own() {
         .await
         .expect("comments");
     assert_eq!(comments.len(), 1, "only the colleague's");
+}
+
+/// A mail of the batch tests: `reply_to` threads it by `In-Reply-To`.
+fn batch_mail(from: &str, id: &str, subject: &str, reply_to: Option<&str>) -> Vec<u8> {
+    let thread = reply_to
+        .map(|r| format!("In-Reply-To: <{r}>\r\n"))
+        .unwrap_or_default();
+    format!(
+        "From: <{from}>\r\nTo: support@vigie.example\r\nSubject: {subject}\r\n\
+         Message-ID: <{id}>\r\n{thread}Date: Mon, 03 Mar 2025 09:00:00 +0100\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour, {subject}.\r\n"
+    )
+    .into_bytes()
+}
+
+/// Mails read together: a reply threads to a mail of the same batch, the
+/// same Message-ID twice is stored once, the sender who became a contact
+/// on his first mail is found by his second, and a mail the store refuses
+/// is recorded as failed without losing the others of its batch.
+async fn batches_hold(world: &World) {
+    let rules = r#"[{"name": "poison", "conditions": [{"field": "subject", "pattern": "poison"}],
+        "action": {"kind": "place", "category_id": 999999}}]"#;
+    let (record, ctx) = mailbox(world, &input(&world.alpha, "support", rules), None).await;
+    let first = vec![
+        batch_mail(
+            "alice@client.example",
+            "b-1@client.example",
+            "Écran noir",
+            None,
+        ),
+        batch_mail(
+            "alice@client.example",
+            "b-2@client.example",
+            "Re: Écran noir",
+            Some("b-1@client.example"),
+        ),
+        batch_mail(
+            "alice@client.example",
+            "b-1@client.example",
+            "Écran noir",
+            None,
+        ),
+        batch_mail("carol@client.example", "b-3@client.example", "Badge", None),
+    ];
+    let outcomes = ingest_batch(&world.state, &ctx, &first)
+        .await
+        .expect("batch");
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    let Outcome::Ticket(opened) = outcomes[0] else {
+        panic!("a ticket: {outcomes:?}");
+    };
+    assert_eq!(outcomes[1], Outcome::Reply(opened), "{outcomes:?}");
+    assert_eq!(outcomes[2], Outcome::Duplicate, "{outcomes:?}");
+    assert!(
+        matches!(outcomes[3], Outcome::Ticket(t) if t != opened),
+        "{outcomes:?}"
+    );
+    let ticket = world
+        .store
+        .get_ticket(&access(), opened)
+        .await
+        .expect("ticket");
+    let alice = world
+        .store
+        .get_user(&vigie_core::tenancy::Scope::Platform, ticket.requester_id)
+        .await
+        .expect("contact");
+    assert_eq!(alice.email.as_deref(), Some("alice@client.example"));
+    let comments = world
+        .store
+        .list_comments(&access(), &ticket)
+        .await
+        .expect("comments");
+    assert_eq!(comments.len(), 1, "the reply, once");
+
+    // A batch with a mail the store refuses (its rule names a category that
+    // does not exist): recorded as failed, the others stored, in order.
+    let second = vec![
+        batch_mail("dan@client.example", "b-4@client.example", "VPN", None),
+        batch_mail("erin@client.example", "b-5@client.example", "poison", None),
+        batch_mail(
+            "dan@client.example",
+            "b-6@client.example",
+            "Re: VPN",
+            Some("b-4@client.example"),
+        ),
+        batch_mail(
+            "alice@client.example",
+            "b-1@client.example",
+            "Écran noir",
+            None,
+        ),
+    ];
+    let outcomes = ingest_batch(&world.state, &ctx, &second)
+        .await
+        .expect("batch");
+    let Outcome::Ticket(vpn) = outcomes[0] else {
+        panic!("a ticket: {outcomes:?}");
+    };
+    assert!(matches!(outcomes[1], Outcome::Failed(_)), "{outcomes:?}");
+    assert_eq!(outcomes[2], Outcome::Reply(vpn), "{outcomes:?}");
+    assert_eq!(outcomes[3], Outcome::Duplicate, "{outcomes:?}");
+    let received = world
+        .store
+        .list_received_mails(world.alpha.tenant.id, Some(record.id), 100)
+        .await
+        .expect("received");
+    assert_eq!(received.len(), 6, "each Message-ID once");
+    let failed: Vec<_> = received.iter().filter(|m| m.outcome == "failed").collect();
+    assert_eq!(failed.len(), 1, "{received:?}");
+    assert_eq!(failed[0].message_id, "b-5@client.example");
+    assert_eq!(
+        received
+            .iter()
+            .filter(|m| m.message_id == "b-2@client.example")
+            .map(|m| m.ticket_id)
+            .collect::<Vec<_>>(),
+        vec![Some(opened)],
+        "the reply's row names its ticket"
+    );
+}
+
+#[tokio::test]
+async fn mail_batches_thread_dedupe_and_isolate_a_failure() {
+    let world = World::sqlite().await;
+    batches_hold(&world).await;
+}
+
+#[tokio::test]
+async fn mail_batches_hold_on_postgres() {
+    let Some(store) = vigie_store::testing::postgres().await.expect("postgres") else {
+        return;
+    };
+    let world = World::on(store).await;
+    batches_hold(&world).await;
 }

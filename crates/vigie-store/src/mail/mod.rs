@@ -1,12 +1,15 @@
 //! The mail channel's records: mailboxes ([`mailboxes`]), the mails
 //! received and what each became ([`received`], written in one transaction
 //! with the ticket, reply or event it made), and the outbox of
-//! notifications ([`outbox`], claimed under a lease).
+//! notifications ([`outbox`], claimed under a lease). Mails arriving
+//! together are stored by batches ([`batch`]), one transaction each.
 
+mod batch;
 mod mailboxes;
 mod outbox;
 mod received;
 
+pub use batch::{MailBatch, MailSender};
 pub use mailboxes::{MailboxInput, MailboxRecord};
 pub(crate) use outbox::enqueue_in;
 pub use outbox::{OutboxRecord, OutgoingMail};

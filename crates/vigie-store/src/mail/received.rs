@@ -1,9 +1,9 @@
 //! The mails received, each stored once per tenant by its Message-ID, with
 //! what it became: a ticket, a reply, an event, or nothing (ignored,
-//! refused, failed) and why. [`Store::store_received_mail`] writes the mail's
-//! row and what it made (contact, ticket, comment, attachments, event,
-//! notification) in one transaction: a mail read again after a crash finds
-//! its Message-ID taken and changes nothing.
+//! refused, failed) and why. A mail's row and what it made (contact,
+//! ticket, comment, attachments, event, notification) are written in the
+//! transaction of its batch ([`super::batch`]), the row last: a mail read
+//! again after a crash finds its Message-ID taken and changes nothing.
 
 use super::outbox::{OutgoingMail, enqueue_in};
 use crate::sql::Sql;
@@ -152,199 +152,6 @@ pub struct ReceivedMailRecord {
 }
 
 impl Store {
-    /// Records a mail and what it makes, in one transaction; nothing at
-    /// all if its Message-ID is stored already in the tenant.
-    pub async fn store_received_mail(
-        &self,
-        now: Timestamp,
-        mail: &ReceivedMail,
-        reason: &str,
-        write: MailWrite,
-    ) -> Result<MailStored> {
-        let outcome = match &write {
-            MailWrite::Ticket { .. } => "ticket",
-            MailWrite::Reply { .. } => "reply",
-            MailWrite::Event { .. } => "event",
-            MailWrite::Nothing { outcome, .. } => outcome,
-        };
-        let reason = match &write {
-            MailWrite::Nothing { reason, .. } => reason.as_str(),
-            _ => reason,
-        };
-        let mut tx = self.write_tx().await?;
-        let mut insert = Sql::insert(
-            "received_mails",
-            vec![
-                ("tenant_id", mail.tenant_id.0.into()),
-                ("mailbox_id", mail.mailbox_id.map(|m| m.0).into()),
-                ("message_id", mail.message_id.as_str().into()),
-                ("from_address", mail.from.as_str().into()),
-                ("subject", mail.subject.as_str().into()),
-                ("outcome", outcome.into()),
-                ("reason", reason.into()),
-                ("html", mail.html.clone().into()),
-                ("received_at", micros(now).into()),
-            ],
-        );
-        insert.push(" ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING id");
-        let Some(row) = insert.query().fetch_optional(&mut *tx).await? else {
-            return Ok(MailStored::Duplicate);
-        };
-        let mail_row: i64 = row.try_get("id")?;
-        let (ticket_id, comment_id) = match write {
-            MailWrite::Ticket {
-                entity,
-                mut ticket,
-                group,
-                author,
-                attachments,
-                notify,
-            } => {
-                let actor = author_in(&mut tx, mail.tenant_id, now, author).await?;
-                ticket.requester_id = actor.user;
-                let mut clocks = crate::sla::ClockContext::default();
-                let created = crate::tickets::insert_ticket_in(
-                    &mut tx,
-                    &actor,
-                    now,
-                    &entity,
-                    &ticket,
-                    group,
-                    &mut clocks,
-                )
-                .await?;
-                attach_all(&mut tx, &actor, now, &created, &attachments).await?;
-                if let Some(n) = notify.and_then(|f| f(&created)) {
-                    enqueue_in(&mut tx, now, &n).await?;
-                }
-                (Some(created.id), None)
-            }
-            MailWrite::Reply {
-                ticket,
-                author,
-                body,
-                attachments,
-            } => {
-                let status = Sql::new("SELECT status FROM tickets WHERE id = ")
-                    .bind(ticket.id.0)
-                    .query()
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let status: String = status.try_get("status")?;
-                if status == Status::Closed.as_str() {
-                    return Err(StoreError::Conflict {
-                        what: "the ticket is closed".into(),
-                    });
-                }
-                let actor = author_in(&mut tx, mail.tenant_id, now, author).await?;
-                let comment =
-                    crate::comments::insert_comment(&mut tx, &actor, now, &ticket, true, &body)
-                        .await?;
-                attach_all(&mut tx, &actor, now, &ticket, &attachments).await?;
-                (Some(ticket.id), Some(comment.id))
-            }
-            MailWrite::Event { key, event } => {
-                crate::events::insert_events_in(
-                    &mut tx,
-                    self.backend,
-                    &key,
-                    now,
-                    std::slice::from_ref(&event),
-                )
-                .await?;
-                (None, None)
-            }
-            MailWrite::Nothing { notice, .. } => {
-                if let Some(n) = notice {
-                    enqueue_in(&mut tx, now, &n).await?;
-                }
-                (None, None)
-            }
-        };
-        if ticket_id.is_some() {
-            Sql::update(
-                "received_mails",
-                vec![
-                    ("ticket_id", ticket_id.map(|t| t.0).into()),
-                    ("comment_id", comment_id.map(|c| c.0).into()),
-                ],
-                ("id", mail_row.into()),
-            )
-            .query()
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(MailStored::Stored {
-            ticket_id,
-            comment_id,
-        })
-    }
-
-    /// The open-or-closed ticket one of `ids` (Message-IDs received or sent
-    /// by Vigie) belongs to in the tenant: the first id that names one wins.
-    pub async fn thread_ticket(
-        &self,
-        tenant: TenantId,
-        ids: &[String],
-    ) -> Result<Option<ThreadTicket>> {
-        for id in ids.iter().take(20) {
-            let row = Sql::new(THREAD_SELECT)
-                .bind(tenant.0)
-                .push(" AND t.id IN (SELECT ticket_id FROM received_mails WHERE tenant_id = ")
-                .bind(tenant.0)
-                .push(" AND message_id = ")
-                .bind(id.as_str())
-                .push(" UNION SELECT ticket_id FROM mail_outbox WHERE tenant_id = ")
-                .bind(tenant.0)
-                .push(" AND message_id = ")
-                .bind(id.as_str())
-                .push(") ORDER BY t.id LIMIT 1")
-                .query()
-                .fetch_optional(self.pool())
-                .await?;
-            if let Some(row) = row {
-                return Ok(Some(thread_row(&row)?));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The tenant's ticket numbered `number`, for a subject tag.
-    pub async fn ticket_by_number(
-        &self,
-        tenant: TenantId,
-        number: i64,
-    ) -> Result<Option<ThreadTicket>> {
-        let row = Sql::new(THREAD_SELECT)
-            .bind(tenant.0)
-            .push(" AND t.number = ")
-            .bind(number)
-            .query()
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| thread_row(&r)).transpose()
-    }
-
-    /// How many mails from `address` the tenant received since `since`.
-    pub async fn mails_from_since(
-        &self,
-        tenant: TenantId,
-        address: &str,
-        since: Timestamp,
-    ) -> Result<u32> {
-        let row = Sql::new("SELECT COUNT(*) AS n FROM received_mails WHERE tenant_id = ")
-            .bind(tenant.0)
-            .push(" AND from_address = ")
-            .bind(address)
-            .push(" AND received_at >= ")
-            .bind(micros(since))
-            .query()
-            .fetch_one(self.pool())
-            .await?;
-        Ok(u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX))
-    }
-
     /// The cleaned HTML of the mails that made a ticket or its replies (the
     /// caller has read the ticket): `None` for the opening mail, else the
     /// reply's comment.
@@ -394,47 +201,6 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         row.map(|r| Ok(r.try_get("address")?)).transpose()
-    }
-
-    /// Whether a Message-ID is stored in the tenant already.
-    pub async fn mail_received(&self, tenant: TenantId, message_id: &str) -> Result<bool> {
-        let row = Sql::new("SELECT id FROM received_mails WHERE tenant_id = ")
-            .bind(tenant.0)
-            .push(" AND message_id = ")
-            .bind(message_id)
-            .query()
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.is_some())
-    }
-
-    /// The active user of the tenant with this address (the oldest account
-    /// if several share it).
-    pub async fn find_user_by_email(
-        &self,
-        tenant: TenantId,
-        address: &str,
-    ) -> Result<Option<crate::UserRecord>> {
-        let row = Sql::new("SELECT id FROM users WHERE tenant_id = ")
-            .bind(tenant.0)
-            .push(" AND LOWER(email) = ")
-            .bind(address.to_lowercase())
-            .push(" AND active = ")
-            .bind(true)
-            .push(" ORDER BY id LIMIT 1")
-            .query()
-            .fetch_optional(self.pool())
-            .await?;
-        match row {
-            Some(r) => {
-                let id = UserId(r.try_get("id")?);
-                Ok(Some(
-                    self.get_user(&vigie_core::tenancy::Scope::Platform, id)
-                        .await?,
-                ))
-            }
-            None => Ok(None),
-        }
     }
 
     /// The tenant's point-of-contact grants, with their holders' names.
@@ -509,10 +275,10 @@ impl Store {
 
 /// What threading needs of a ticket: whether it is closed and who its
 /// people are.
-const THREAD_SELECT: &str = "SELECT t.id, t.status, t.tenant_id, t.entity_path, t.requester_id, \
+pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.status, t.tenant_id, t.entity_path, t.requester_id, \
      t.assignee_id FROM tickets t WHERE t.tenant_id = ";
 
-fn thread_row(row: &sqlx::any::AnyRow) -> Result<ThreadTicket> {
+pub(crate) fn thread_row(row: &sqlx::any::AnyRow) -> Result<ThreadTicket> {
     let status: String = row.try_get("status")?;
     let path: String = row.try_get("entity_path")?;
     Ok(ThreadTicket {
@@ -599,4 +365,105 @@ async fn attach_all(
         crate::attachments::insert_attachment_in(tx, actor, now, ticket, a, size).await?;
     }
     Ok(())
+}
+
+/// Writes what a mail makes, then its row with the ticket and reply it
+/// made, last: a Message-ID stored already (by another writer meanwhile)
+/// answers `Duplicate` and leaves the mail's other writes in `tx`, which
+/// the caller rolls back. A reply's ticket was read in `tx`: its status
+/// stands.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn store_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    clocks: &mut crate::sla::ClockContext,
+    now: Timestamp,
+    mail: &ReceivedMail,
+    reason: &str,
+    write: MailWrite,
+) -> Result<MailStored> {
+    let outcome = match &write {
+        MailWrite::Ticket { .. } => "ticket",
+        MailWrite::Reply { .. } => "reply",
+        MailWrite::Event { .. } => "event",
+        MailWrite::Nothing { outcome, .. } => outcome,
+    };
+    let reason = match &write {
+        MailWrite::Nothing { reason, .. } => reason.clone(),
+        _ => reason.to_owned(),
+    };
+    let (ticket_id, comment_id) = match write {
+        MailWrite::Ticket {
+            entity,
+            mut ticket,
+            group,
+            author,
+            attachments,
+            notify,
+        } => {
+            let actor = author_in(tx, mail.tenant_id, now, author).await?;
+            ticket.requester_id = actor.user;
+            let created =
+                crate::tickets::insert_ticket_in(tx, &actor, now, &entity, &ticket, group, clocks)
+                    .await?;
+            attach_all(tx, &actor, now, &created, &attachments).await?;
+            if let Some(n) = notify.and_then(|f| f(&created)) {
+                enqueue_in(tx, now, &n).await?;
+            }
+            (Some(created.id), None)
+        }
+        MailWrite::Reply {
+            ticket,
+            author,
+            body,
+            attachments,
+        } => {
+            let closed = ticket.status == Status::Closed;
+            if closed {
+                return Err(StoreError::Conflict {
+                    what: "the ticket is closed".into(),
+                });
+            }
+            let actor = author_in(tx, mail.tenant_id, now, author).await?;
+            let comment =
+                crate::comments::insert_comment(tx, &actor, now, &ticket, true, &body).await?;
+            attach_all(tx, &actor, now, &ticket, &attachments).await?;
+            (Some(ticket.id), Some(comment.id))
+        }
+        MailWrite::Event { key, event } => {
+            crate::events::insert_events_in(tx, backend, &key, now, std::slice::from_ref(&event))
+                .await?;
+            (None, None)
+        }
+        MailWrite::Nothing { notice, .. } => {
+            if let Some(n) = notice {
+                enqueue_in(tx, now, &n).await?;
+            }
+            (None, None)
+        }
+    };
+    let mut insert = Sql::insert(
+        "received_mails",
+        vec![
+            ("tenant_id", mail.tenant_id.0.into()),
+            ("mailbox_id", mail.mailbox_id.map(|m| m.0).into()),
+            ("message_id", mail.message_id.as_str().into()),
+            ("from_address", mail.from.as_str().into()),
+            ("subject", mail.subject.as_str().into()),
+            ("outcome", outcome.into()),
+            ("reason", reason.into()),
+            ("html", mail.html.clone().into()),
+            ("received_at", micros(now).into()),
+            ("ticket_id", ticket_id.map(|t| t.0).into()),
+            ("comment_id", comment_id.map(|c| c.0).into()),
+        ],
+    );
+    insert.push(" ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING id");
+    if insert.query().fetch_optional(&mut **tx).await?.is_none() {
+        return Ok(MailStored::Duplicate);
+    }
+    Ok(MailStored::Stored {
+        ticket_id,
+        comment_id,
+    })
 }

@@ -381,3 +381,20 @@ pub(crate) async fn audit_change(
     )
     .await
 }
+
+/// A ticket of the tenant read inside a transaction (a mail's batch).
+pub(crate) async fn ticket_in(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    id: TicketId,
+) -> Result<Option<TicketRecord>> {
+    let row = Sql::new(SELECT)
+        .push(" AND t.tenant_id = ")
+        .bind(tenant.0)
+        .push(" AND t.id = ")
+        .bind(id.0)
+        .query()
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(ticket_row).transpose()
+}
