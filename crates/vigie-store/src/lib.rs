@@ -113,6 +113,7 @@ pub struct Store {
     backend: Backend,
     writes: group_commit::GroupCommit,
     graphs: std::sync::Arc<cmdb::GraphCache>,
+    sla: std::sync::Arc<sla::SlaCache>,
     keys: std::sync::Arc<events::KeyCache>,
 }
 
@@ -165,6 +166,7 @@ impl Store {
             backend,
             writes,
             graphs: Default::default(),
+            sla: Default::default(),
             keys: Default::default(),
         })
     }

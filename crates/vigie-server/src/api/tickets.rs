@@ -141,27 +141,38 @@ async fn create_ticket(
     ApiJson(body): ApiJson<TicketIn>,
 ) -> Result<(StatusCode, Json<TicketOut>), ApiError> {
     let access = TicketAccess::of(&actor);
-    let mut settings = HashMap::new();
-    let (entity, new) = new_ticket(&state, &actor, &access, &body, &mut settings).await?;
+    let mut reads = OpeningReads::default();
+    let (entity, new) = new_ticket(&state, &actor, &access, &body, &mut reads).await?;
     let t = desk::open_ticket(&state, &actor, &entity, &new).await?;
     Ok((StatusCode::CREATED, Json(t.into())))
 }
 
+/// What opening tickets read, kept across the tickets of one batch: the
+/// entities within reach and each tenant's matrix.
+#[derive(Default)]
+pub(super) struct OpeningReads {
+    entities: HashMap<EntityId, EntityRecord>,
+    settings: HashMap<TenantId, TicketSettings>,
+}
+
 /// Validates a ticket to open: its entity within the caller's reach, its
-/// fields, and its priority from the tenant's matrix (`settings` keeps the
-/// matrices already read, for batches).
+/// fields, and its priority from the tenant's matrix (`reads` keeps the
+/// entities and matrices already read, for batches).
 pub(super) async fn new_ticket(
     state: &AppState,
     actor: &Actor,
     access: &TicketAccess,
     body: &TicketIn,
-    settings: &mut HashMap<TenantId, TicketSettings>,
+    reads: &mut OpeningReads,
 ) -> Result<(EntityRecord, NewTicket), ApiError> {
-    let entity = state
-        .store()
-        .get_entity(&access.open, EntityId(body.entity_id))
-        .await?;
-    let matrix = match settings.entry(entity.tenant_id) {
+    let id = EntityId(body.entity_id);
+    let entity = match reads.entities.entry(id) {
+        std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+        std::collections::hash_map::Entry::Vacant(e) => e
+            .insert(state.store().get_entity(&access.open, id).await?)
+            .clone(),
+    };
+    let matrix = match reads.settings.entry(entity.tenant_id) {
         std::collections::hash_map::Entry::Occupied(e) => &e.into_mut().matrix,
         std::collections::hash_map::Entry::Vacant(e) => {
             let s = state.store().ticket_settings(entity.tenant_id).await?;

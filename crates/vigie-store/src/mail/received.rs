@@ -202,7 +202,7 @@ impl Store {
             } => {
                 let actor = author_in(&mut tx, mail.tenant_id, now, author).await?;
                 ticket.requester_id = actor.user;
-                let mut clocks = crate::sla::ClockContext::default();
+                let mut clocks = self.clock_context();
                 let created = crate::tickets::insert_ticket_in(
                     &mut tx,
                     &actor,
