@@ -176,7 +176,7 @@ impl Store {
         self.group_commit()
             .run(Box::new(move |tx| {
                 let batch = batch.clone();
-                let mut clocks = crate::sla::ClockContext::new(backend, Some(sla.clone()));
+                let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
                 Box::pin(async move { write_batch(tx, backend, now, &batch, &mut clocks).await })
             }))
             .await

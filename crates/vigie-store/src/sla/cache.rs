@@ -81,7 +81,7 @@ impl SlaCache {
 
 /// Reads and builds the tenant's settings inside `tx`, filed under
 /// `revision`.
-pub(crate) async fn load(
+async fn load(
     tx: &mut Transaction<'static, Any>,
     tenant: TenantId,
     revision: i64,

@@ -140,14 +140,13 @@ fn clock_values(
 /// builds none of them.
 pub(crate) struct ClockContext {
     backend: crate::Backend,
-    cache: Option<Arc<SlaCache>>,
+    cache: Arc<SlaCache>,
     tenants: HashMap<TenantId, Arc<TenantSla>>,
 }
 
 impl ClockContext {
-    /// A context for one transaction; without a cache, every tenant's
-    /// settings are read once from the database.
-    pub(crate) fn new(backend: crate::Backend, cache: Option<Arc<SlaCache>>) -> Self {
+    /// A context for one transaction, taking settings from `cache`.
+    pub(crate) fn new(backend: crate::Backend, cache: Arc<SlaCache>) -> Self {
         ClockContext {
             backend,
             cache,
@@ -168,10 +167,7 @@ impl ClockContext {
         if let Some(settings) = self.tenants.get(&tenant) {
             return Ok(settings.clone());
         }
-        let settings = match &self.cache {
-            Some(cache) => cache.tenant(tx, tenant).await?,
-            None => Arc::new(super::cache::load(tx, tenant, -1).await?),
-        };
+        let settings = self.cache.tenant(tx, tenant).await?;
         self.tenants.insert(tenant, settings.clone());
         Ok(settings)
     }
@@ -180,7 +176,7 @@ impl ClockContext {
 impl Store {
     /// A clock context using this store's cache of service level settings.
     pub(crate) fn clock_context(&self) -> ClockContext {
-        ClockContext::new(self.backend, Some(self.sla_cache()))
+        ClockContext::new(self.backend, self.sla_cache())
     }
 
     /// This store's cache of service level settings, shared by its clones.

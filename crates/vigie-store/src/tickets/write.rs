@@ -76,7 +76,7 @@ impl Store {
             .run(Box::new(move |tx| {
                 let prepared = prepared.clone();
                 let actor = actor.clone();
-                let mut clocks = crate::sla::ClockContext::new(backend, Some(sla.clone()));
+                let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
                 Box::pin(async move {
                     insert_tickets(tx, backend, &actor, now, &prepared, &mut clocks).await
                 })
