@@ -75,7 +75,7 @@ pub use releases::{
     NewEnvironmentReset, NewRelease, ReleaseChanges, ReleaseFilter, ReleaseRecord,
     ReleaseSettingsInput, ReleaseSettingsRecord,
 };
-pub use saved_views::SavedViewRecord;
+pub use saved_views::{MAX_VIEWS_PER_USER, SavedViewRecord};
 pub use sessions::{SessionRecord, ThrottleKey};
 pub use sla::{
     CalendarRecord, ClockRecord, EscalationCase, EscalationEffect, Firing, NewOutage, NewTarget,

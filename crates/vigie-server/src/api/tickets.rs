@@ -20,7 +20,9 @@ use vigie_core::ticket::lifecycle::{self, Action, ActionKind};
 use vigie_core::ticket::priority::Level;
 use vigie_core::ticket::{PendingReason, TicketAccess, TicketType};
 use vigie_core::validate;
-use vigie_store::{Assignment, EntityRecord, NewTicket, TicketChanges, TicketSettings};
+use vigie_store::{
+    Assignment, EntityRecord, NewTicket, TicketChanges, TicketFilter, TicketSettings,
+};
 
 mod bulk;
 mod wire;
@@ -87,9 +89,11 @@ impl From<ActError> for ApiError {
     }
 }
 
-/// Lists the tickets the caller may read: queues through filters.
+/// Lists the tickets the caller may read: queues through filters, or one
+/// of the caller's saved views (`view`), which selects what its web queue
+/// shows.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", params(TicketQuery),
-    responses((status = 200, body = TicketPage), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, body = TicketPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn list_tickets(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -111,7 +115,16 @@ async fn list_tickets(
         cursor: q.cursor.clone(),
     }
     .request()?;
-    let filter = q.filter(actor.user, within)?;
+    let filter = match q.view {
+        Some(id) => {
+            q.only_view()?;
+            TicketFilter {
+                within,
+                ..super::views::filter_of(&state, &actor, id).await?
+            }
+        }
+        None => q.filter(actor.user, within)?,
+    };
     let page = state.store().list_tickets(&access, &filter, page).await?;
     Ok(Json(TicketPage::from_page(page, TicketOut::from)))
 }
