@@ -18,6 +18,7 @@ mod i18n;
 pub mod jobs;
 pub mod mail;
 mod ops;
+mod queue_view;
 pub mod releases;
 pub mod sla;
 pub mod web;

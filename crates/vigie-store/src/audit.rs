@@ -66,36 +66,90 @@ pub(crate) async fn record(
     before: Option<&Fields>,
     after: Option<&Fields>,
 ) -> Result<()> {
+    let Some(row) = line(actor, now, &target, before, after)? else {
+        return Ok(());
+    };
+    let values = COLUMNS.iter().copied().zip(row).collect();
+    Sql::insert("audit_log", values)
+        .query()
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The columns of an audit line, in the order of [`line`].
+const COLUMNS: [&str; 10] = [
+    "tenant_id",
+    "entity_id",
+    "entity_path",
+    "actor_user_id",
+    "actor_label",
+    "at",
+    "action",
+    "record_type",
+    "record_id",
+    "changes",
+];
+
+/// Audit lines per statement: 10 columns × 3,000 rows stays under SQLite's
+/// limit of 32,766 parameters.
+const LINES_PER_STATEMENT: usize = 3000;
+
+/// The values of one audit line, or `None` when no audited field changed.
+fn line(
+    actor: &Actor,
+    now: Timestamp,
+    target: &AuditTarget<'_>,
+    before: Option<&Fields>,
+    after: Option<&Fields>,
+) -> Result<Option<Vec<crate::sql::Arg>>> {
     let empty = Fields::new();
     let changes = diff(before.unwrap_or(&empty), after.unwrap_or(&empty));
     let action = action_of(before, after);
     if changes.is_empty() && action == AuditAction::Update {
-        return Ok(());
+        return Ok(None);
     }
     let changes_json = serde_json::to_string(&changes)
         .map_err(|e| crate::StoreError::Database(format!("audit encoding: {e}")))?;
     let actor_id = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
-    Sql::insert(
-        "audit_log",
-        vec![
-            ("tenant_id", target.tenant.map(|t| t.0).into()),
-            ("entity_id", target.entity_id.into()),
-            (
-                "entity_path",
-                target.entity_path.map(|p| p.as_str().to_owned()).into(),
-            ),
-            ("actor_user_id", actor_id.into()),
-            ("actor_label", actor.login.as_str().into()),
-            ("at", micros(now).into()),
-            ("action", action.as_str().into()),
-            ("record_type", target.record_type.into()),
-            ("record_id", target.record_id.into()),
-            ("changes", changes_json.into()),
-        ],
-    )
-    .query()
-    .execute(&mut **tx)
-    .await?;
+    Ok(Some(vec![
+        target.tenant.map(|t| t.0).into(),
+        target.entity_id.into(),
+        target.entity_path.map(|p| p.as_str().to_owned()).into(),
+        actor_id.into(),
+        actor.login.as_str().into(),
+        micros(now).into(),
+        action.as_str().into(),
+        target.record_type.into(),
+        target.record_id.into(),
+        changes_json.into(),
+    ]))
+}
+
+/// Records the creation of many records by one actor, in the write's own
+/// transaction, many lines per statement.
+pub(crate) async fn record_created(
+    tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
+    actor: &Actor,
+    now: Timestamp,
+    created: &[(AuditTarget<'_>, Fields)],
+) -> Result<()> {
+    let mut rows = Vec::with_capacity(created.len());
+    for (target, fields) in created {
+        if let Some(row) = line(actor, now, target, None, Some(fields))? {
+            rows.push(row);
+        }
+    }
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(LINES_PER_STATEMENT).collect();
+        Sql::insert_many("audit_log", &COLUMNS, chunk)
+            .for_backend(backend)
+            .query()
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

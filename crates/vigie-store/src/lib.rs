@@ -76,7 +76,7 @@ pub use releases::{
     NewEnvironmentReset, NewRelease, ReleaseChanges, ReleaseFilter, ReleaseRecord,
     ReleaseSettingsInput, ReleaseSettingsRecord,
 };
-pub use saved_views::SavedViewRecord;
+pub use saved_views::{MAX_VIEWS_PER_USER, SavedViewRecord};
 pub use sessions::{SessionRecord, ThrottleKey};
 pub use sla::{
     CalendarRecord, ClockRecord, EscalationCase, EscalationEffect, Firing, NewOutage, NewTarget,
@@ -114,6 +114,7 @@ pub struct Store {
     backend: Backend,
     writes: group_commit::GroupCommit,
     graphs: std::sync::Arc<cmdb::GraphCache>,
+    sla: std::sync::Arc<sla::SlaCache>,
     keys: std::sync::Arc<events::KeyCache>,
 }
 
@@ -166,6 +167,7 @@ impl Store {
             backend,
             writes,
             graphs: Default::default(),
+            sla: Default::default(),
             keys: Default::default(),
         })
     }

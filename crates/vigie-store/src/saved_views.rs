@@ -1,7 +1,8 @@
 //! Saved views of the ticket queues: personal, named filters. The store
-//! keeps the filter as the queue's query string; the web layer writes it in
-//! canonical form and reads it back through its own parser, so a view
-//! cannot hold anything a typed address could not.
+//! keeps the filter as the queue's query string; the server (web queue and
+//! API alike) writes it in canonical form and reads it back through the
+//! queue's own parser, so a view cannot hold anything a typed address could
+//! not.
 
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError, from_micros, micros};

@@ -34,6 +34,16 @@ pub async fn sqlite() -> Result<Store> {
     Ok(store)
 }
 
+/// Two stores on one new migrated SQLite file, as two instances of Vigie
+/// sharing a database would be (each with its own caches).
+pub async fn sqlite_pair() -> Result<(Store, Store)> {
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name("vigie_test")));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let one = Store::connect(&url).await?;
+    one.migrate().await?;
+    Ok((one, Store::connect(&url).await?))
+}
+
 /// The PostgreSQL URL for tests, if set. Panics when it is not set and
 /// `VIGIE_REQUIRE_ALL_SUITES` is, so that CI cannot skip the suite silently.
 pub fn postgres_url() -> Option<String> {
@@ -55,16 +65,33 @@ pub async fn postgres() -> Result<Option<Store>> {
     let Some(url) = postgres_url() else {
         return Ok(None);
     };
+    let store = Store::connect(&new_postgres_database(&url).await?).await?;
+    store.migrate().await?;
+    Ok(Some(store))
+}
+
+/// Creates a database of its own on the server of `url`; returns its URL.
+async fn new_postgres_database(url: &str) -> Result<String> {
     let name = unique_name("vigie_test");
-    let admin = Store::connect(&url).await?;
+    let admin = Store::connect(url).await?;
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(admin.pool())
         .await?;
     admin.close().await;
-    let (base, _) = url.rsplit_once('/').unwrap_or((url.as_str(), ""));
-    let store = Store::connect(&format!("{base}/{name}")).await?;
-    store.migrate().await?;
-    Ok(Some(store))
+    let (base, _) = url.rsplit_once('/').unwrap_or((url, ""));
+    Ok(format!("{base}/{name}"))
+}
+
+/// Two stores on one new migrated PostgreSQL database, as two instances of
+/// Vigie would be, or `None` when `VIGIE_TEST_POSTGRES_URL` is not set.
+pub async fn postgres_pair() -> Result<Option<(Store, Store)>> {
+    let Some(url) = postgres_url() else {
+        return Ok(None);
+    };
+    let url = new_postgres_database(&url).await?;
+    let one = Store::connect(&url).await?;
+    one.migrate().await?;
+    Ok(Some((one, Store::connect(&url).await?)))
 }
 
 /// Every backend available to this run: SQLite, and PostgreSQL if set.

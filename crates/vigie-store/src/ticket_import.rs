@@ -1,13 +1,16 @@
 //! Many tickets at once: the data generator of `vigie demo --tickets N` and
 //! imports of history. Rows go in by hundreds per statement and thousands
 //! per transaction, each with its audit line, with numbers reserved in one
-//! step from the tenant's counter.
+//! step from the tenant's counter, and their service level clocks started
+//! as of their opening (and stopped at their resolution).
 
+use crate::sla::{ClockSubject, insert_clock_rows, new_clock_rows};
 use crate::sql::{Arg, Sql};
 use crate::{Result, Store, micros};
 use sqlx::Row;
 use vigie_core::Timestamp;
-use vigie_core::ids::{GroupId, TenantId, UserId};
+use vigie_core::ids::{GroupId, TenantId, TicketId, UserId};
+use vigie_core::sla::TicketPhase;
 use vigie_core::tenancy::{Actor, EntityPath};
 use vigie_core::ticket::Status;
 
@@ -60,6 +63,30 @@ const COLUMNS: [&str; 23] = [
     "updated_at",
 ];
 
+/// What an imported ticket's clocks know of it: opened unowned (with its
+/// group, if it has one), then in its imported status since its
+/// resolution, or since its opening when it is still open. The pauses and
+/// the moment of ownership before the import are unknown: a resolved
+/// ticket's own clock counts until its resolution.
+fn history(tenant: TenantId, id: TicketId, t: &ImportedTicket) -> ClockSubject<'_> {
+    let opened = if t.group_id.is_some() {
+        Status::Assigned
+    } else {
+        Status::New
+    };
+    ClockSubject {
+        tenant,
+        ticket: id,
+        service_ref: t.new.service_ref.as_deref(),
+        priority: t.new.priority,
+        opened: (t.created_at, TicketPhase::of(opened, None, false)),
+        since: Some((
+            t.resolved_at.unwrap_or(t.created_at),
+            TicketPhase::of(t.status, None, t.assignee_id.is_some()),
+        )),
+    }
+}
+
 impl Store {
     /// Imports tickets of one tenant in one transaction; returns how many.
     /// The caller checked entities, requesters and groups.
@@ -94,6 +121,7 @@ impl Store {
             .await?
             .try_get("value")?;
         let first = last - count + 1;
+        let mut clocks = self.clock_context();
         let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
         for (chunk_index, chunk) in tickets.chunks(ROWS_PER_STATEMENT).enumerate() {
             let base = first + i64::try_from(chunk_index * ROWS_PER_STATEMENT).unwrap_or(0);
@@ -178,6 +206,12 @@ impl Store {
             .query()
             .execute(&mut *tx)
             .await?;
+            let mut clock_rows = Vec::new();
+            for ((_, id), t) in ids.iter().zip(chunk) {
+                let subject = history(tenant, TicketId(*id), t);
+                clock_rows.extend(new_clock_rows(&mut tx, &subject, now, &mut clocks).await?);
+            }
+            insert_clock_rows(&mut tx, self.backend, clock_rows).await?;
         }
         tx.commit().await?;
         Ok(tickets.len())

@@ -99,7 +99,8 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
         .create_token(&Actor::system(), &Scope::Platform, clock.now(), &new)
         .await?;
     let entity = user.entity_id.0;
-    let app = vigie_server::app(AppState::new(store, ServerConfig::default(), clock));
+    let state = AppState::new(store, ServerConfig::default(), clock);
+    let app = vigie_server::app(state.clone());
     let bearer = format!("Bearer {}", secret.secret);
 
     let call = move |req: Request<Body>| {
@@ -201,6 +202,39 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
         },
         "tickets",
     );
+
+    // The same through a real socket: one keep-alive client, payloads
+    // built before the clock starts, every 201 committed.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(vigie_server::serve(listener, state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    let payloads: Vec<String> = (0..batches)
+        .map(|b| {
+            let tickets: Vec<_> = (0..BATCH).map(|i| ticket_body(b * BATCH + i)).collect();
+            serde_json::json!({ "tickets": tickets }).to_string()
+        })
+        .collect();
+    let mut client = crate::bench_http::Connection::open(addr).await?;
+    let mut samples = Vec::with_capacity(batches);
+    let t0 = Instant::now();
+    for body in payloads {
+        samples.push(client.post("/api/v1/tickets/batch", &secret.secret, body).await?);
+    }
+    let s = stats(samples, t0.elapsed());
+    report_in(
+        &format!("POST /api/v1/tickets/batch over HTTP, one keep-alive client ({BATCH} per request)"),
+        Stats {
+            per_sec: s.per_sec * BATCH as f64,
+            ..s
+        },
+        "tickets",
+    );
+    drop(client);
+    let _ = stop.send(());
+    let _ = server.await;
 
     for (label, path) in [
         (

@@ -15,6 +15,7 @@
 //! Each 2xx means committed. Peak memory is the process's high-water mark.
 
 use crate::bench_cmdb::{Estate, median_p99};
+use crate::bench_http::Connection;
 use anyhow::{Context, bail};
 use axum::body::Bytes;
 use axum::http::{Request, header};
@@ -54,44 +55,6 @@ pub struct EventsBenchArgs {
 const PER_PAYLOAD: usize = 100;
 /// Servers per rack in the storm.
 const SERVERS: usize = 100;
-
-/// A keep-alive HTTP/1.1 connection to the server.
-struct Connection {
-    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
-    host: String,
-}
-
-impl Connection {
-    async fn open(addr: SocketAddr) -> anyhow::Result<Connection> {
-        let stream = tokio::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(conn);
-        Ok(Connection {
-            sender,
-            host: addr.to_string(),
-        })
-    }
-
-    /// Posts a body and returns the time until the answer was read.
-    async fn post(&mut self, path: &str, key: &str, body: String) -> anyhow::Result<Duration> {
-        let req = Request::post(path)
-            .header(header::HOST, &self.host)
-            .header(header::AUTHORIZATION, format!("Bearer {key}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body)))?;
-        let t = Instant::now();
-        self.sender.ready().await?;
-        let res = self.sender.send_request(req).await?;
-        let status = res.status();
-        let body = res.into_body().collect().await?.to_bytes();
-        let took = t.elapsed();
-        if !status.is_success() {
-            bail!("{status}: {}", String::from_utf8_lossy(&body));
-        }
-        Ok(took)
-    }
-}
 
 /// One Alertmanager alert.
 fn am_alert(name: &str, instance: &str, severity: &str, at: jiff::Timestamp) -> serde_json::Value {

@@ -8,6 +8,7 @@ mod bench;
 mod bench_changes;
 mod bench_cmdb;
 mod bench_events;
+mod bench_http;
 mod bench_mail;
 mod config;
 mod demo;

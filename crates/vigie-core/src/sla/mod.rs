@@ -28,6 +28,6 @@ pub use clock::{ClockState, SlaClock, TicketPhase};
 pub use escalate::{EscalationAction, EscalationLevel};
 pub use spec::CalendarSpec;
 pub use target::{
-    Metric, PauseOn, Policy, SlaTarget, TargetError, TargetKind, parse_priority, priority_label,
-    select_targets,
+    Metric, PauseOn, Policy, SlaTarget, TargetError, TargetKind, clocks_to_start, parse_priority,
+    priority_label, select_targets,
 };

@@ -236,6 +236,34 @@ pub fn select_targets<'a>(
     chosen
 }
 
+/// The clocks to start when a ticket's targets change (its service or its
+/// priority moved): for each target that now applies (`chosen`, from
+/// [`select_targets`]), each metric it measures that no clock of the
+/// ticket measures for that kind yet (`existing`). A closed or resolved
+/// ticket starts none, and a ticket already owned starts no own clock:
+/// such a clock would stop the instant it starts. A clock starts when its
+/// target starts to apply; the time before does not count against it.
+pub fn clocks_to_start<'a>(
+    chosen: &[&'a SlaTarget],
+    existing: &[(TargetKind, Metric)],
+    phase: &TicketPhase,
+) -> Vec<(&'a SlaTarget, Metric)> {
+    if !phase.status.is_open() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for target in chosen {
+        for metric in target.metrics() {
+            let measured = existing.contains(&(target.kind, metric));
+            let over = metric == Metric::Own && phase.owned;
+            if !measured && !over {
+                out.push((*target, metric));
+            }
+        }
+    }
+    out
+}
+
 /// Reads a priority written `P1`…`P4` (any case) or by its name (`critique`…).
 pub fn parse_priority(text: &str) -> Option<Priority> {
     match text.trim().to_ascii_uppercase().as_str() {
@@ -309,5 +337,48 @@ mod tests {
         assert_eq!(parse_priority("bas"), Some(Priority::Bas));
         assert_eq!(parse_priority("P5"), None);
         assert_eq!(priority_label(Priority::Moyen), "P3");
+    }
+
+    #[test]
+    fn a_target_that_starts_to_apply_starts_only_the_clocks_missing() {
+        let mut sla = target(TargetKind::Sla, Some("crm"), Priority::Haut);
+        sla.time_to_own = Some(SignedDuration::from_mins(30));
+        let uc = target(TargetKind::Uc, None, Priority::Haut);
+        let chosen = [&sla, &uc];
+        let open = TicketPhase::of(Status::Assigned, None, false);
+        let started = |existing: &[(TargetKind, Metric)], phase: &TicketPhase| {
+            clocks_to_start(&chosen, existing, phase)
+                .iter()
+                .map(|(t, m)| (t.kind, *m))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            started(&[], &open),
+            [
+                (TargetKind::Sla, Metric::Own),
+                (TargetKind::Sla, Metric::Resolve),
+                (TargetKind::Uc, Metric::Resolve)
+            ]
+        );
+        // The SLA clocks run already: only the supplier's starts.
+        let running = [
+            (TargetKind::Sla, Metric::Own),
+            (TargetKind::Sla, Metric::Resolve),
+        ];
+        assert_eq!(
+            started(&running, &open),
+            [(TargetKind::Uc, Metric::Resolve)]
+        );
+        // Owned already: no own clock; resolved: nothing at all.
+        let owned = TicketPhase::of(Status::InProgress, None, true);
+        assert_eq!(
+            started(&[], &owned),
+            [
+                (TargetKind::Sla, Metric::Resolve),
+                (TargetKind::Uc, Metric::Resolve)
+            ]
+        );
+        let resolved = TicketPhase::of(Status::Resolved, None, true);
+        assert_eq!(started(&[], &resolved), []);
     }
 }

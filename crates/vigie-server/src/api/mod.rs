@@ -32,6 +32,7 @@ mod tenants;
 mod tickets;
 mod tokens;
 mod users;
+mod views;
 
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use page::{Cursor, PageParams};
@@ -94,6 +95,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         "/api/v1",
         OpenApiRouter::new()
             .merge(me::routes())
+            .merge(views::routes())
             .merge(tenants::routes())
             .merge(entities::routes())
             .merge(users::routes())

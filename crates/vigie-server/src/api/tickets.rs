@@ -20,7 +20,9 @@ use vigie_core::ticket::lifecycle::{self, Action, ActionKind};
 use vigie_core::ticket::priority::Level;
 use vigie_core::ticket::{PendingReason, TicketAccess, TicketType};
 use vigie_core::validate;
-use vigie_store::{Assignment, EntityRecord, NewTicket, TicketChanges, TicketSettings};
+use vigie_store::{
+    Assignment, EntityRecord, NewTicket, TicketChanges, TicketFilter, TicketSettings,
+};
 
 mod bulk;
 mod wire;
@@ -87,9 +89,11 @@ impl From<ActError> for ApiError {
     }
 }
 
-/// Lists the tickets the caller may read: queues through filters.
+/// Lists the tickets the caller may read: queues through filters, or one
+/// of the caller's saved views (`view`), which selects what its web queue
+/// shows.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", params(TicketQuery),
-    responses((status = 200, body = TicketPage), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 200, body = TicketPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn list_tickets(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -111,7 +115,16 @@ async fn list_tickets(
         cursor: q.cursor.clone(),
     }
     .request()?;
-    let filter = q.filter(actor.user, within)?;
+    let filter = match q.view {
+        Some(id) => {
+            q.only_view()?;
+            TicketFilter {
+                within,
+                ..super::views::filter_of(&state, &actor, id).await?
+            }
+        }
+        None => q.filter(actor.user, within)?,
+    };
     let page = state.store().list_tickets(&access, &filter, page).await?;
     Ok(Json(TicketPage::from_page(page, TicketOut::from)))
 }
@@ -141,27 +154,38 @@ async fn create_ticket(
     ApiJson(body): ApiJson<TicketIn>,
 ) -> Result<(StatusCode, Json<TicketOut>), ApiError> {
     let access = TicketAccess::of(&actor);
-    let mut settings = HashMap::new();
-    let (entity, new) = new_ticket(&state, &actor, &access, &body, &mut settings).await?;
+    let mut reads = OpeningReads::default();
+    let (entity, new) = new_ticket(&state, &actor, &access, &body, &mut reads).await?;
     let t = desk::open_ticket(&state, &actor, &entity, &new).await?;
     Ok((StatusCode::CREATED, Json(t.into())))
 }
 
+/// What opening tickets read, kept across the tickets of one batch: the
+/// entities within reach and each tenant's matrix.
+#[derive(Default)]
+pub(super) struct OpeningReads {
+    entities: HashMap<EntityId, EntityRecord>,
+    settings: HashMap<TenantId, TicketSettings>,
+}
+
 /// Validates a ticket to open: its entity within the caller's reach, its
-/// fields, and its priority from the tenant's matrix (`settings` keeps the
-/// matrices already read, for batches).
+/// fields, and its priority from the tenant's matrix (`reads` keeps the
+/// entities and matrices already read, for batches).
 pub(super) async fn new_ticket(
     state: &AppState,
     actor: &Actor,
     access: &TicketAccess,
     body: &TicketIn,
-    settings: &mut HashMap<TenantId, TicketSettings>,
+    reads: &mut OpeningReads,
 ) -> Result<(EntityRecord, NewTicket), ApiError> {
-    let entity = state
-        .store()
-        .get_entity(&access.open, EntityId(body.entity_id))
-        .await?;
-    let matrix = match settings.entry(entity.tenant_id) {
+    let id = EntityId(body.entity_id);
+    let entity = match reads.entities.entry(id) {
+        std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+        std::collections::hash_map::Entry::Vacant(e) => e
+            .insert(state.store().get_entity(&access.open, id).await?)
+            .clone(),
+    };
+    let matrix = match reads.settings.entry(entity.tenant_id) {
         std::collections::hash_map::Entry::Occupied(e) => &e.into_mut().matrix,
         std::collections::hash_map::Entry::Vacant(e) => {
             let s = state.store().ticket_settings(entity.tenant_id).await?;

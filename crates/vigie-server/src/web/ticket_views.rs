@@ -4,20 +4,17 @@
 //! the queue's selects offer.
 
 use super::common::{FormError, PageResult, explain, frame, parse_id, see_other, with_status};
-use super::ticket_queue::{ListQuery, QueueView};
 use super::tickets::HERE;
 use super::{MessagePage, render};
 use crate::AppState;
 use crate::auth::WebSession;
+use crate::queue_view::{ListQuery, MAX_VIEW_NAME, QueueView};
 use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use vigie_core::ticket::TicketAccess;
 use vigie_core::validate;
 use vigie_store::StoreError;
-
-/// The longest name of a view.
-const MAX_NAME: usize = 80;
 
 /// The form saving the current view.
 #[derive(Deserialize)]
@@ -59,7 +56,7 @@ pub(super) async fn save(
 ) -> PageResult {
     let l = frame(&state, &session, &headers, "tickets-queue-title", HERE).await?;
     super::check_csrf(&session, &l, &form.csrf)?;
-    let name = match validate::name("name", &form.name, MAX_NAME) {
+    let name = match validate::name("name", &form.name, MAX_VIEW_NAME) {
         Ok(n) => n,
         Err(e) => return refused(l, e.into()),
     };

@@ -9,10 +9,10 @@ use super::common::{
     Choice, EntityChoice, FormError, PAGE_SIZE, PageResult, all_entities, entity_choices, explain,
     frame, link, parse_id, required_id, see_other, store_page, utc, with_status,
 };
-use super::ticket_queue::Queue;
 use super::{Layout, render};
 use crate::AppState;
 use crate::auth::WebSession;
+use crate::queue_view::Queue;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, State};

@@ -37,6 +37,8 @@ struct Target {
     freeze: i64,
     mailbox: i64,
     outage: i64,
+    /// A saved view of the queues (its owner is never an attacker).
+    saved_view: i64,
     markers: Vec<String>,
     /// Whether the attacker belongs to the victim's tenant (he may read the
     /// tenant record itself, nothing else).
@@ -77,6 +79,7 @@ fn sibling_target(a: &TenantWorld) -> Target {
         freeze: 0,
         mailbox: 0,
         outage: 0,
+        saved_view: 0,
         markers: vec![
             "alpha-change-sud".into(),
             "alpha-ci-sud".into(),
@@ -85,6 +88,7 @@ fn sibling_target(a: &TenantWorld) -> Target {
             "alpha.agent-sud".into(),
             "alpha-group-sud".into(),
             "alpha-ticket-sud".into(),
+            "alpha-view-sud".into(),
         ],
         same_tenant: true,
         may_read: false,
@@ -120,11 +124,13 @@ fn weak_target(a: &TenantWorld) -> Target {
         freeze: 0,
         mailbox: 0,
         outage: 0,
+        saved_view: 0,
         markers: vec![
             "alpha-nord".into(),
             "alpha.admin-nord".into(),
             "alpha-group-nord".into(),
             "alpha-ticket-nord".into(),
+            "alpha-view-sud".into(),
         ],
         same_tenant: true,
         may_read: false,
@@ -185,6 +191,8 @@ fn fill_path(template: &str, t: &Target) -> String {
         "data-refreshes" => t.data_refresh,
         "changes" => t.change,
         "mailboxes" => t.mailbox,
+        // The caller's own records: the target's are another user's.
+        "me" => t.saved_view,
         other => panic!(
             "the isolation test does not know the resource `{other}`: teach it which record to aim at"
         ),
@@ -219,6 +227,7 @@ fn fill_query(op: &Value, t: &Target) -> String {
             let value = match name {
                 "within" | "record_id" | "entity_id" => t.entity,
                 "user_id" | "actor_user_id" => t.user,
+                "view" => t.saved_view,
                 _ => return None,
             };
             Some(format!("{name}={value}"))
@@ -458,6 +467,9 @@ async fn attack(
                 ),
                 "{what}"
             );
+        } else if template == "/api/v1/me/views/{id}" {
+            // Another user's saved view does not exist for the caller.
+            assert_eq!(res.status, StatusCode::NOT_FOUND, "{what}");
         } else if template.starts_with("/api/v1/me/") {
             // The caller's own settings: no target to reach, whoever calls
             // (the filled body is refused as invalid, or it is his own).
@@ -519,6 +531,7 @@ struct EventRecords {
     freeze: i64,
     mailbox: i64,
     outage: i64,
+    saved_view: i64,
 }
 
 async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
@@ -589,6 +602,21 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         )
         .await
         .expect("outage");
+    let saved_view = world
+        .store
+        .create_saved_view(
+            &world
+                .store
+                .load_actor(a.worker_sud.id)
+                .await
+                .expect("actor")
+                .expect("active"),
+            now,
+            "alpha-view-sud",
+            "queue=all",
+        )
+        .await
+        .expect("view");
     EventRecords {
         alert_group: group.id.0,
         integration_key: key.id.0,
@@ -601,6 +629,7 @@ async fn event_records(world: &World, a: &TenantWorld) -> EventRecords {
         freeze,
         mailbox: mailbox.id.0,
         outage: outage.id,
+        saved_view: saved_view.id,
     }
 }
 
@@ -661,6 +690,7 @@ fn with_events(t: Target, e: &EventRecords) -> Target {
         freeze: e.freeze,
         mailbox: e.mailbox,
         outage: e.outage,
+        saved_view: e.saved_view,
         ..t
     }
 }

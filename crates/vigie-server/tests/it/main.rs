@@ -30,6 +30,7 @@ mod support;
 mod surveys;
 mod ticket_batches;
 mod tickets;
+mod views;
 mod web_attachments;
 mod web_changes;
 mod web_cmdb;

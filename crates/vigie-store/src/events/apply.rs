@@ -172,10 +172,12 @@ impl Store {
     ) -> Result<AppliedBatch> {
         let batch = Arc::new(batch);
         let backend = self.backend;
+        let sla = self.sla_cache();
         self.group_commit()
             .run(Box::new(move |tx| {
                 let batch = batch.clone();
-                Box::pin(async move { write_batch(tx, backend, now, &batch).await })
+                let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
+                Box::pin(async move { write_batch(tx, backend, now, &batch, &mut clocks).await })
             }))
             .await
     }
@@ -186,6 +188,7 @@ async fn write_batch(
     backend: crate::Backend,
     now: Timestamp,
     batch: &EventBatch,
+    clocks: &mut crate::sla::ClockContext,
 ) -> Result<AppliedBatch> {
     let tenant = batch.tenant_id;
     let mut applied = AppliedBatch::default();
@@ -336,7 +339,6 @@ async fn write_batch(
     }
     // Incidents.
     let system = Actor::system();
-    let mut clocks = crate::sla::ClockContext::default();
     for write in &batch.incidents {
         match write {
             IncidentWrite::Open {
@@ -350,16 +352,9 @@ async fn write_batch(
                         "an incident must open in the events' tenant".into(),
                     ));
                 }
-                let created = insert_ticket_in(
-                    tx,
-                    &system,
-                    now,
-                    entity,
-                    ticket,
-                    *support_group,
-                    &mut clocks,
-                )
-                .await?;
+                let created =
+                    insert_ticket_in(tx, &system, now, entity, ticket, *support_group, clocks)
+                        .await?;
                 let id = real(*group);
                 Sql::update(
                     "alert_groups",

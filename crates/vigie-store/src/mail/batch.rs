@@ -44,7 +44,7 @@ impl Store {
         Ok(MailBatch {
             tx: self.write_tx().await?,
             backend: self.backend,
-            clocks: crate::sla::ClockContext::default(),
+            clocks: self.clock_context(),
         })
     }
 }

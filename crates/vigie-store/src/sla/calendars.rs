@@ -221,6 +221,7 @@ impl Store {
             Some(&fields(&created)),
         )
         .await?;
+        super::cache::bump_revision(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -268,6 +269,7 @@ impl Store {
             Some(&fields(&after)),
         )
         .await?;
+        super::cache::bump_revision(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -310,6 +312,7 @@ impl Store {
             None,
         )
         .await?;
+        super::cache::bump_revision(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -5,7 +5,9 @@
 //! results, with the next escalation instant kept on the row for the job.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use super::cache::{SlaCache, TenantSla};
 use super::targets::{TargetRecord, tenant_targets};
 use super::{load_calendar, parse};
 use crate::sql::Sql;
@@ -16,9 +18,11 @@ use sqlx::{Any, Row, Transaction};
 use vigie_core::Timestamp;
 use vigie_core::calendar::BusinessCalendar;
 use vigie_core::ids::{TenantId, TicketId};
-use vigie_core::sla::escalate::next_due_at;
+use vigie_core::sla::escalate::{due_levels, next_due_at};
 use vigie_core::sla::report::{ReportRow, Verdict};
-use vigie_core::sla::{EscalationLevel, Metric, SlaClock, TargetKind, TicketPhase, select_targets};
+use vigie_core::sla::{
+    EscalationLevel, Metric, SlaClock, TargetKind, TicketPhase, clocks_to_start, select_targets,
+};
 
 /// A clock as stored, with its target's name and kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +87,11 @@ pub(super) fn phase_of(t: &TicketRecord) -> TicketPhase {
 pub(super) struct Calendars(HashMap<i64, BusinessCalendar>);
 
 impl Calendars {
+    /// The calendars built so far, by id.
+    pub(super) fn into_map(self) -> HashMap<i64, BusinessCalendar> {
+        self.0
+    }
+
     pub(super) async fn get(
         &mut self,
         tx: &mut Transaction<'static, Any>,
@@ -125,61 +134,171 @@ fn clock_values(
 }
 
 /// What starting clocks reads once per transaction: each tenant's targets
-/// and the calendars built, so that a batch of tickets reads and builds
-/// them once rather than once per ticket.
-#[derive(Default)]
+/// and their calendars built, from the store's cache when the tenant's
+/// service level settings did not change (one read of their revision),
+/// so that a batch of tickets, and each ticket after the first, reads and
+/// builds none of them.
 pub(crate) struct ClockContext {
-    targets: HashMap<TenantId, Vec<TargetRecord>>,
-    calendars: Calendars,
+    backend: crate::Backend,
+    cache: Arc<SlaCache>,
+    tenants: HashMap<TenantId, Arc<TenantSla>>,
 }
 
-/// Starts the clocks of a ticket just opened, inside the transaction that
-/// creates it: one per target that applies (the core's `select_targets`)
-/// and metric it measures. Works on one ticket; `ctx` keeps what earlier
-/// tickets of the same transaction already read.
-pub(crate) async fn insert_clocks_with(
+impl ClockContext {
+    /// A context for one transaction, taking settings from `cache`.
+    pub(crate) fn new(backend: crate::Backend, cache: Arc<SlaCache>) -> Self {
+        ClockContext {
+            backend,
+            cache,
+            tenants: HashMap::new(),
+        }
+    }
+
+    /// The database the transaction runs on.
+    pub(crate) fn backend(&self) -> crate::Backend {
+        self.backend
+    }
+
+    async fn tenant(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        tenant: TenantId,
+    ) -> Result<Arc<TenantSla>> {
+        if let Some(settings) = self.tenants.get(&tenant) {
+            return Ok(settings.clone());
+        }
+        let settings = self.cache.tenant(tx, tenant).await?;
+        self.tenants.insert(tenant, settings.clone());
+        Ok(settings)
+    }
+}
+
+impl Store {
+    /// A clock context using this store's cache of service level settings.
+    pub(crate) fn clock_context(&self) -> ClockContext {
+        ClockContext::new(self.backend, self.sla_cache())
+    }
+
+    /// This store's cache of service level settings, shared by its clones.
+    pub(crate) fn sla_cache(&self) -> Arc<SlaCache> {
+        self.sla.clone()
+    }
+}
+
+/// The columns of a clock row, in the order of [`new_clock_rows`].
+const CLOCK_COLUMNS: [&str; 12] = [
+    "allowance_us",
+    "elapsed_us",
+    "started_at",
+    "running_since",
+    "stopped_at",
+    "deadline",
+    "next_escalation_at",
+    "updated_at",
+    "tenant_id",
+    "ticket_id",
+    "target_id",
+    "metric",
+];
+
+/// Clock rows per statement: 12 columns × 2,000 rows stays under SQLite's
+/// limit of 32,766 parameters.
+const CLOCKS_PER_STATEMENT: usize = 2000;
+
+/// What starting a ticket's clocks needs to know of it.
+pub(crate) struct ClockSubject<'a> {
+    /// Its tenant.
+    pub(crate) tenant: TenantId,
+    /// The ticket.
+    pub(crate) ticket: TicketId,
+    /// Its service.
+    pub(crate) service_ref: Option<&'a str>,
+    /// Its priority.
+    pub(crate) priority: vigie_core::ticket::priority::Priority,
+    /// When it opened, and in which phase.
+    pub(crate) opened: (Timestamp, TicketPhase),
+    /// For history (imported tickets): the phase it reached since, and
+    /// when. Escalation levels already due at the import do not fire.
+    pub(crate) since: Option<(Timestamp, TicketPhase)>,
+}
+
+impl<'a> ClockSubject<'a> {
+    /// A ticket just opened.
+    pub(crate) fn opened(ticket: &'a TicketRecord) -> Self {
+        ClockSubject {
+            tenant: ticket.tenant_id,
+            ticket: ticket.id,
+            service_ref: ticket.service_ref.as_deref(),
+            priority: ticket.priority,
+            opened: (ticket.created_at, phase_of(ticket)),
+            since: None,
+        }
+    }
+}
+
+/// The clocks a ticket starts: one per target that applies (the core's
+/// `select_targets`) and metric it measures, as rows to insert. `ctx`
+/// keeps what earlier tickets of the same transaction already read.
+pub(crate) async fn new_clock_rows(
     tx: &mut Transaction<'static, Any>,
-    ticket: &TicketRecord,
+    subject: &ClockSubject<'_>,
     now: Timestamp,
     ctx: &mut ClockContext,
-) -> Result<()> {
-    let records = match ctx.targets.entry(ticket.tenant_id) {
-        std::collections::hash_map::Entry::Occupied(e) => &*e.into_mut(),
-        std::collections::hash_map::Entry::Vacant(e) => {
-            &*e.insert(tenant_targets(tx, ticket.tenant_id).await?)
-        }
-    };
-    if records.is_empty() {
-        return Ok(());
+) -> Result<Vec<Vec<crate::sql::Arg>>> {
+    let settings = ctx.tenant(tx, subject.tenant).await?;
+    let mut rows = Vec::new();
+    if settings.targets.is_empty() {
+        return Ok(rows);
     }
-    let targets: Vec<_> = records.iter().map(|r| r.target.clone()).collect();
-    let phase = phase_of(ticket);
-    let calendars = &mut ctx.calendars;
-    for target in select_targets(&targets, ticket.service_ref.as_deref(), ticket.priority) {
-        let Some(record) = records.iter().find(|r| r.target.id == target.id) else {
+    let (opened_at, phase) = &subject.opened;
+    for target in select_targets(&settings.targets, subject.service_ref, subject.priority) {
+        let Some(record) = settings.records.iter().find(|r| r.target.id == target.id) else {
             continue;
         };
-        let calendar = calendars
-            .get(tx, ticket.tenant_id, record.calendar_id)
-            .await?;
+        let Some(calendar) = settings.calendar(record.calendar_id) else {
+            continue;
+        };
         for metric in target.metrics() {
-            let Some(clock) = SlaClock::start(target, metric, &phase, ticket.created_at, calendar)
+            let Some(mut clock) = SlaClock::start(target, metric, phase, *opened_at, calendar)
             else {
                 continue;
             };
-            let next = next_due_at(&target.levels, &clock, &[], calendar);
-            let mut values = clock_values(&clock, next, now);
-            values.extend([
-                ("tenant_id", ticket.tenant_id.0.into()),
-                ("ticket_id", ticket.id.0.into()),
-                ("target_id", target.id.into()),
-                ("metric", metric.as_str().into()),
+            let mut passed = Vec::new();
+            if let Some((at, later)) = &subject.since {
+                clock = clock.follow(target, later, *at, calendar);
+                passed = due_levels(&target.levels, &clock, &[], now, calendar);
+            }
+            let next = next_due_at(&target.levels, &clock, &passed, calendar);
+            let mut row: Vec<crate::sql::Arg> = clock_values(&clock, next, now)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect();
+            row.extend([
+                subject.tenant.0.into(),
+                subject.ticket.0.into(),
+                target.id.into(),
+                metric.as_str().into(),
             ]);
-            Sql::insert("sla_clocks", values)
-                .query()
-                .execute(&mut **tx)
-                .await?;
+            rows.push(row);
         }
+    }
+    Ok(rows)
+}
+
+/// Writes clock rows from [`new_clock_rows`], many per statement.
+pub(crate) async fn insert_clock_rows(
+    tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
+    rows: Vec<Vec<crate::sql::Arg>>,
+) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(CLOCKS_PER_STATEMENT).collect();
+        Sql::insert_many("sla_clocks", &CLOCK_COLUMNS, chunk)
+            .for_backend(backend)
+            .query()
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -213,18 +332,21 @@ pub(super) async fn fired_of_ticket(
 }
 
 /// Moves the clocks of a ticket after a change, inside the transaction of
-/// that change: a new priority reprices each clock against the target of
-/// the same kind for the new priority (if there is one); a new status,
-/// pending reason or agent moves it (pause, resume, stop, reopen).
+/// that change. A new priority or service changes the targets that apply:
+/// each clock is measured against the target of the same kind that applies
+/// now (if there is one; else it keeps its own), and the clocks of targets
+/// that start to apply start now (the core's `clocks_to_start`). A new
+/// status, pending reason or agent moves them (pause, resume, stop,
+/// reopen).
 pub(crate) async fn follow_clocks(
     tx: &mut Transaction<'static, Any>,
     before: &TicketRecord,
     after: &TicketRecord,
     now: Timestamp,
 ) -> Result<()> {
-    let repriced = before.priority != after.priority;
+    let retargeted = before.priority != after.priority || before.service_ref != after.service_ref;
     let moved = phase_of(before) != phase_of(after);
-    if !repriced && !moved {
+    if !retargeted && !moved {
         return Ok(());
     }
     let mut sql = Sql::new(SELECT);
@@ -232,25 +354,29 @@ pub(crate) async fn follow_clocks(
         .bind(after.id.0)
         .push(" ORDER BY c.id");
     let rows = sql.query().fetch_all(&mut **tx).await?;
-    if rows.is_empty() {
+    if rows.is_empty() && !retargeted {
         return Ok(());
     }
     let records = tenant_targets(tx, after.tenant_id).await?;
     let targets: Vec<_> = records.iter().map(|r| r.target.clone()).collect();
+    let chosen = select_targets(&targets, after.service_ref.as_deref(), after.priority);
     let fired = fired_of_ticket(tx, after.id).await?;
     let phase = phase_of(after);
     let mut calendars = Calendars::default();
+    let mut measured = Vec::with_capacity(rows.len());
     for row in rows {
         let stored = clock_row(&row)?;
+        measured.push((stored.kind, stored.clock.metric));
         let Some(mut record) = records.iter().find(|r| r.target.id == stored.target_id) else {
             continue;
         };
         let mut clock = stored.clock;
-        if repriced {
-            let new = select_targets(&targets, after.service_ref.as_deref(), after.priority)
-                .into_iter()
+        if retargeted {
+            let new = chosen
+                .iter()
                 .find(|t| t.kind == stored.kind && t.allowance(clock.metric).is_some())
-                .and_then(|t| records.iter().find(|r| r.target.id == t.id));
+                .and_then(|t| records.iter().find(|r| r.target.id == t.id))
+                .filter(|new| new.target.id != record.target.id);
             if let Some(new) = new {
                 let old = calendars
                     .get(tx, after.tenant_id, record.calendar_id)
@@ -270,6 +396,31 @@ pub(crate) async fn follow_clocks(
         let done = fired.get(&stored.id).map(Vec::as_slice).unwrap_or_default();
         let next = next_due_at(&record.target.levels, &clock, done, calendar);
         write_clock(tx, stored.id, record, &clock, next, now).await?;
+    }
+    if retargeted {
+        for (target, metric) in clocks_to_start(&chosen, &measured, &phase) {
+            let Some(record) = records.iter().find(|r| r.target.id == target.id) else {
+                continue;
+            };
+            let calendar = calendars
+                .get(tx, after.tenant_id, record.calendar_id)
+                .await?;
+            let Some(clock) = SlaClock::start(target, metric, &phase, now, calendar) else {
+                continue;
+            };
+            let next = next_due_at(&target.levels, &clock, &[], calendar);
+            let mut values = clock_values(&clock, next, now);
+            values.extend([
+                ("tenant_id", after.tenant_id.0.into()),
+                ("ticket_id", after.id.0.into()),
+                ("target_id", target.id.into()),
+                ("metric", metric.as_str().into()),
+            ]);
+            Sql::insert("sla_clocks", values)
+                .query()
+                .execute(&mut **tx)
+                .await?;
+        }
     }
     Ok(())
 }

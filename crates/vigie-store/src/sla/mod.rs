@@ -4,13 +4,17 @@
 //! their inputs and results, and moves the clocks in the transaction of the
 //! ticket change that moves them ([`insert_clocks_with`], [`follow_clocks`]).
 
+mod cache;
 mod calendars;
 mod clocks;
 mod escalations;
 mod outages;
 mod targets;
 
-pub(crate) use clocks::{ClockContext, follow_clocks, insert_clocks_with};
+pub(crate) use cache::SlaCache;
+pub(crate) use clocks::{
+    ClockContext, ClockSubject, follow_clocks, insert_clock_rows, new_clock_rows,
+};
 pub use clocks::{ClockRecord, ReportQuery};
 pub use escalations::{EscalationCase, EscalationEffect, Firing};
 pub(crate) use outages::end_outages_of;

@@ -237,6 +237,7 @@ impl Store {
             Some(&fields(&created)),
         )
         .await?;
+        super::cache::bump_revision(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -272,6 +273,7 @@ impl Store {
             Some(&fields(&after)),
         )
         .await?;
+        super::cache::bump_revision(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -311,6 +313,7 @@ impl Store {
             None,
         )
         .await?;
+        super::cache::bump_revision(&mut tx, tenant).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -324,7 +324,20 @@ pub(crate) async fn next_number(
     tenant: TenantId,
     name: &str,
 ) -> Result<i64> {
-    let updated = Sql::new("UPDATE counters SET value = value + 1 WHERE tenant_id = ")
+    reserve_numbers(tx, tenant, name, 1).await
+}
+
+/// Reserves the next `count` values of a per-tenant counter, inside the
+/// caller's transaction; returns the first (the others follow it).
+pub(crate) async fn reserve_numbers(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    name: &str,
+    count: i64,
+) -> Result<i64> {
+    let updated = Sql::new("UPDATE counters SET value = value + ")
+        .bind(count)
+        .push(" WHERE tenant_id = ")
         .bind(tenant.0)
         .push(" AND name = ")
         .bind(name)
@@ -333,14 +346,15 @@ pub(crate) async fn next_number(
         .fetch_optional(&mut **tx)
         .await?;
     if let Some(row) = updated {
-        return Ok(row.try_get("value")?);
+        let last: i64 = row.try_get("value")?;
+        return Ok(last - count + 1);
     }
     Sql::insert(
         "counters",
         vec![
             ("tenant_id", tenant.0.into()),
             ("name", name.into()),
-            ("value", 1i64.into()),
+            ("value", count.into()),
         ],
     )
     .query()

@@ -70,17 +70,15 @@ impl Store {
         }
         let prepared = std::sync::Arc::new(prepared);
         let actor = std::sync::Arc::new(actor.clone());
+        let backend = self.backend;
+        let sla = self.sla_cache();
         self.group_commit()
             .run(Box::new(move |tx| {
                 let prepared = prepared.clone();
                 let actor = actor.clone();
+                let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
                 Box::pin(async move {
-                    let mut created = Vec::with_capacity(prepared.len());
-                    let mut clocks = crate::sla::ClockContext::default();
-                    for p in prepared.iter() {
-                        created.push(insert_ticket(tx, &actor, now, p, &mut clocks).await?);
-                    }
-                    Ok(created)
+                    insert_tickets(tx, backend, &actor, now, &prepared, &mut clocks).await
                 })
             }))
             .await
@@ -421,75 +419,167 @@ struct PreparedTicket {
     group: Option<GroupId>,
 }
 
-/// Writes one checked ticket: its number, its row, its audit line (the
-/// full-text index follows by trigger).
-async fn insert_ticket(
+/// The columns of a new ticket's row, in the order of [`insert_tickets`].
+const NEW_COLUMNS: [&str; 21] = [
+    "tenant_id",
+    "number",
+    "entity_id",
+    "entity_path",
+    "type",
+    "title",
+    "description",
+    "status",
+    "group_id",
+    "requester_id",
+    "channel",
+    "category_id",
+    "service_ref",
+    "ci_refs",
+    "impact",
+    "urgency",
+    "priority",
+    "priority_rank",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+/// New tickets per statement: 21 columns × 1,500 rows stays under SQLite's
+/// limit of 32,766 parameters.
+const NEW_PER_STATEMENT: usize = 1500;
+
+/// Writes checked tickets, all in the caller's transaction, with a few
+/// statements for the whole batch rather than a few per ticket: the
+/// numbers reserved at once from each tenant's counter, the rows inserted
+/// many per statement (the full-text index follows by trigger), read back
+/// once with their names, their audit lines and their clocks many per
+/// statement. The tickets come back in the order given.
+async fn insert_tickets(
     tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
     actor: &Actor,
     now: Timestamp,
-    p: &PreparedTicket,
+    prepared: &[PreparedTicket],
     clocks: &mut crate::sla::ClockContext,
-) -> Result<TicketRecord> {
-    let (entity, new, group) = (&p.entity, &p.new, p.group);
-    let number = next_number(tx, entity.tenant_id, "ticket").await?;
-    let status = if group.is_some() {
-        Status::Assigned
-    } else {
-        Status::New
-    };
-    let id = Sql::insert(
-        "tickets",
-        vec![
-            ("tenant_id", entity.tenant_id.0.into()),
-            ("number", number.into()),
-            ("entity_id", entity.id.0.into()),
-            ("entity_path", entity.path.as_str().into()),
-            ("type", new.ticket_type.as_str().into()),
-            ("title", new.title.as_str().into()),
-            ("description", new.description.as_str().into()),
-            ("status", status.as_str().into()),
-            ("group_id", group.map(|g| g.0).into()),
-            ("requester_id", new.requester_id.0.into()),
-            ("channel", new.channel.as_str().into()),
-            ("category_id", new.category_id.map(|c| c.0).into()),
-            ("service_ref", new.service_ref.clone().into()),
-            ("ci_refs", new.ci_refs.as_str().into()),
-            ("impact", new.impact.as_str().into()),
-            ("urgency", new.urgency.as_str().into()),
-            ("priority", new.priority.as_str().into()),
-            ("priority_rank", i64::from(new.priority.rank()).into()),
-            (
-                "created_by",
-                (actor.user != UserId::SYSTEM)
-                    .then_some(actor.user.0)
-                    .into(),
-            ),
-            ("created_at", micros(now).into()),
-            ("updated_at", micros(now).into()),
-        ],
-    )
-    .insert_returning_id(tx)
-    .await?;
-    let mut sql = Sql::new(SELECT);
-    sql.push(" AND t.id = ").bind(id);
-    let created = ticket_row(&sql.query().fetch_one(&mut **tx).await?)?;
-    record(
-        tx,
-        actor,
-        now,
-        target(&created),
-        None,
-        Some(&fields(&created)),
-    )
-    .await?;
-    // SLA: start the ticket's clocks in its own transaction.
-    crate::sla::insert_clocks_with(tx, &created, now, clocks).await?;
+) -> Result<Vec<TicketRecord>> {
+    use std::collections::HashMap;
+    let mut counts: HashMap<TenantId, i64> = HashMap::new();
+    for p in prepared {
+        *counts.entry(p.entity.tenant_id).or_default() += 1;
+    }
+    let mut next: HashMap<TenantId, i64> = HashMap::with_capacity(counts.len());
+    for (tenant, count) in counts {
+        next.insert(tenant, reserve_numbers(tx, tenant, "ticket", count).await?);
+    }
+    let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
+    let mut numbers = Vec::with_capacity(prepared.len());
+    let mut rows = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        let (entity, new) = (&p.entity, &p.new);
+        let slot = next.entry(entity.tenant_id).or_insert(1);
+        let number = *slot;
+        *slot += 1;
+        numbers.push((entity.tenant_id, number));
+        let status = if p.group.is_some() {
+            Status::Assigned
+        } else {
+            Status::New
+        };
+        rows.push(vec![
+            entity.tenant_id.0.into(),
+            number.into(),
+            entity.id.0.into(),
+            entity.path.as_str().into(),
+            new.ticket_type.as_str().into(),
+            new.title.as_str().into(),
+            new.description.as_str().into(),
+            status.as_str().into(),
+            p.group.map(|g| g.0).into(),
+            new.requester_id.0.into(),
+            new.channel.as_str().into(),
+            new.category_id.map(|c| c.0).into(),
+            new.service_ref.clone().into(),
+            new.ci_refs.as_str().into(),
+            new.impact.as_str().into(),
+            new.urgency.as_str().into(),
+            new.priority.as_str().into(),
+            i64::from(new.priority.rank()).into(),
+            author.into(),
+            micros(now).into(),
+            micros(now).into(),
+        ]);
+    }
+    // RETURNING order is not guaranteed: rows are matched by their number.
+    let mut ids: HashMap<(TenantId, i64), i64> = HashMap::with_capacity(prepared.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(NEW_PER_STATEMENT).collect();
+        let mut sql = Sql::insert_many("tickets", &NEW_COLUMNS, chunk);
+        sql.push(" RETURNING id, tenant_id, number");
+        for row in sql
+            .for_backend(backend)
+            .query()
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            ids.insert(
+                (TenantId(row.try_get("tenant_id")?), row.try_get("number")?),
+                row.try_get("id")?,
+            );
+        }
+    }
+    let wanted: Vec<i64> = numbers
+        .iter()
+        .map(|n| {
+            ids.get(n)
+                .copied()
+                .ok_or_else(|| StoreError::Database("a new ticket came back without its id".into()))
+        })
+        .collect::<Result<_>>()?;
+    let mut read: HashMap<i64, TicketRecord> = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(NEW_PER_STATEMENT) {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" AND t.id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(*id);
+        }
+        sql.push(")");
+        for row in sql
+            .for_backend(backend)
+            .query()
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            let t = ticket_row(&row)?;
+            read.insert(t.id.0, t);
+        }
+    }
+    let created: Vec<TicketRecord> = wanted
+        .iter()
+        .map(|id| {
+            read.remove(id)
+                .ok_or_else(|| StoreError::Database(format!("new ticket {id} not found")))
+        })
+        .collect::<Result<_>>()?;
+    let lines: Vec<_> = created.iter().map(|t| (target(t), fields(t))).collect();
+    crate::audit::record_created(tx, backend, actor, now, &lines).await?;
+    // SLA: start the tickets' clocks in the same transaction.
+    let mut clock_rows = Vec::new();
+    for t in &created {
+        let subject = crate::sla::ClockSubject::opened(t);
+        clock_rows.extend(crate::sla::new_clock_rows(tx, &subject, now, clocks).await?);
+    }
+    crate::sla::insert_clock_rows(tx, backend, clock_rows).await?;
     Ok(created)
 }
 
 /// Opens a ticket inside the caller's transaction, for a caller that
 /// checked it itself (the event processor opening an incident for a
-/// tenant's monitoring account): number, row, audit line and clocks.
+/// tenant's monitoring account, the mail intake): number, row, audit line
+/// and clocks.
 pub(crate) async fn insert_ticket_in(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
@@ -499,10 +589,14 @@ pub(crate) async fn insert_ticket_in(
     group: Option<GroupId>,
     clocks: &mut crate::sla::ClockContext,
 ) -> Result<TicketRecord> {
-    let prepared = PreparedTicket {
+    let prepared = [PreparedTicket {
         entity: entity.clone(),
         new: new.clone(),
         group,
-    };
-    insert_ticket(tx, actor, now, &prepared, clocks).await
+    }];
+    let backend = clocks.backend();
+    insert_tickets(tx, backend, actor, now, &prepared, clocks)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Database("no ticket was created".into()))
 }

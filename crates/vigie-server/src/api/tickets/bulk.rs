@@ -5,7 +5,7 @@
 //! reporting each ticket's result.
 
 use super::super::ApiJson;
-use super::{TicketIn, TicketOut, new_ticket, parse, text};
+use super::{OpeningReads, TicketIn, TicketOut, new_ticket, parse, text};
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::desk::{self, AssignTo, BulkAction, MAX_BULK};
@@ -14,7 +14,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -63,10 +62,10 @@ async fn create_batch(
         ));
     }
     let access = TicketAccess::of(&actor);
-    let mut settings = HashMap::new();
+    let mut reads = OpeningReads::default();
     let mut tickets = Vec::with_capacity(body.tickets.len());
     for (i, t) in body.tickets.iter().enumerate() {
-        let ticket = new_ticket(&state, &actor, &access, t, &mut settings)
+        let ticket = new_ticket(&state, &actor, &access, t, &mut reads)
             .await
             .map_err(|mut e| {
                 e.field = Some(match e.field.take() {

@@ -213,7 +213,9 @@ fn yes() -> bool {
 }
 
 /// Filters of the ticket list; the usual queues are `assignee=me`,
-/// `my_groups=true`, `unassigned=true`, `open=true&sort=priority`.
+/// `my_groups=true`, `unassigned=true`, `open=true&sort=priority`. With
+/// `view`, one of the caller's saved views gives the filter instead: only
+/// `within`, `limit` and `cursor` may be given beside it.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TicketQuery {
@@ -244,6 +246,10 @@ pub struct TicketQuery {
     /// `newest` (default), `priority` (P1 first, then oldest) or `updated`
     /// (most recently changed first).
     sort: Option<String>,
+    /// One of the caller's saved views (`/me/views`): the tickets its web
+    /// queue shows, in the same order. Refused with any filter above but
+    /// `within`.
+    pub(super) view: Option<i64>,
     /// How many items (1–200, default 50).
     pub(super) limit: Option<u32>,
     /// The `next_cursor` of the previous page.
@@ -251,6 +257,36 @@ pub struct TicketQuery {
 }
 
 impl TicketQuery {
+    /// Refuses the filters given beside a saved view, which has its own.
+    pub(super) fn only_view(&self) -> Result<(), ApiError> {
+        let given = [
+            ("status", self.status.is_some()),
+            ("open", self.open.is_some()),
+            ("assignee", self.assignee.is_some()),
+            ("unassigned", self.unassigned.is_some()),
+            ("group_id", self.group_id.is_some()),
+            ("my_groups", self.my_groups.is_some()),
+            ("requester_id", self.requester_id.is_some()),
+            ("priority", self.priority.is_some()),
+            ("type", self.ticket_type.is_some()),
+            ("q", self.q.is_some()),
+            ("sort", self.sort.is_some()),
+        ];
+        let given: Vec<String> = given
+            .iter()
+            .filter(|(_, is)| *is)
+            .map(|(name, _)| format!("`{name}`"))
+            .collect();
+        if given.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::bad_request(format!(
+                "`view` applies a saved view's own filters: drop {} (only `within`, `limit` and `cursor` go with it)",
+                given.join(", ")
+            )))
+        }
+    }
+
     /// The storage filter for `me`, validating every value.
     pub(super) fn filter(
         &self,
