@@ -77,8 +77,9 @@ pub(crate) async fn record(
     Ok(())
 }
 
-/// The columns of an audit line, in the order of [`line`].
-const COLUMNS: [&str; 10] = [
+/// The columns of an audit line, in the order of [`line`]; for the writers
+/// of many lines at once.
+pub(crate) const COLUMNS: [&str; 10] = [
     "tenant_id",
     "entity_id",
     "entity_path",

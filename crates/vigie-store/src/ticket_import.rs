@@ -186,26 +186,11 @@ impl Store {
                     ]
                 })
                 .collect();
-            Sql::insert_many(
-                "audit_log",
-                &[
-                    "tenant_id",
-                    "entity_id",
-                    "entity_path",
-                    "actor_user_id",
-                    "actor_label",
-                    "at",
-                    "action",
-                    "record_type",
-                    "record_id",
-                    "changes",
-                ],
-                audit,
-            )
-            .for_backend(self.backend)
-            .query()
-            .execute(&mut *tx)
-            .await?;
+            Sql::insert_many("audit_log", &crate::audit::COLUMNS, audit)
+                .for_backend(self.backend)
+                .query()
+                .execute(&mut *tx)
+                .await?;
             let mut clock_rows = Vec::new();
             for ((_, id), t) in ids.iter().zip(chunk) {
                 let subject = history(tenant, TicketId(*id), t);

@@ -221,11 +221,17 @@ pub async fn run(store: Store, args: &BenchArgs) -> anyhow::Result<()> {
     let mut samples = Vec::with_capacity(batches);
     let t0 = Instant::now();
     for body in payloads {
-        samples.push(client.post("/api/v1/tickets/batch", &secret.secret, body).await?);
+        samples.push(
+            client
+                .post("/api/v1/tickets/batch", &secret.secret, body)
+                .await?,
+        );
     }
     let s = stats(samples, t0.elapsed());
     report_in(
-        &format!("POST /api/v1/tickets/batch over HTTP, one keep-alive client ({BATCH} per request)"),
+        &format!(
+            "POST /api/v1/tickets/batch over HTTP, one keep-alive client ({BATCH} per request)"
+        ),
         Stats {
             per_sec: s.per_sec * BATCH as f64,
             ..s

@@ -17,10 +17,6 @@
 use crate::bench_cmdb::{Estate, median_p99};
 use crate::bench_http::Connection;
 use anyhow::{Context, bail};
-use axum::body::Bytes;
-use axum::http::{Request, header};
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use vigie_core::cmdb::{CiType, RelationType};

@@ -4,6 +4,7 @@
 //! is written unless the whole plan goes in.
 
 use super::{attributes_json, attributes_of, fields};
+use crate::audit::COLUMNS as AUDIT_COLUMNS;
 use crate::sql::{Arg, Sql};
 use crate::{EntityRecord, Result, Store, StoreError, micros};
 use sqlx::Row;
@@ -37,19 +38,6 @@ pub struct KnownCmdb {
     pub relations: Vec<KnownRelation>,
     places: HashMap<i64, (i64, String)>,
 }
-
-const AUDIT_COLUMNS: [&str; 10] = [
-    "tenant_id",
-    "entity_id",
-    "entity_path",
-    "actor_user_id",
-    "actor_label",
-    "at",
-    "action",
-    "record_type",
-    "record_id",
-    "changes",
-];
 
 fn parse<T: std::str::FromStr>(text: &str) -> Result<T> {
     text.parse()
