@@ -196,7 +196,7 @@ impl Store {
                 let subject = history(tenant, TicketId(*id), t);
                 clock_rows.extend(new_clock_rows(&mut tx, &subject, now, &mut clocks).await?);
             }
-            insert_clock_rows(&mut tx, self.backend, clock_rows).await?;
+            insert_clock_rows(&mut tx, self.backend, clock_rows, now).await?;
         }
         tx.commit().await?;
         Ok(tickets.len())

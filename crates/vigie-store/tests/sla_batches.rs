@@ -9,7 +9,9 @@ use jiff::SignedDuration;
 use vigie_core::Timestamp;
 use vigie_core::ids::TenantId;
 use vigie_core::role::Role;
-use vigie_core::sla::{CalendarSpec, ClockState, Metric, SlaTarget, TargetKind};
+use vigie_core::sla::{
+    CalendarSpec, ClockState, EscalationAction, EscalationLevel, Metric, SlaTarget, TargetKind,
+};
 use vigie_core::tenancy::{Actor, Scope};
 use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, Status, TicketAccess, TicketType};
@@ -265,6 +267,10 @@ async fn story(store: Store, other: Store) {
     let widened = SlaTarget {
         id: any,
         service_ref: None,
+        levels: vec![
+            EscalationLevel::new(50, EscalationAction::Notify),
+            EscalationLevel::new(1000, EscalationAction::Notify),
+        ],
         ..SlaTarget::new(
             TargetKind::Sla,
             Priority::Haut,
@@ -314,12 +320,23 @@ async fn story(store: Store, other: Store) {
             created_at: at(200),
             resolved_at: None,
         },
+        // Open for 13.5 h at the import: its 50 % level (1 h) is past,
+        // its 1000 % level (20 h) is not.
+        ImportedTicket {
+            new: new_ticket(&s, "oublié", None),
+            entity_path: s.root.path.clone(),
+            status: Status::InProgress,
+            group_id: None,
+            assignee_id: Some(s.agent.user),
+            created_at: at(-600),
+            resolved_at: None,
+        },
     ];
     let count = store
         .import_tickets(&Actor::system(), s.tenant, at(210), &imported)
         .await
         .expect("import");
-    assert_eq!(count, 2);
+    assert_eq!(count, 3);
     let listed = store
         .list_tickets(
             &access,
@@ -351,6 +368,28 @@ async fn story(store: Store, other: Store) {
         .expect("clocks");
     assert_eq!(open[0].clock.deadline, Some(at(200 + 2 * 60)));
     assert_eq!(open[0].clock.state_at(at(210)), ClockState::Running);
+    // A level passed before the import never fires, even once the ticket
+    // moves after it; the next one is still ahead.
+    let forgotten = by_title("oublié");
+    let clock = store.ticket_clocks(&forgotten).await.expect("clocks")[0].clone();
+    assert_eq!(clock.next_escalation_at, Some(at(600)));
+    store
+        .update_ticket(
+            &s.agent,
+            &access,
+            at(300),
+            forgotten.id,
+            &TicketChanges {
+                service_ref: Some(Some("mail".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("moved after the import");
+    let moved = store.ticket_clocks(&forgotten).await.expect("clocks");
+    assert_eq!(moved[0].next_escalation_at, Some(at(600)));
+    let due = store.due_clocks(at(300), 100).await.expect("due");
+    assert!(!due.contains(&clock.id), "{due:?}");
 }
 
 #[tokio::test]

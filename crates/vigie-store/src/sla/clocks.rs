@@ -218,7 +218,8 @@ pub(crate) struct ClockSubject<'a> {
     /// When it opened, and in which phase.
     pub(crate) opened: (Timestamp, TicketPhase),
     /// For history (imported tickets): the phase it reached since, and
-    /// when. Escalation levels already due at the import do not fire.
+    /// when. Escalation levels already due at the import are recorded as
+    /// done, and never fire.
     pub(crate) since: Option<(Timestamp, TicketPhase)>,
 }
 
@@ -236,19 +237,27 @@ impl<'a> ClockSubject<'a> {
     }
 }
 
+/// A clock to insert: its row in [`CLOCK_COLUMNS`] order, and the
+/// escalation levels it starts past (history only), to be recorded as done.
+pub(crate) struct NewClock {
+    row: Vec<crate::sql::Arg>,
+    key: (i64, i64, &'static str),
+    passed: Vec<EscalationLevel>,
+}
+
 /// The clocks a ticket starts: one per target that applies (the core's
-/// `select_targets`) and metric it measures, as rows to insert. `ctx`
-/// keeps what earlier tickets of the same transaction already read.
+/// `select_targets`) and metric it measures, to insert. `ctx` keeps what
+/// earlier tickets of the same transaction already read.
 pub(crate) async fn new_clock_rows(
     tx: &mut Transaction<'static, Any>,
     subject: &ClockSubject<'_>,
     now: Timestamp,
     ctx: &mut ClockContext,
-) -> Result<Vec<Vec<crate::sql::Arg>>> {
+) -> Result<Vec<NewClock>> {
     let settings = ctx.tenant(tx, subject.tenant).await?;
-    let mut rows = Vec::new();
+    let mut clocks = Vec::new();
     if settings.targets.is_empty() {
-        return Ok(rows);
+        return Ok(clocks);
     }
     let (opened_at, phase) = &subject.opened;
     for target in select_targets(&settings.targets, subject.service_ref, subject.priority) {
@@ -279,26 +288,85 @@ pub(crate) async fn new_clock_rows(
                 target.id.into(),
                 metric.as_str().into(),
             ]);
-            rows.push(row);
+            clocks.push(NewClock {
+                row,
+                key: (subject.ticket.0, target.id, metric.as_str()),
+                passed,
+            });
         }
     }
-    Ok(rows)
+    Ok(clocks)
 }
 
-/// Writes clock rows from [`new_clock_rows`], many per statement.
+/// Marker rows per statement: 4 columns × 5,000 rows stays under SQLite's
+/// limit of 32,766 parameters.
+const MARKERS_PER_STATEMENT: usize = 5000;
+
+/// Writes clocks from [`new_clock_rows`], many per statement, and the
+/// levels they start past as done (so that none fires later for what
+/// happened before the import).
 pub(crate) async fn insert_clock_rows(
     tx: &mut Transaction<'static, Any>,
     backend: crate::Backend,
-    rows: Vec<Vec<crate::sql::Arg>>,
+    clocks: Vec<NewClock>,
+    now: Timestamp,
 ) -> Result<()> {
+    let mut passed: HashMap<(i64, i64, &'static str), Vec<EscalationLevel>> = HashMap::new();
+    let mut rows = Vec::with_capacity(clocks.len());
+    for c in clocks {
+        if !c.passed.is_empty() {
+            passed.insert(c.key, c.passed);
+        }
+        rows.push(c.row);
+    }
+    let mut markers: Vec<Vec<crate::sql::Arg>> = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(CLOCKS_PER_STATEMENT).collect();
-        Sql::insert_many("sla_clocks", &CLOCK_COLUMNS, chunk)
+        let mut sql = Sql::insert_many("sla_clocks", &CLOCK_COLUMNS, chunk);
+        if passed.is_empty() {
+            sql.for_backend(backend).query().execute(&mut **tx).await?;
+            continue;
+        }
+        sql.push(" RETURNING id, ticket_id, target_id, metric");
+        for row in sql
             .for_backend(backend)
             .query()
-            .execute(&mut **tx)
-            .await?;
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            let metric: String = row.try_get("metric")?;
+            let metric: Metric = metric
+                .parse()
+                .map_err(|e| StoreError::Database(format!("metric: {e}")))?;
+            let key = (
+                row.try_get::<i64, _>("ticket_id")?,
+                row.try_get::<i64, _>("target_id")?,
+                metric.as_str(),
+            );
+            let id: i64 = row.try_get("id")?;
+            for level in passed.get(&key).map(Vec::as_slice).unwrap_or_default() {
+                markers.push(vec![
+                    id.into(),
+                    i64::from(level.percent).into(),
+                    level.action.as_str().into(),
+                    micros(now).into(),
+                ]);
+            }
+        }
+    }
+    let mut markers = markers.into_iter().peekable();
+    while markers.peek().is_some() {
+        let chunk: Vec<_> = markers.by_ref().take(MARKERS_PER_STATEMENT).collect();
+        Sql::insert_many(
+            "sla_escalations_fired",
+            &["clock_id", "percent", "action", "fired_at"],
+            chunk,
+        )
+        .for_backend(backend)
+        .query()
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

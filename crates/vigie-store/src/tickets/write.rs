@@ -572,7 +572,7 @@ async fn insert_tickets(
         let subject = crate::sla::ClockSubject::opened(t);
         clock_rows.extend(crate::sla::new_clock_rows(tx, &subject, now, clocks).await?);
     }
-    crate::sla::insert_clock_rows(tx, backend, clock_rows).await?;
+    crate::sla::insert_clock_rows(tx, backend, clock_rows, now).await?;
     Ok(created)
 }
 
