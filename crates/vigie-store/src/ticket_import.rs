@@ -6,6 +6,7 @@
 
 use crate::sla::{ClockSubject, insert_clock_rows, new_clock_rows};
 use crate::sql::{Arg, Sql};
+use crate::tickets::{NEW_ROW_COLUMNS, NewRow};
 use crate::{Result, Store, micros};
 use sqlx::Row;
 use vigie_core::Timestamp;
@@ -36,32 +37,6 @@ pub struct ImportedTicket {
 /// Rows per statement: 23 columns × 400 rows stays under SQLite's limit of
 /// 32,766 parameters.
 const ROWS_PER_STATEMENT: usize = 400;
-
-const COLUMNS: [&str; 23] = [
-    "tenant_id",
-    "number",
-    "entity_id",
-    "entity_path",
-    "type",
-    "title",
-    "description",
-    "status",
-    "requester_id",
-    "channel",
-    "category_id",
-    "service_ref",
-    "ci_refs",
-    "impact",
-    "urgency",
-    "priority",
-    "priority_rank",
-    "group_id",
-    "assignee_id",
-    "resolved_at",
-    "created_by",
-    "created_at",
-    "updated_at",
-];
 
 /// What an imported ticket's clocks know of it: opened unowned (with its
 /// group, if it has one), then in its imported status since its
@@ -102,25 +77,7 @@ impl Store {
         }
         let count = i64::try_from(tickets.len()).unwrap_or(i64::MAX);
         let mut tx = self.write_tx().await?;
-        // Reserve the numbers: the counter ends at the last one.
-        Sql::new("INSERT INTO counters (tenant_id, name, value) SELECT ")
-            .bind(tenant.0)
-            .push(", 'ticket', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE tenant_id = ")
-            .bind(tenant.0)
-            .push(" AND name = 'ticket')")
-            .query()
-            .execute(&mut *tx)
-            .await?;
-        let last: i64 = Sql::new("UPDATE counters SET value = value + ")
-            .bind(count)
-            .push(" WHERE name = 'ticket' AND tenant_id = ")
-            .bind(tenant.0)
-            .push(" RETURNING value")
-            .query()
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("value")?;
-        let first = last - count + 1;
+        let first = crate::tickets::reserve_numbers(&mut tx, tenant, "ticket", count).await?;
         let mut clocks = self.clock_context();
         let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
         for (chunk_index, chunk) in tickets.chunks(ROWS_PER_STATEMENT).enumerate() {
@@ -129,35 +86,24 @@ impl Store {
                 .iter()
                 .zip(base..)
                 .map(|(t, number)| {
-                    let n = &t.new;
-                    vec![
-                        tenant.0.into(),
-                        number.into(),
-                        n.entity_id.0.into(),
-                        t.entity_path.as_str().into(),
-                        n.ticket_type.as_str().into(),
-                        n.title.as_str().into(),
-                        n.description.as_str().into(),
-                        t.status.as_str().into(),
-                        n.requester_id.0.into(),
-                        n.channel.as_str().into(),
-                        n.category_id.map(|c| c.0).into(),
-                        n.service_ref.clone().into(),
-                        n.ci_refs.as_str().into(),
-                        n.impact.as_str().into(),
-                        n.urgency.as_str().into(),
-                        n.priority.as_str().into(),
-                        i64::from(n.priority.rank()).into(),
-                        t.group_id.map(|g| g.0).into(),
-                        t.assignee_id.map(|u| u.0).into(),
-                        t.resolved_at.map(micros).into(),
-                        author.into(),
-                        micros(t.created_at).into(),
-                        micros(t.resolved_at.unwrap_or(t.created_at)).into(),
-                    ]
+                    NewRow {
+                        tenant,
+                        number,
+                        entity_id: t.new.entity_id,
+                        entity_path: &t.entity_path,
+                        new: &t.new,
+                        status: t.status,
+                        group: t.group_id,
+                        assignee: t.assignee_id,
+                        resolved_at: t.resolved_at,
+                        author,
+                        created_at: t.created_at,
+                        updated_at: t.resolved_at.unwrap_or(t.created_at),
+                    }
+                    .values()
                 })
                 .collect();
-            let mut sql = Sql::insert_many("tickets", &COLUMNS, rows);
+            let mut sql = Sql::insert_many("tickets", &NEW_ROW_COLUMNS, rows);
             // RETURNING order is not guaranteed: match rows by their number.
             sql.push(" RETURNING id, number");
             let sql = sql.for_backend(self.backend);

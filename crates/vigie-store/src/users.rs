@@ -488,9 +488,19 @@ impl Store {
         if !u.active {
             return Ok(None);
         }
-        let grants = self
-            .grants_of(user)
-            .await?
+        let grants = self.grants_of(user).await?;
+        Ok(Some(actor_of(&u, grants)))
+    }
+}
+
+/// Who a user is and what he may do, from his record and his grants.
+pub(crate) fn actor_of(user: &UserRecord, grants: Vec<GrantRecord>) -> Actor {
+    Actor {
+        user: user.id,
+        login: user.login.clone(),
+        tenant: user.tenant_id,
+        platform_admin: user.platform_admin,
+        grants: grants
             .into_iter()
             .map(|g| Grant {
                 entity: g.entity_id,
@@ -498,14 +508,7 @@ impl Store {
                 role: g.role,
                 recursive: g.recursive,
             })
-            .collect();
-        Ok(Some(Actor {
-            user: u.id,
-            login: u.login,
-            tenant: u.tenant_id,
-            platform_admin: u.platform_admin,
-            grants,
-        }))
+            .collect(),
     }
 }
 

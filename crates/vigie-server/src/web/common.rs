@@ -81,6 +81,22 @@ pub(super) fn not_found(l: &Layout) -> Response {
     message(l, StatusCode::NOT_FOUND, "not-found")
 }
 
+/// The record a path's id names, as `read` finds it: the 404 page for an
+/// id that is not a number, the store's refusal as a page otherwise.
+pub(super) async fn named_by_path<T, Fut>(
+    l: &Layout,
+    raw: &str,
+    read: impl FnOnce(i64) -> Fut,
+) -> Result<T, Response>
+where
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let Some(id) = parse_id(raw) else {
+        return Err(not_found(l));
+    };
+    read(id).await.map_err(|e| store_page(l, e))
+}
+
 /// A store failure met while reading a page: 404, 403 or 500.
 pub(super) fn store_page(l: &Layout, e: StoreError) -> Response {
     match e {

@@ -12,7 +12,7 @@
 
 use super::common::{
     Choice, EntityChoice, FormError, PageResult, all_entities, entity_choices, entity_name,
-    entity_names_of, explain, forbidden, frame, not_found, parse_id, required_id, see_other,
+    entity_names_of, explain, forbidden, frame, named_by_path, parse_id, required_id, see_other,
     store_page, utc, with_status,
 };
 use super::{Layout, check_csrf, render};
@@ -753,14 +753,7 @@ async fn mailbox_of(
     scope: &Scope,
     raw: &str,
 ) -> Result<MailboxRecord, Response> {
-    let Some(id) = parse_id(raw) else {
-        return Err(not_found(l));
-    };
-    state
-        .store()
-        .get_mailbox(scope, MailboxId(id))
-        .await
-        .map_err(|e| store_page(l, e))
+    named_by_path(l, raw, |id| state.store().get_mailbox(scope, MailboxId(id))).await
 }
 
 async fn view(

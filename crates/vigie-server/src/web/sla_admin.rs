@@ -14,8 +14,8 @@
 //! nothing.
 
 use super::common::{
-    Choice, EntityChoice, FormError, PageResult, explain, forbidden, frame, not_found, parse_id,
-    see_other, store_page, utc, with_status,
+    Choice, EntityChoice, FormError, PageResult, explain, forbidden, frame, named_by_path,
+    parse_id, see_other, store_page, utc, with_status,
 };
 use super::sla_form::{CalendarDraft, CalendarForm, NewCalendarForm, TargetDraft, TargetForm};
 use super::{Layout, check_csrf, render};
@@ -479,14 +479,10 @@ async fn calendar_of(
     l: &Layout,
     raw: &str,
 ) -> Result<CalendarRecord, Response> {
-    let Some(id) = parse_id(raw) else {
-        return Err(not_found(l));
-    };
-    state
-        .store()
-        .get_calendar(session.actor.tenant, id)
-        .await
-        .map_err(|e| store_page(l, e))
+    named_by_path(l, raw, |id| {
+        state.store().get_calendar(session.actor.tenant, id)
+    })
+    .await
 }
 
 async fn show_calendar(
@@ -649,14 +645,10 @@ async fn target_of(
     l: &Layout,
     raw: &str,
 ) -> Result<TargetRecord, Response> {
-    let Some(id) = parse_id(raw) else {
-        return Err(not_found(l));
-    };
-    state
-        .store()
-        .get_target(session.actor.tenant, id)
-        .await
-        .map_err(|e| store_page(l, e))
+    named_by_path(l, raw, |id| {
+        state.store().get_target(session.actor.tenant, id)
+    })
+    .await
 }
 
 async fn show_target(

@@ -394,7 +394,7 @@ async fn write_batch(
                 let Ok(outcome) = apply(&state, &action, now, jiff::SignedDuration::ZERO) else {
                     continue;
                 };
-                apply_outcome_in(tx, &system, &before, now, &outcome, None, None).await?;
+                apply_outcome_in(tx, clocks, &system, &before, now, &outcome, None, None).await?;
                 applied.resolved.push(incident);
             }
         }

@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use vigie_core::Timestamp;
 use vigie_core::ids::{TenantId, TicketId};
 use vigie_core::mail::ThreadTicket;
-use vigie_core::tenancy::{Actor, Grant};
+use vigie_core::tenancy::Actor;
 
 /// Received mails being stored in one transaction.
 pub struct MailBatch {
@@ -161,23 +161,8 @@ impl MailBatch {
         if !user.active {
             return Ok(None);
         }
-        let grants = crate::users::grants_in(&mut self.tx, user.id)
-            .await?
-            .into_iter()
-            .map(|g| Grant {
-                entity: g.entity_id,
-                entity_path: g.entity_path,
-                role: g.role,
-                recursive: g.recursive,
-            })
-            .collect();
-        Ok(Some(Actor {
-            user: user.id,
-            login: user.login.clone(),
-            tenant: user.tenant_id,
-            platform_admin: user.platform_admin,
-            grants,
-        }))
+        let grants = crate::users::grants_in(&mut self.tx, user.id).await?;
+        Ok(Some(crate::users::actor_of(user, grants)))
     }
 
     /// A ticket of the tenant, as the batch sees it.

@@ -400,7 +400,7 @@ pub(super) async fn fired_of_ticket(
 }
 
 /// Moves the clocks of a ticket after a change, inside the transaction of
-/// that change. A new priority or service changes the targets that apply:
+/// that change (the tenant's targets and calendars from `ctx`). A new priority or service changes the targets that apply:
 /// each clock is measured against the target of the same kind that applies
 /// now (if there is one; else it keeps its own), and the clocks of targets
 /// that start to apply start now (the core's `clocks_to_start`). A new
@@ -411,6 +411,7 @@ pub(crate) async fn follow_clocks(
     before: &TicketRecord,
     after: &TicketRecord,
     now: Timestamp,
+    ctx: &mut ClockContext,
 ) -> Result<()> {
     let retargeted = before.priority != after.priority || before.service_ref != after.service_ref;
     let moved = phase_of(before) != phase_of(after);
@@ -425,12 +426,20 @@ pub(crate) async fn follow_clocks(
     if rows.is_empty() && !retargeted {
         return Ok(());
     }
-    let records = tenant_targets(tx, after.tenant_id).await?;
-    let targets: Vec<_> = records.iter().map(|r| r.target.clone()).collect();
-    let chosen = select_targets(&targets, after.service_ref.as_deref(), after.priority);
+    let settings = ctx.tenant(tx, after.tenant_id).await?;
+    let records = &settings.records;
+    let chosen = select_targets(
+        &settings.targets,
+        after.service_ref.as_deref(),
+        after.priority,
+    );
+    let calendar_of = |id: i64| {
+        settings
+            .calendar(id)
+            .ok_or_else(|| StoreError::Database(format!("calendar {id} of a target is missing")))
+    };
     let fired = fired_of_ticket(tx, after.id).await?;
     let phase = phase_of(after);
-    let mut calendars = Calendars::default();
     let mut measured = Vec::with_capacity(rows.len());
     for row in rows {
         let stored = clock_row(&row)?;
@@ -446,18 +455,13 @@ pub(crate) async fn follow_clocks(
                 .and_then(|t| records.iter().find(|r| r.target.id == t.id))
                 .filter(|new| new.target.id != record.target.id);
             if let Some(new) = new {
-                let old = calendars
-                    .get(tx, after.tenant_id, record.calendar_id)
-                    .await?;
-                let settled = clock.settle(now, old);
-                let calendar = calendars.get(tx, after.tenant_id, new.calendar_id).await?;
+                let settled = clock.settle(now, calendar_of(record.calendar_id)?);
+                let calendar = calendar_of(new.calendar_id)?;
                 clock = settled.reprice(&new.target, &phase, now, calendar);
                 record = new;
             }
         }
-        let calendar = calendars
-            .get(tx, after.tenant_id, record.calendar_id)
-            .await?;
+        let calendar = calendar_of(record.calendar_id)?;
         if moved {
             clock = clock.follow(&record.target, &phase, now, calendar);
         }
@@ -470,9 +474,7 @@ pub(crate) async fn follow_clocks(
             let Some(record) = records.iter().find(|r| r.target.id == target.id) else {
                 continue;
             };
-            let calendar = calendars
-                .get(tx, after.tenant_id, record.calendar_id)
-                .await?;
+            let calendar = calendar_of(record.calendar_id)?;
             let Some(clock) = SlaClock::start(target, metric, &phase, now, calendar) else {
                 continue;
             };

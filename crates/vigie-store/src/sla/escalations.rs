@@ -232,7 +232,7 @@ impl Store {
                 sql.query().execute(&mut *tx).await?;
                 let after = crate::tickets::ticket_in_tx(&mut tx, ticket).await?;
                 crate::tickets::audit_change(&mut tx, &system, now, &before, &after).await?;
-                follow_clocks(&mut tx, &before, &after, now).await?;
+                follow_clocks(&mut tx, &before, &after, now, &mut self.clock_context()).await?;
                 crate::notifications::capture_change(&mut tx, &system, &before, &after, note, now)
                     .await?;
                 note

@@ -318,6 +318,83 @@ fn readable(sql: &mut Sql, access: &TicketAccess) {
     );
 }
 
+/// The columns of a new ticket's row, in the order of [`NewRow::values`].
+pub(crate) const NEW_ROW_COLUMNS: [&str; 23] = [
+    "tenant_id",
+    "number",
+    "entity_id",
+    "entity_path",
+    "type",
+    "title",
+    "description",
+    "status",
+    "requester_id",
+    "channel",
+    "category_id",
+    "service_ref",
+    "ci_refs",
+    "impact",
+    "urgency",
+    "priority",
+    "priority_rank",
+    "group_id",
+    "assignee_id",
+    "resolved_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+/// A ticket row to insert many per statement: opened now (a batch) or in
+/// the past (an import), its number already reserved.
+pub(crate) struct NewRow<'a> {
+    pub(crate) tenant: TenantId,
+    pub(crate) number: i64,
+    pub(crate) entity_id: EntityId,
+    pub(crate) entity_path: &'a EntityPath,
+    pub(crate) new: &'a NewTicket,
+    pub(crate) status: Status,
+    pub(crate) group: Option<GroupId>,
+    pub(crate) assignee: Option<UserId>,
+    pub(crate) resolved_at: Option<Timestamp>,
+    /// The user who opened it (`None`: Vigie itself).
+    pub(crate) author: Option<i64>,
+    pub(crate) created_at: Timestamp,
+    pub(crate) updated_at: Timestamp,
+}
+
+impl NewRow<'_> {
+    /// The row's values, in [`NEW_ROW_COLUMNS`] order.
+    pub(crate) fn values(&self) -> Vec<crate::sql::Arg> {
+        let n = self.new;
+        vec![
+            self.tenant.0.into(),
+            self.number.into(),
+            self.entity_id.0.into(),
+            self.entity_path.as_str().into(),
+            n.ticket_type.as_str().into(),
+            n.title.as_str().into(),
+            n.description.as_str().into(),
+            self.status.as_str().into(),
+            n.requester_id.0.into(),
+            n.channel.as_str().into(),
+            n.category_id.map(|c| c.0).into(),
+            n.service_ref.clone().into(),
+            n.ci_refs.as_str().into(),
+            n.impact.as_str().into(),
+            n.urgency.as_str().into(),
+            n.priority.as_str().into(),
+            i64::from(n.priority.rank()).into(),
+            self.group.map(|g| g.0).into(),
+            self.assignee.map(|u| u.0).into(),
+            self.resolved_at.map(micros).into(),
+            self.author.into(),
+            micros(self.created_at).into(),
+            micros(self.updated_at).into(),
+        ]
+    }
+}
+
 /// The next value of a per-tenant counter, inside the caller's transaction.
 pub(crate) async fn next_number(
     tx: &mut Transaction<'static, Any>,

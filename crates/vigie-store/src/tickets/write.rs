@@ -2,6 +2,7 @@
 //! and the outcome of lifecycle actions, each with its audit line.
 
 use super::*;
+use super::{NEW_ROW_COLUMNS, NewRow};
 use crate::EntityRecord;
 use std::collections::HashSet;
 
@@ -237,7 +238,7 @@ impl Store {
         )
         .await?;
         // SLA: a new priority reprices the ticket's clocks.
-        crate::sla::follow_clocks(&mut tx, &before, &after, now).await?;
+        crate::sla::follow_clocks(&mut tx, &before, &after, now, &mut self.clock_context()).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -312,8 +313,18 @@ impl Store {
             self.check_assignment(before.tenant_id, a).await?;
         }
         let mut tx = self.write_tx().await?;
-        let after =
-            apply_outcome_in(&mut tx, actor, before, now, outcome, assignment, note).await?;
+        let mut clocks = self.clock_context();
+        let after = apply_outcome_in(
+            &mut tx,
+            &mut clocks,
+            actor,
+            before,
+            now,
+            outcome,
+            assignment,
+            note,
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -322,8 +333,13 @@ impl Store {
 /// Writes the outcome of a lifecycle action inside the caller's
 /// transaction (the assignment, if any, already checked): the conditional
 /// update, the audit line, the note, the survey and the clocks.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the transaction, its clock context and the action's own inputs"
+)]
 pub(crate) async fn apply_outcome_in(
     tx: &mut Transaction<'static, Any>,
+    clocks: &mut crate::sla::ClockContext,
     actor: &Actor,
     before: &TicketRecord,
     now: Timestamp,
@@ -401,7 +417,7 @@ pub(crate) async fn apply_outcome_in(
         crate::sla::end_outages_of(tx, actor, &after, now).await?;
     }
     // SLA: pause, resume, stop or reopen the ticket's clocks.
-    crate::sla::follow_clocks(tx, before, &after, now).await?;
+    crate::sla::follow_clocks(tx, before, &after, now, clocks).await?;
     Ok(after)
 }
 
@@ -419,34 +435,9 @@ struct PreparedTicket {
     group: Option<GroupId>,
 }
 
-/// The columns of a new ticket's row, in the order of [`insert_tickets`].
-const NEW_COLUMNS: [&str; 21] = [
-    "tenant_id",
-    "number",
-    "entity_id",
-    "entity_path",
-    "type",
-    "title",
-    "description",
-    "status",
-    "group_id",
-    "requester_id",
-    "channel",
-    "category_id",
-    "service_ref",
-    "ci_refs",
-    "impact",
-    "urgency",
-    "priority",
-    "priority_rank",
-    "created_by",
-    "created_at",
-    "updated_at",
-];
-
-/// New tickets per statement: 21 columns × 1,500 rows stays under SQLite's
+/// New tickets per statement: 23 columns × 1,400 rows stays under SQLite's
 /// limit of 32,766 parameters.
-const NEW_PER_STATEMENT: usize = 1500;
+const NEW_PER_STATEMENT: usize = 1400;
 
 /// Writes checked tickets, all in the caller's transaction, with a few
 /// statements for the whole batch rather than a few per ticket: the
@@ -485,36 +476,30 @@ async fn insert_tickets(
         } else {
             Status::New
         };
-        rows.push(vec![
-            entity.tenant_id.0.into(),
-            number.into(),
-            entity.id.0.into(),
-            entity.path.as_str().into(),
-            new.ticket_type.as_str().into(),
-            new.title.as_str().into(),
-            new.description.as_str().into(),
-            status.as_str().into(),
-            p.group.map(|g| g.0).into(),
-            new.requester_id.0.into(),
-            new.channel.as_str().into(),
-            new.category_id.map(|c| c.0).into(),
-            new.service_ref.clone().into(),
-            new.ci_refs.as_str().into(),
-            new.impact.as_str().into(),
-            new.urgency.as_str().into(),
-            new.priority.as_str().into(),
-            i64::from(new.priority.rank()).into(),
-            author.into(),
-            micros(now).into(),
-            micros(now).into(),
-        ]);
+        rows.push(
+            NewRow {
+                tenant: entity.tenant_id,
+                number,
+                entity_id: entity.id,
+                entity_path: &entity.path,
+                new,
+                status,
+                group: p.group,
+                assignee: None,
+                resolved_at: None,
+                author,
+                created_at: now,
+                updated_at: now,
+            }
+            .values(),
+        );
     }
     // RETURNING order is not guaranteed: rows are matched by their number.
     let mut ids: HashMap<(TenantId, i64), i64> = HashMap::with_capacity(prepared.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(NEW_PER_STATEMENT).collect();
-        let mut sql = Sql::insert_many("tickets", &NEW_COLUMNS, chunk);
+        let mut sql = Sql::insert_many("tickets", &NEW_ROW_COLUMNS, chunk);
         sql.push(" RETURNING id, tenant_id, number");
         for row in sql
             .for_backend(backend)
