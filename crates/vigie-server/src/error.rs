@@ -255,6 +255,15 @@ impl From<crate::sla::input::Refusal> for ApiError {
     }
 }
 
+impl From<crate::changes::settings::SettingsError> for ApiError {
+    fn from(e: crate::changes::settings::SettingsError) -> Self {
+        match e {
+            crate::changes::settings::SettingsError::Refused(r) => r.into(),
+            crate::changes::settings::SettingsError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let kind = match r.status() {

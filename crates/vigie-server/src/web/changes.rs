@@ -34,6 +34,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route(HERE, get(list).post(create))
         .route("/changes/calendar", get(calendar))
+        .route("/changes/calendar/week", get(week))
         .route("/changes/calendar.ics", get(calendar_ics))
 }
 
@@ -313,6 +314,12 @@ struct MonthQuery {
     month: Option<String>,
 }
 
+/// The week asked for: any of its days, `2026-01-21`.
+#[derive(Debug, Deserialize)]
+struct WeekQuery {
+    day: Option<String>,
+}
+
 /// A change on a day of the calendar.
 struct DayChange {
     id: i64,
@@ -333,6 +340,12 @@ struct Day {
     changes: Vec<DayChange>,
 }
 
+/// A row of the month grid and the address of its week view.
+struct Week {
+    link: String,
+    days: Vec<Day>,
+}
+
 #[derive(Template)]
 #[template(path = "change_calendar.html")]
 struct CalendarPage {
@@ -340,7 +353,7 @@ struct CalendarPage {
     month_label: String,
     previous: String,
     next: String,
-    weeks: Vec<Vec<Day>>,
+    weeks: Vec<Week>,
     weekdays: Vec<String>,
     ics: String,
     zone: String,
@@ -427,16 +440,16 @@ async fn calendar(
     let mut weeks = Vec::new();
     let mut rest = days.into_iter();
     loop {
-        let week: Vec<Day> = rest.by_ref().take(7).collect();
-        if week.is_empty() {
+        let days: Vec<Day> = rest.by_ref().take(7).collect();
+        let Some(monday) = days.first() else {
             break;
-        }
-        weeks.push(week);
+        };
+        weeks.push(Week {
+            link: format!("/changes/calendar/week?day={}", monday.date),
+            days,
+        });
     }
-    let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|d| l.t(&format!("sla-day-{d}")))
-        .collect();
+    let weekdays = weekday_names(&l);
     let month_label = format!(
         "{} {}",
         l.t(&format!("month-{}", first.month())),
@@ -453,6 +466,171 @@ async fn calendar(
         weeks,
         weekdays,
         ics,
+        zone: zone.iana_name().unwrap_or("UTC").to_owned(),
+        l,
+    }))
+}
+
+/// The names of the days, Monday first, in the page's language.
+fn weekday_names(l: &Layout) -> Vec<String> {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| l.t(&format!("sla-day-{d}")))
+        .collect()
+}
+
+/// A change's part of one day of the week view.
+struct WeekChange {
+    id: i64,
+    number: i64,
+    title: String,
+    from: String,
+    to: String,
+    status: String,
+    status_class: String,
+    flagged: bool,
+}
+
+/// A day of the week view: its freezes, its change windows and the
+/// changes that run during it.
+struct WeekDay {
+    date: String,
+    name: String,
+    today: bool,
+    frozen: Vec<String>,
+    windows: Vec<String>,
+    changes: Vec<WeekChange>,
+}
+
+#[derive(Template)]
+#[template(path = "change_week.html")]
+struct WeekPage {
+    l: Layout,
+    week_label: String,
+    previous: String,
+    next: String,
+    month: String,
+    days: Vec<WeekDay>,
+    ics: String,
+    zone: String,
+}
+
+/// `hh:mm` of `t` in `zone`, `24:00` for the end of `day`.
+fn clock_time(t: Timestamp, day_end: Timestamp, zone: &TimeZone) -> String {
+    if t >= day_end {
+        "24:00".to_owned()
+    } else {
+        t.to_zoned(zone.clone()).strftime("%H:%M").to_string()
+    }
+}
+
+/// `/changes/calendar/week?day=2026-01-21`: the week (Monday to Sunday)
+/// holding that day, each day with its freezes, the hours its change
+/// windows are open and every change running during it, cut to the day (a
+/// change from 22:00 to 02:00 shows on both days).
+async fn week(
+    State(state): State<AppState>,
+    session: WebSession,
+    headers: HeaderMap,
+    Query(q): Query<WeekQuery>,
+) -> PageResult {
+    let l = frame(&state, &session, &headers, "changes-calendar-title", HERE).await?;
+    let actor = &session.actor;
+    if !actor.can_anywhere(Permission::ViewChanges) {
+        return Err(super::common::forbidden(&l));
+    }
+    let windows = crate::changes::window_calendar(&state, actor.tenant)
+        .await
+        .map_err(|e| store_page(&l, e))?;
+    let zone = windows.time_zone().clone();
+    let today = state.clock().now().to_zoned(zone.clone()).date();
+    let asked = q
+        .day
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
+        .unwrap_or(today);
+    let monday = asked.saturating_sub(i64::from(asked.weekday().to_monday_zero_offset()).days());
+    let instant = |d: Date| {
+        d.to_zoned(zone.clone())
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+    };
+    let (from, to) = (instant(monday), instant(monday.saturating_add(7.days())));
+    let store = state.store();
+    let scope = narrowed(&state, &session, actor.scope(Permission::ViewChanges))
+        .await
+        .map_err(|e| store_page(&l, e))?;
+    let changes = store
+        .planned_changes(actor.tenant, from, to, Some(&scope))
+        .await
+        .map_err(|e| store_page(&l, e))?;
+    let freezes = store
+        .list_freezes(actor.tenant, from)
+        .await
+        .map_err(|e| store_page(&l, e))?;
+    let names = weekday_names(&l);
+    let mut days = Vec::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let d = monday.saturating_add((i as i64).days());
+        let (start, end) = (instant(d), instant(d.saturating_add(1.day())));
+        let open = windows.open_intervals(start, end).unwrap_or_default();
+        // Touching intervals (open across midnight) read as one stretch.
+        let mut merged: Vec<(Timestamp, Timestamp)> = Vec::new();
+        for (a, b) in open {
+            match merged.last_mut() {
+                Some(last) if last.1 >= a => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        days.push(WeekDay {
+            date: d.to_string(),
+            name: format!("{name} {}", d.day()),
+            today: d == today,
+            frozen: freezes
+                .iter()
+                .filter(|f| f.starts_at < end && start < f.ends_at)
+                .map(|f| f.name.clone())
+                .collect(),
+            windows: merged
+                .iter()
+                .map(|(a, b)| {
+                    format!(
+                        "{}–{}",
+                        clock_time(*a, end, &zone),
+                        clock_time(*b, end, &zone)
+                    )
+                })
+                .collect(),
+            changes: changes
+                .iter()
+                .filter(|c| c.start < end && start < c.end)
+                .map(|c| WeekChange {
+                    id: c.id.0,
+                    number: c.number,
+                    title: c.title.clone(),
+                    from: clock_time(c.start.max(start), end, &zone),
+                    to: clock_time(c.end.min(end), end, &zone),
+                    status: status_label(&l, c.status),
+                    status_class: c.status.as_str().replace('_', "-"),
+                    flagged: !c.flags.is_empty(),
+                })
+                .collect(),
+        });
+    }
+    let sunday = monday.saturating_add(6.days());
+    let week_label = l.lang.t2(
+        "calendar-week-of",
+        ("from", monday.to_string()),
+        ("to", sunday.to_string()),
+    );
+    let link = |d: Date| format!("/changes/calendar/week?day={d}");
+    Ok(render(&WeekPage {
+        week_label,
+        previous: link(monday.saturating_sub(7.days())),
+        next: link(monday.saturating_add(7.days())),
+        month: format!("/changes/calendar?month={}", monday.strftime("%Y-%m")),
+        days,
+        ics: format!("/changes/calendar.ics?month={}", monday.strftime("%Y-%m")),
         zone: zone.iana_name().unwrap_or("UTC").to_owned(),
         l,
     }))

@@ -177,6 +177,11 @@ impl Layout {
             actor.can_anywhere(Permission::ViewChanges),
         ));
         nav.push((
+            super::changes_admin::HERE,
+            "nav-changes-admin",
+            super::changes_admin::may_manage(actor),
+        ));
+        nav.push((
             super::events::HERE,
             "nav-events",
             actor.can_anywhere(Permission::WorkEvents),

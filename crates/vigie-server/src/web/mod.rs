@@ -8,6 +8,7 @@ mod absences;
 mod audit;
 mod change_page;
 mod changes;
+mod changes_admin;
 mod cmdb;
 mod cmdb_graph;
 mod cmdb_item;
@@ -91,6 +92,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(events_admin::router())
         .merge(releases::router())
         .merge(changes::router())
+        .merge(changes_admin::router())
         .merge(change_page::router())
 }
 

@@ -33,6 +33,7 @@ mod tickets;
 mod views;
 mod web_attachments;
 mod web_changes;
+mod web_changes_admin;
 mod web_cmdb;
 mod web_desk;
 mod web_events;

@@ -8,6 +8,7 @@ use crate::api::categories::readable;
 use crate::api::event_settings::instant;
 use crate::api::{ApiJson, ApiPath};
 use crate::auth::ApiActor;
+use crate::changes::settings;
 use crate::error::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
@@ -16,12 +17,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vigie_core::change::approval::{Board, BoardKind};
+use vigie_core::change::approval::BoardKind;
 use vigie_core::ids::{FreezeId, GroupId, TenantId, UserId};
 use vigie_core::role::Permission;
 use vigie_core::tenancy::{Actor, EntityPath, Scope};
-use vigie_core::validate;
-use vigie_store::{BoardRecord, BoardSetup, FreezeRecord, NewFreeze, NewTemplate, TemplateRecord};
+use vigie_store::{BoardRecord, FreezeRecord, TemplateRecord};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -131,40 +131,16 @@ async fn put_board(
 ) -> Result<Json<BoardOut>, ApiError> {
     let tenant = tenant_with(&state, &actor, id, Permission::ManageChanges).await?;
     let kind = board_kind(&board)?;
-    if body.user_ids.len() + body.group_ids.len() > 200 {
-        return Err(ApiError::invalid("user_ids", "at most 200 members"));
-    }
-    let users: Vec<UserId> = body.user_ids.iter().copied().map(UserId).collect();
-    let groups: Vec<GroupId> = body.group_ids.iter().copied().map(GroupId).collect();
-    let members = state
-        .store()
-        .resolve_board_members(tenant, &users, &groups)
-        .await?;
-    Board {
+    let written = settings::set_board(
+        &state,
+        &actor,
+        tenant,
         kind,
-        quorum: u32::try_from(body.quorum.max(0)).unwrap_or(u32::MAX),
-        members,
-    }
-    .validate()
-    .map_err(|e| ApiError::invalid("quorum", e.to_string()))?;
-    let written = state
-        .store()
-        .put_change_board(
-            &actor,
-            tenant,
-            state.clock().now(),
-            &BoardSetup {
-                kind,
-                quorum: body.quorum,
-                users,
-                groups,
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            vigie_store::StoreError::Invalid(why) => ApiError::invalid("user_ids", why),
-            e => e.into(),
-        })?;
+        body.quorum,
+        body.user_ids.iter().copied().map(UserId).collect(),
+        body.group_ids.iter().copied().map(GroupId).collect(),
+    )
+    .await?;
     Ok(Json(written.into()))
 }
 
@@ -231,18 +207,12 @@ async fn create_freeze(
     ApiJson(body): ApiJson<FreezeIn>,
 ) -> Result<(StatusCode, Json<FreezeOut>), ApiError> {
     let tenant = tenant_with(&state, &actor, id, Permission::ManageChanges).await?;
-    let new = NewFreeze {
-        name: validate::name("name", &body.name, 200)?,
-        reason: body.reason.trim().chars().take(2000).collect(),
-        starts_at: instant("starts_at", &body.starts_at)?,
-        ends_at: instant("ends_at", &body.ends_at)?,
-    };
-    if new.ends_at <= new.starts_at {
-        return Err(ApiError::invalid(
-            "ends_at",
-            "a freeze must end after it starts (`ends_at` after `starts_at`)",
-        ));
-    }
+    let new = settings::freeze(
+        &body.name,
+        &body.reason,
+        instant("starts_at", &body.starts_at)?,
+        instant("ends_at", &body.ends_at)?,
+    )?;
     let f = state
         .store()
         .create_freeze(&actor, tenant, state.clock().now(), &new)
@@ -306,26 +276,17 @@ async fn put_settings(
     ApiJson(body): ApiJson<ChangeSettingsIo>,
 ) -> Result<Json<ChangeSettingsIo>, ApiError> {
     let tenant = tenant_with(&state, &actor, id, Permission::ManageChanges).await?;
-    let zone = body.time_zone.trim();
-    vigie_core::change::schedule::default_windows(zone)
-        .map_err(|e| ApiError::invalid("time_zone", e.to_string()))?;
-    state
-        .store()
-        .put_change_settings(
-            &actor,
-            tenant,
-            state.clock().now(),
-            body.window_calendar_id,
-            zone,
-        )
-        .await
-        .map_err(|e| match e {
-            vigie_store::StoreError::Invalid(why) => ApiError::invalid("window_calendar_id", why),
-            e => e.into(),
-        })?;
+    let zone = settings::set_windows(
+        &state,
+        &actor,
+        tenant,
+        body.window_calendar_id,
+        &body.time_zone,
+    )
+    .await?;
     Ok(Json(ChangeSettingsIo {
         window_calendar_id: body.window_calendar_id,
-        time_zone: zone.to_owned(),
+        time_zone: zone,
     }))
 }
 
@@ -389,35 +350,13 @@ async fn create_template(
     ApiJson(body): ApiJson<TemplateIn>,
 ) -> Result<(StatusCode, Json<TemplateOut>), ApiError> {
     let tenant = tenant_with(&state, &actor, id, Permission::ManageChanges).await?;
-    let plan = |field: &str, v: &str| -> Result<String, ApiError> {
-        let v = v.trim();
-        if v.is_empty() || v.chars().count() > 20_000 {
-            return Err(ApiError::invalid(
-                field,
-                format!(
-                    "`{field}` is required (at most 20,000 characters): a standard change is pre-approved on its plans"
-                ),
-            ));
-        }
-        Ok(v.to_owned())
-    };
-    if body.checklist.len() > 100 {
-        return Err(ApiError::invalid(
-            "checklist",
-            "at most 100 checklist items",
-        ));
-    }
-    let new = NewTemplate {
-        name: validate::name("name", &body.name, 200)?,
-        description: body.description.trim().chars().take(20_000).collect(),
-        implementation_plan: plan("implementation_plan", &body.implementation_plan)?,
-        backout_plan: plan("backout_plan", &body.backout_plan)?,
-        checklist: body
-            .checklist
-            .iter()
-            .map(|l| validate::name("checklist", l, 300))
-            .collect::<Result<_, _>>()?,
-    };
+    let new = settings::template(
+        &body.name,
+        &body.description,
+        &body.implementation_plan,
+        &body.backout_plan,
+        &body.checklist,
+    )?;
     let t = state
         .store()
         .create_change_template(&actor, tenant, state.clock().now(), &new)
