@@ -9,7 +9,9 @@
 //! - [`conflict`]: two changes touching the same or dependent items in
 //!   overlapping windows;
 //! - [`risk`]: the risk of a change from its likelihood and the impact of
-//!   its items on the business services.
+//!   its items on the business services;
+//! - [`report`]: how the changes of a period fared (success rate,
+//!   changes that caused incidents, emergency share).
 //!
 //! A change answers the *seven Rs*: who raised it, the reason, the return
 //! expected, the risks, the resources, who is responsible, and its
@@ -19,6 +21,7 @@
 pub mod approval;
 pub mod conflict;
 pub mod lifecycle;
+pub mod report;
 pub mod risk;
 pub mod schedule;
 

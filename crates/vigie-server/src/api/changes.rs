@@ -27,6 +27,7 @@ use vigie_core::role::Permission;
 use vigie_core::tenancy::Scope;
 use vigie_store::{ChangeEdit, ChangeFilter, NewChange};
 
+mod report;
 pub(crate) mod settings;
 mod wire;
 use super::cis::parse_field as parse;
@@ -49,6 +50,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_votes))
         .routes(routes!(change_history))
         .routes(routes!(set_release))
+        .merge(report::routes())
         .merge(settings::routes())
 }
 
@@ -102,6 +104,7 @@ async fn list_changes(
             .transpose()?,
         ci: q.ci_id.map(CiId),
         caused_incidents: q.caused_incidents.unwrap_or(false),
+        ..ChangeFilter::default()
     };
     let page = PageParams {
         limit: q.limit,

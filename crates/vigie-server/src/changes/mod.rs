@@ -4,6 +4,7 @@
 //! a change's items, and the calendar's iCalendar export ([`ics`]).
 
 pub mod ics;
+pub mod report;
 pub mod settings;
 
 use crate::AppState;

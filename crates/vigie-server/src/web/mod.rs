@@ -7,6 +7,7 @@
 mod absences;
 mod audit;
 mod change_page;
+mod change_report;
 mod changes;
 mod changes_admin;
 mod cmdb;
@@ -93,6 +94,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(releases::router())
         .merge(changes::router())
         .merge(changes_admin::router())
+        .merge(change_report::router())
         .merge(change_page::router())
 }
 

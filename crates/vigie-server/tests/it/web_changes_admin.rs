@@ -3,9 +3,10 @@
 //! over HTTP: the same refusals as the API, nothing stored by a refused
 //! form, CSRF, who may see the page, and another tenant's settings unseen.
 
-use crate::changes::{approved, cast, ok, schedule};
+use crate::changes::{approved, cast, ok, prepared, raise, schedule};
 use crate::support::World;
 use axum::http::{Method, StatusCode};
+use serde_json::json;
 
 /// What the API answers to a GET of `path`.
 async fn read(world: &World, token: &str, path: &str) -> serde_json::Value {
@@ -341,4 +342,128 @@ async fn the_week_view_cuts_a_night_change_to_each_day_and_shows_the_windows() {
         .page(&other, "/changes/calendar/week?day=2026-01-20")
         .await;
     assert!(!theirs.body.contains(&format!("week-change-{id}-")));
+}
+
+#[tokio::test]
+async fn the_change_report_counts_outcomes_and_names_the_changes_that_caused_incidents() {
+    let world = World::sqlite().await;
+    let cast = cast(&world).await;
+    let a = &world.alpha;
+    let agent = &a.agent_sud.token;
+    // One carried out, failed, and the cause of an incident.
+    let failed = approved(&world, &cast, &[a.ci_sud]).await;
+    ok(
+        &world,
+        &cast.manager.token,
+        failed,
+        schedule("2026-01-20T21:00:00Z", "2026-01-21T01:00:00Z"),
+    )
+    .await;
+    ok(&world, agent, failed, json!({"action": "start"})).await;
+    ok(&world, agent, failed, json!({"action": "complete"})).await;
+    ok(
+        &world,
+        agent,
+        failed,
+        json!({"action": "review", "success": false, "problems": "ports flapped",
+               "lessons": "check the profile", "caused_incidents": [a.ticket_sud.0]}),
+    )
+    .await;
+    // One cancelled, one emergency still in draft.
+    let c = raise(&world, agent, "normal", &[a.ci_sud], prepared()).await;
+    let cancelled = c["id"].as_i64().expect("id");
+    ok(
+        &world,
+        agent,
+        cancelled,
+        json!({"action": "cancel", "reason": "no longer needed"}),
+    )
+    .await;
+    raise(&world, agent, "emergency", &[a.ci_sud], prepared()).await;
+
+    let r = read(&world, agent, "/api/v1/changes/report").await;
+    assert_eq!(r["month"], "2026-01", "{r}");
+    assert_eq!(r["raised"], 3, "{r}");
+    assert_eq!(
+        (r["normal"].clone(), r["emergency"].clone()),
+        (json!(2), json!(1))
+    );
+    assert_eq!(r["cancelled"], 1);
+    assert_eq!(r["in_progress"], 1);
+    assert_eq!(r["carried_out"], 1);
+    assert_eq!(
+        (r["succeeded"].clone(), r["failed"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(r["success_rate_percent"], 0);
+    assert_eq!(r["emergency_share_percent"], 33);
+    assert_eq!(
+        (
+            r["causing_incidents"].clone(),
+            r["incidents_caused"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    assert_eq!(r["changes_causing_incidents"][0]["id"], failed);
+    assert_eq!(
+        r["changes_causing_incidents"][0]["incident_ids"],
+        json!([a.ticket_sud.0])
+    );
+    // Another month holds none of them; a month that is not one is refused.
+    let before = read(&world, agent, "/api/v1/changes/report?month=2025-12").await;
+    assert_eq!(before["raised"], 0, "{before}");
+    assert_eq!(before["success_rate_percent"], serde_json::Value::Null);
+    world
+        .api(
+            Method::GET,
+            "/api/v1/changes/report?month=2026-13",
+            Some(agent),
+            None,
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    world
+        .api(
+            Method::GET,
+            "/api/v1/changes/report?from=2026-01-01",
+            Some(agent),
+            None,
+        )
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST, "bad-request");
+    // Another tenant counts nothing of alpha's.
+    let theirs = read(
+        &world,
+        &world.beta.admin.token,
+        "/api/v1/changes/report?month=2026-01",
+    )
+    .await;
+    assert_eq!(theirs["raised"], 0, "{theirs}");
+
+    // The page, in French, links the change and its incident.
+    let (cookie, _) = world.web_session(a.agent_sud.id).await;
+    let list = world.page_in(&cookie, "/changes", "fr").await;
+    assert!(list.body.contains("href=\"/changes/report\""));
+    let page = world
+        .page_in(&cookie, "/changes/report?month=2026-01", "fr")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Bilan des changements"), "{}", page.body);
+    assert!(page.body.contains("janvier 2026"), "{}", page.body);
+    let row = page
+        .body
+        .split(&format!("id=\"causing-{failed}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or("");
+    assert!(
+        row.contains(&format!("href=\"/changes/{failed}\""))
+            && row.contains(&format!("href=\"/tickets/{}\"", a.ticket_sud.0)),
+        "{row}"
+    );
+    let en = world
+        .page_in(&cookie, "/changes/report?month=2025-12", "en")
+        .await;
+    assert!(en.body.contains("id=\"causing-empty\""), "{}", en.body);
+    assert!(en.body.contains("Success rate of those carried out"));
 }

@@ -185,6 +185,10 @@ pub struct ChangeFilter {
     pub ci: Option<CiId>,
     /// Only changes whose review links incidents they caused.
     pub caused_incidents: bool,
+    /// Only changes raised at or after this instant.
+    pub raised_from: Option<Timestamp>,
+    /// Only changes raised before this instant.
+    pub raised_before: Option<Timestamp>,
 }
 
 /// A checklist item.
@@ -748,6 +752,12 @@ impl Store {
         }
         if filter.caused_incidents {
             sql.push(" AND c.id IN (SELECT change_id FROM change_tickets WHERE role = 'caused')");
+        }
+        if let Some(t) = filter.raised_from {
+            sql.push(" AND c.created_at >= ").bind(micros(t));
+        }
+        if let Some(t) = filter.raised_before {
+            sql.push(" AND c.created_at < ").bind(micros(t));
         }
         if let Some(after) = page.after {
             sql.push(" AND c.id > ").bind(after);
