@@ -24,7 +24,9 @@ use serde::Deserialize;
 use vigie_core::change::{ChangeKind, ChangeStatus};
 use vigie_core::ids::{ChangeTemplateId, EntityId, UserId};
 use vigie_core::role::Permission;
-use vigie_store::{ChangeFilter, ChangeText, NewChange, PageRequest, StoreError};
+use vigie_store::{
+    ChangeFilter, ChangeText, FreezeRecord, NewChange, PageRequest, PlannedRecord, StoreError,
+};
 
 /// The path of the list, and its navigation section.
 pub(super) const HERE: &str = "/changes";
@@ -308,6 +310,31 @@ async fn create(
     }
 }
 
+/// The first instant of `d` in `zone`.
+fn day_start(d: Date, zone: &TimeZone) -> Timestamp {
+    d.to_zoned(zone.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// What a calendar of `[from, to)` shows: the changes the reader may see
+/// holding a window then, and the freezes that have not ended by `from`.
+async fn planned_between(
+    state: &AppState,
+    session: &WebSession,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<(Vec<PlannedRecord>, Vec<FreezeRecord>), StoreError> {
+    let actor = &session.actor;
+    let scope = narrowed(state, session, actor.scope(Permission::ViewChanges)).await?;
+    let store = state.store();
+    let changes = store
+        .planned_changes(actor.tenant, from, to, Some(&scope))
+        .await?;
+    let freezes = store.list_freezes(actor.tenant, from).await?;
+    Ok((changes, freezes))
+}
+
 /// The month asked for, `2026-01`.
 #[derive(Debug, Deserialize)]
 struct MonthQuery {
@@ -388,22 +415,9 @@ async fn calendar(
     let last = next_month.saturating_sub(1.day());
     let tail = 6 - i64::from(last.weekday().to_monday_zero_offset());
     let grid_end = last.saturating_add((tail + 1).days());
-    let instant = |d: Date| {
-        d.to_zoned(zone.clone())
-            .map(|z| z.timestamp())
-            .unwrap_or(Timestamp::UNIX_EPOCH)
-    };
+    let instant = |d: Date| day_start(d, &zone);
     let (from, to) = (instant(grid_start), instant(grid_end));
-    let store = state.store();
-    let scope = narrowed(&state, &session, actor.scope(Permission::ViewChanges))
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let changes = store
-        .planned_changes(actor.tenant, from, to, Some(&scope))
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let freezes = store
-        .list_freezes(actor.tenant, from)
+    let (changes, freezes) = planned_between(&state, &session, from, to)
         .await
         .map_err(|e| store_page(&l, e))?;
     let mut days = Vec::new();
@@ -550,22 +564,9 @@ async fn week(
         .and_then(|d| d.parse::<Date>().ok())
         .unwrap_or(today);
     let monday = asked.saturating_sub(i64::from(asked.weekday().to_monday_zero_offset()).days());
-    let instant = |d: Date| {
-        d.to_zoned(zone.clone())
-            .map(|z| z.timestamp())
-            .unwrap_or(Timestamp::UNIX_EPOCH)
-    };
+    let instant = |d: Date| day_start(d, &zone);
     let (from, to) = (instant(monday), instant(monday.saturating_add(7.days())));
-    let store = state.store();
-    let scope = narrowed(&state, &session, actor.scope(Permission::ViewChanges))
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let changes = store
-        .planned_changes(actor.tenant, from, to, Some(&scope))
-        .await
-        .map_err(|e| store_page(&l, e))?;
-    let freezes = store
-        .list_freezes(actor.tenant, from)
+    let (changes, freezes) = planned_between(&state, &session, from, to)
         .await
         .map_err(|e| store_page(&l, e))?;
     let names = weekday_names(&l);

@@ -29,7 +29,6 @@ use vigie_core::Timestamp;
 use vigie_core::change::approval::BoardKind;
 use vigie_core::ids::{FreezeId, GroupId, TenantId, UserId};
 use vigie_core::role::Permission;
-use vigie_core::tenancy::{EntityPath, Scope};
 use vigie_store::{PageRequest, StoreError, UserFilter};
 
 /// The path of the page, and its navigation section.
@@ -108,16 +107,7 @@ async fn managed_tenant(
     state: &AppState,
     session: &WebSession,
 ) -> Result<Option<TenantId>, StoreError> {
-    let actor = &session.actor;
-    let tenant = state
-        .store()
-        .get_tenant(&Scope::Platform, actor.tenant)
-        .await?;
-    Ok(tenant
-        .root_entity_id
-        .map(EntityPath::root)
-        .filter(|root| actor.can(Permission::ManageChanges, tenant.id, root))
-        .map(|_| tenant.id))
+    super::common::tenant_managed(state, session, Permission::ManageChanges).await
 }
 
 /// The frame and the tenant of a page or a form, or the 403 page.

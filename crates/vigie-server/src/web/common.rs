@@ -10,8 +10,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use vigie_core::Timestamp;
-use vigie_core::ids::EntityId;
-use vigie_core::tenancy::Scope;
+use vigie_core::ids::{EntityId, TenantId};
+use vigie_core::role::Permission;
+use vigie_core::tenancy::{EntityPath, Scope};
 use vigie_store::{EntityRecord, PageRequest, StoreError};
 
 /// What a page handler returns: the page, or a refusal page.
@@ -174,6 +175,25 @@ pub(super) fn locale_choices(l: &Layout) -> Vec<Choice> {
             label: "English".to_owned(),
         },
     ]
+}
+
+/// The actor's tenant if he holds `permission` on its root entity (the
+/// tenant-wide settings pages), else `None`.
+pub(super) async fn tenant_managed(
+    state: &AppState,
+    session: &WebSession,
+    permission: Permission,
+) -> Result<Option<TenantId>, StoreError> {
+    let actor = &session.actor;
+    let tenant = state
+        .store()
+        .get_tenant(&Scope::Platform, actor.tenant)
+        .await?;
+    Ok(tenant
+        .root_entity_id
+        .map(EntityPath::root)
+        .filter(|root| actor.can(permission, tenant.id, root))
+        .map(|_| tenant.id))
 }
 
 /// Why a form was refused.

@@ -24,7 +24,6 @@ use vigie_core::event::classify::{ClassRule, Condition, default_rules};
 use vigie_core::event::maintenance::WindowScope;
 use vigie_core::ids::{CiId, EntityId, IntegrationKeyId, MaintenanceWindowId, TenantId};
 use vigie_core::role::Permission;
-use vigie_core::tenancy::{EntityPath, Scope};
 use vigie_core::validate;
 use vigie_store::{CiFilter, NewIntegrationKey, NewMaintenanceWindow, PageRequest, StoreError};
 
@@ -104,16 +103,7 @@ async fn managed_tenant(
     state: &AppState,
     session: &WebSession,
 ) -> Result<Option<TenantId>, StoreError> {
-    let actor = &session.actor;
-    let tenant = state
-        .store()
-        .get_tenant(&Scope::Platform, actor.tenant)
-        .await?;
-    Ok(tenant
-        .root_entity_id
-        .map(EntityPath::root)
-        .filter(|root| actor.can(Permission::ManageEvents, tenant.id, root))
-        .map(|_| tenant.id))
+    super::common::tenant_managed(state, session, Permission::ManageEvents).await
 }
 
 /// A condition of a rule, in the page's language.
