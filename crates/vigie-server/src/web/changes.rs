@@ -80,12 +80,73 @@ struct Row {
     flagged: bool,
 }
 
+/// Changes shown per page of the list.
+const LIST_PAGE: u32 = 50;
+
+/// The list's filters and position, as the address gives them (unknown
+/// values are dropped: the filter form offers only known ones).
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    caused: String,
+    #[serde(default)]
+    after: String,
+}
+
+impl ListQuery {
+    /// The store's filter, newest first.
+    fn filter(&self) -> ChangeFilter {
+        ChangeFilter {
+            status: self.status.parse().ok(),
+            kind: self.kind.parse().ok(),
+            caused_incidents: self.caused == "1",
+            newest_first: true,
+            ..ChangeFilter::default()
+        }
+    }
+
+    /// The address of the page after `after`, with the same filters.
+    fn next(&self, after: i64) -> String {
+        let f = self.filter();
+        super::common::link(
+            HERE,
+            &[
+                (
+                    "status",
+                    f.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                ),
+                (
+                    "kind",
+                    f.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+                ),
+                (
+                    "caused",
+                    if f.caused_incidents {
+                        "1".into()
+                    } else {
+                        String::new()
+                    },
+                ),
+                ("after", after.to_string()),
+            ],
+        )
+    }
+}
+
 #[derive(Template)]
 #[template(path = "changes.html")]
 struct ListPage {
     l: Layout,
     error: Option<String>,
     rows: Vec<Row>,
+    statuses: Vec<(String, String, bool)>,
+    kind_filter: Vec<(String, String, bool)>,
+    caused: bool,
+    next: Option<String>,
     can_raise: bool,
     entities: Vec<super::common::EntityChoice>,
     kinds: Vec<(String, String)>,
@@ -134,6 +195,7 @@ async fn show(
     l: Layout,
     error: Option<String>,
     form: NewForm,
+    query: &ListQuery,
 ) -> PageResult {
     let actor = &session.actor;
     if !actor.can_anywhere(Permission::ViewChanges) {
@@ -146,21 +208,42 @@ async fn show(
     let zone = zone_of(state, session)
         .await
         .map_err(|e| store_page(&l, e))?;
+    let filter = query.filter();
     let page = store
         .list_changes(
             &scope,
-            &ChangeFilter::default(),
+            &filter,
             PageRequest {
-                after: None,
-                limit: 200,
+                after: super::common::parse_id(&query.after),
+                limit: LIST_PAGE,
             },
         )
         .await
         .map_err(|e| store_page(&l, e))?;
+    let next = page.next_after.map(|after| query.next(after));
+    let statuses = ChangeStatus::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str().to_owned(),
+                status_label(&l, *s),
+                filter.status == Some(*s),
+            )
+        })
+        .collect();
+    let kind_filter = ChangeKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_owned(),
+                kind_label(&l, *k),
+                filter.kind == Some(*k),
+            )
+        })
+        .collect();
     let rows = page
         .items
         .into_iter()
-        .rev()
         .map(|c| Row {
             id: c.id.0,
             number: c.number,
@@ -202,6 +285,10 @@ async fn show(
         l,
         error,
         rows,
+        statuses,
+        kind_filter,
+        caused: filter.caused_incidents,
+        next,
         can_raise,
         entities,
         kinds,
@@ -214,9 +301,10 @@ async fn list(
     State(state): State<AppState>,
     session: WebSession,
     headers: HeaderMap,
+    Query(query): Query<ListQuery>,
 ) -> PageResult {
     let l = frame(&state, &session, &headers, "changes-title", HERE).await?;
-    show(&state, &session, l, None, NewForm::default()).await
+    show(&state, &session, l, None, NewForm::default(), &query).await
 }
 
 fn ids_of(text: &str) -> Result<Vec<i64>, FormError> {
@@ -304,7 +392,15 @@ async fn create(
         Ok(c) => Ok(see_other(&format!("/changes/{}", c.id))),
         Err(e) => {
             let (status, message) = explain(&l, e)?;
-            let page = show(&state, &session, l, Some(message), form).await?;
+            let page = show(
+                &state,
+                &session,
+                l,
+                Some(message),
+                form,
+                &ListQuery::default(),
+            )
+            .await?;
             Ok(with_status(page, status))
         }
     }

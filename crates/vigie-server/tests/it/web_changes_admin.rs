@@ -467,3 +467,55 @@ async fn the_change_report_counts_outcomes_and_names_the_changes_that_caused_inc
     assert!(en.body.contains("id=\"causing-empty\""), "{}", en.body);
     assert!(en.body.contains("Success rate of those carried out"));
 }
+
+#[tokio::test]
+async fn the_change_list_shows_the_newest_first_filters_and_pages() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let agent = &a.agent_sud.token;
+    let mut ids = Vec::new();
+    for _ in 0..52 {
+        let c = raise(&world, agent, "normal", &[a.ci_sud], prepared()).await;
+        ids.push(c["id"].as_i64().expect("id"));
+    }
+    let (first, newest) = (ids[0], ids[51]);
+    ok(
+        &world,
+        agent,
+        first,
+        json!({"action": "cancel", "reason": "superseded"}),
+    )
+    .await;
+    let (cookie, _) = world.web_session(a.agent_sud.id).await;
+    let page = world.page_in(&cookie, "/changes", "en").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let at = |body: &str, id: i64| body.find(&format!("id=\"change-{id}\""));
+    // The newest is on the first page, above the next; the oldest is not.
+    assert!(at(&page.body, newest) < at(&page.body, ids[50]));
+    assert!(at(&page.body, newest).is_some(), "{}", page.body);
+    assert!(at(&page.body, first).is_none());
+    let next = page
+        .body
+        .split("id=\"changes-next\"")
+        .next()
+        .and_then(|head| head.rsplit("href=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .expect("a next page")
+        .replace("&amp;", "&");
+    let older = world.page_in(&cookie, &next, "en").await;
+    assert!(at(&older.body, first).is_some(), "{next}: {}", older.body);
+    assert!(at(&older.body, newest).is_none());
+    assert!(!older.body.contains("id=\"changes-next\""));
+    // Filters: the cancelled one alone; unknown values are dropped.
+    let cancelled = world
+        .page_in(&cookie, "/changes?status=cancelled&kind=normal", "en")
+        .await;
+    assert!(at(&cancelled.body, first).is_some());
+    assert!(at(&cancelled.body, newest).is_none());
+    assert!(cancelled.body.contains("value=\"cancelled\" selected"));
+    let none = world
+        .page_in(&cookie, "/changes?caused=1&status=bogus", "en")
+        .await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert!(none.body.contains("id=\"changes-empty\""), "{}", none.body);
+}

@@ -189,6 +189,9 @@ pub struct ChangeFilter {
     pub raised_from: Option<Timestamp>,
     /// Only changes raised before this instant.
     pub raised_before: Option<Timestamp>,
+    /// Newest first: by id descending, the page's `after` then meaning
+    /// "ids below".
+    pub newest_first: bool,
 }
 
 /// A checklist item.
@@ -759,10 +762,15 @@ impl Store {
         if let Some(t) = filter.raised_before {
             sql.push(" AND c.created_at < ").bind(micros(t));
         }
+        let (below, order) = if filter.newest_first {
+            (" AND c.id < ", " ORDER BY c.id DESC LIMIT ")
+        } else {
+            (" AND c.id > ", " ORDER BY c.id LIMIT ")
+        };
         if let Some(after) = page.after {
-            sql.push(" AND c.id > ").bind(after);
+            sql.push(below).bind(after);
         }
-        sql.push(" ORDER BY c.id LIMIT ").bind(page.fetch_limit());
+        sql.push(order).bind(page.fetch_limit());
         let rows = sql.query().fetch_all(self.pool()).await?;
         let mut items = rows.iter().map(change_row).collect::<Result<Vec<_>>>()?;
         self.fill_change_links(&mut items).await?;
