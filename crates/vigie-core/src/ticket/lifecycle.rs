@@ -229,6 +229,28 @@ pub fn apply(
     })
 }
 
+/// What a ticket's move from one status to another sets off besides the
+/// move itself, written in the same transaction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Consequences {
+    /// Open the satisfaction survey (the ticket has just been resolved).
+    pub open_survey: bool,
+    /// End the service outages the ticket records (an incident's outage
+    /// lasts until the incident is resolved).
+    pub end_outages: bool,
+}
+
+/// The consequences of moving from `before` to `after`: reaching
+/// `resolved` opens the survey and ends the outages; staying there, or any
+/// other move, sets off nothing.
+pub fn consequences(before: Status, after: Status) -> Consequences {
+    let resolved = after == Status::Resolved && before != Status::Resolved;
+    Consequences {
+        open_survey: resolved,
+        end_outages: resolved,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,5 +439,23 @@ mod tests {
         }
         let e = "explode".parse::<ActionKind>().expect_err("unknown");
         assert!(e.to_string().contains("assign, start, pend"));
+    }
+
+    #[test]
+    fn only_reaching_resolved_opens_the_survey_and_ends_outages() {
+        let fired = consequences(Status::InProgress, Status::Resolved);
+        assert!(fired.open_survey && fired.end_outages);
+        assert_eq!(
+            consequences(Status::Resolved, Status::Resolved),
+            Consequences::default()
+        );
+        assert_eq!(
+            consequences(Status::Resolved, Status::Closed),
+            Consequences::default()
+        );
+        assert_eq!(
+            consequences(Status::New, Status::Assigned),
+            Consequences::default()
+        );
     }
 }

@@ -362,9 +362,10 @@ async fn check_ticket(
     Ok(())
 }
 
-/// Ends, at `now`, the open outages an incident records when it is
-/// resolved (inside the resolution's transaction): the service is back.
-/// Maintenance windows and outages already ended keep their end.
+/// Ends, at `now`, the open outages a ticket records (inside the
+/// transaction that resolves it, when the core's
+/// `ticket::lifecycle::consequences` says so). Maintenance windows and
+/// outages already ended keep their end.
 pub(crate) async fn end_outages_of(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     actor: &Actor,

@@ -411,9 +411,11 @@ pub(crate) async fn apply_outcome_in(
     // Who is told: the requester of a resolution, the new agent or group.
     crate::notifications::capture_change(tx, actor, before, &after, note.unwrap_or(""), now)
         .await?;
-    if after.status == Status::Resolved && before.status != Status::Resolved {
+    let then = vigie_core::ticket::lifecycle::consequences(before.status, after.status);
+    if then.open_survey {
         crate::surveys::open_survey(tx, &after, now).await?;
-        // The outages the incident records end with it.
+    }
+    if then.end_outages {
         crate::sla::end_outages_of(tx, actor, &after, now).await?;
     }
     // SLA: pause, resume, stop or reopen the ticket's clocks.
