@@ -53,8 +53,9 @@ pub struct ServerConfig {
     /// The `From` of notifications in tenants without an active mailbox
     /// ([`DEFAULT_MAIL_FROM`] when unset).
     pub mail_from: Option<String>,
-    /// Certificate authorities trusted for IMAP servers besides the web's
-    /// (an organisation's own CA), from [`mail::imap::parse_ca_pem`].
+    /// Certificate authorities trusted for IMAP and SMTP servers besides
+    /// the web's (an organisation's own CA), from
+    /// [`mail::imap::parse_ca_pem`].
     pub mail_ca: Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
 }
 

@@ -140,7 +140,9 @@ impl Store {
         let pool = match backend {
             // SQLite allows one writer at a time; WAL lets readers go on
             // meanwhile, and the busy timeout makes writers queue instead of
-            // failing.
+            // failing. Each connection keeps up to 32 MiB of pages (the
+            // default is 2 MiB): a batch of long mails or tickets otherwise
+            // reads back from the file the pages it has just written.
             Backend::Sqlite => {
                 options
                     .max_connections(8)
@@ -148,7 +150,8 @@ impl Store {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA cache_size = -32768;",
                             )
                             .await?;
                             Ok(())

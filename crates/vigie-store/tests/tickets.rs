@@ -491,6 +491,23 @@ async fn story(store: Store) {
         3,
         "no words, no condition"
     );
+    // A new description is indexed in place of the old, its public
+    // replies kept.
+    let change = TicketChanges {
+        description: Some("Le tunnel se coupe".into()),
+        ..Default::default()
+    };
+    store
+        .update_ticket(&agent, &access(&agent), at(16), a2.id, &change)
+        .await
+        .expect("describe");
+    assert_eq!(search(&agent, "tunnel coup").await, vec!["VPN"]);
+    assert_eq!(search(&agent, "toujours bloqué").await, vec!["VPN"]);
+    assert_eq!(
+        search(&agent, "serveur répond").await.len(),
+        2,
+        "the old description is gone from the index"
+    );
 
     let history = store.ticket_history(&closed).await.expect("history");
     let statuses: Vec<String> = history

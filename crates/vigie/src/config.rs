@@ -50,8 +50,8 @@ pub struct RawConfig {
     pub public_url: Option<String>,
     /// The `From` of notifications in tenants without an active mailbox.
     pub mail_from: Option<String>,
-    /// A PEM file of certificate authorities trusted for IMAP servers
-    /// besides the web's (an organisation's own CA).
+    /// A PEM file of certificate authorities trusted for IMAP and SMTP
+    /// servers besides the web's (an organisation's own CA).
     pub mail_ca_file: Option<PathBuf>,
 }
 
@@ -128,7 +128,8 @@ pub struct Config {
     pub public_url: String,
     /// The `From` of notifications in tenants without an active mailbox.
     pub mail_from: Option<String>,
-    /// Extra certificate authorities for IMAP servers (read at start).
+    /// Extra certificate authorities for IMAP and SMTP servers (read at
+    /// start).
     pub mail_ca_file: Option<PathBuf>,
 }
 

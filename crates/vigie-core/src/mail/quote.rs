@@ -26,18 +26,32 @@ fn starts_quote(lines: &[&str], i: usize) -> bool {
     if line.starts_with('>') {
         return true;
     }
-    let lower = line.to_lowercase();
-    if lower.starts_with("-----original message-----")
-        || lower.starts_with("-----message d'origine-----")
-        || lower.starts_with("-------- message original --------")
-        || lower.starts_with("-------- original message --------")
+    // Every mark is found at the start of a line: only the start of each
+    // line is lowercased, and a whole line only when it may be an
+    // attribution (a long mail is read line by line).
+    let head = lower_head(line, 40);
+    if head.starts_with("-----original message-----")
+        || head.starts_with("-----message d'origine-----")
+        || head.starts_with("-------- message original --------")
+        || head.starts_with("-------- original message --------")
     {
         return true;
     }
-    if attribution(&lower) || attribution_over_two_lines(lines, i) {
+    if (head.starts_with("le ") || head.starts_with("on ")) && attribution(&line.to_lowercase()) {
+        return true;
+    }
+    if attribution_over_two_lines(lines, i) {
         return true;
     }
     header_block(lines, i)
+}
+
+/// The first `chars` characters of `text`, lowercased.
+fn lower_head(text: &str, chars: usize) -> String {
+    text.chars()
+        .take(chars)
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// "Le lun. 3 mars 2025 à 10:00, Jeanne <j@x> a écrit :" and
@@ -52,7 +66,14 @@ fn attribution_over_two_lines(lines: &[&str], i: usize) -> bool {
     let Some(next) = lines.get(i + 1) else {
         return false;
     };
-    let joined = format!("{} {}", lines[i].trim(), next.trim()).to_lowercase();
+    // The two lines joined by a space start with "le " or "on " only if
+    // the first does, or is that word alone.
+    let first = lines[i].trim();
+    let head = lower_head(first, 3);
+    if !matches!(head.as_str(), "le " | "on " | "le" | "on") {
+        return false;
+    }
+    let joined = format!("{first} {}", next.trim()).to_lowercase();
     (joined.starts_with("le ") || joined.starts_with("on ")) && attribution(&joined)
 }
 
@@ -60,7 +81,7 @@ fn attribution_over_two_lines(lines: &[&str], i: usize) -> bool {
 /// on one of the next two lines.
 fn header_block(lines: &[&str], i: usize) -> bool {
     let is = |line: &str, names: &[&str]| {
-        let lower = line.trim().to_lowercase();
+        let lower = lower_head(line.trim(), 12);
         names.iter().any(|n| lower.starts_with(n))
     };
     if !is(lines[i], &["de :", "de:", "from:", "from :"]) {
@@ -112,6 +133,14 @@ mod tests {
         check(
             "Still broken.\nOn Mon, Mar 3, 2025 at 10:00 AM Support\n<s@x> wrote:\ntext",
             "Still broken.",
+        );
+        check(
+            "Still broken.\nOn\nMon, Mar 3, 2025, Support <s@x> wrote:\n> text",
+            "Still broken.",
+        );
+        check(
+            "Toujours en panne.\nLE 3 MARS 2025, SUPPORT <S@X> A ÉCRIT :\n> texte",
+            "Toujours en panne.",
         );
     }
 

@@ -3,11 +3,17 @@
 //! failed with the next attempt after the core's backoff
 //! (`vigie_core::mail::retry_after`). Without an SMTP address configured,
 //! mails wait in the outbox. Sending is never on a request's path.
+//!
+//! Over TLS (`smtps://`, or `smtp://…?tls=required` for `STARTTLS`), the
+//! server's certificate is verified against the web's authorities and the
+//! organisation's own (`ServerConfig::mail_ca`), as for IMAP ([`transport`]).
 
 use crate::AppState;
 use jiff::SignedDuration;
 use lettre::message::{Mailbox, MultiPart, header};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio_rustls::rustls::pki_types::CertificateDer;
 use vigie_store::{OutboxRecord, StoreError};
 
 /// How long a claim on a mail lasts: a sender that dies leaves it to
@@ -25,6 +31,43 @@ pub enum SendError {
     /// The SMTP address is not usable.
     #[error("smtp: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    /// The SMTP address is not a URL.
+    #[error("smtp address: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+/// The transport of an SMTP address (lettre's URL form). Where the address
+/// asks for TLS, the server's certificate must chain to one of the web's
+/// authorities or of `extra` (the organisation's own).
+pub fn transport(
+    url: &str,
+    extra: &[CertificateDer<'static>],
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let parsed = url::Url::parse(url)?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+        .timeout(Some(std::time::Duration::from_secs(30)));
+    // lettre's own parameters trust the web's authorities only: the same
+    // TLS mode again, with the organisation's authorities added.
+    let tls = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let host = parsed.host_str().unwrap_or_default().to_owned();
+    let params = || -> Result<TlsParameters, SendError> {
+        let mut b =
+            TlsParameters::builder(host.clone()).certificate_store(CertificateStore::WebpkiRoots);
+        for c in extra {
+            b = b.add_root_certificate(Certificate::from_der(c.to_vec())?);
+        }
+        Ok(b.build_rustls()?)
+    };
+    builder = match (parsed.scheme(), tls.as_deref()) {
+        ("smtps", _) => builder.tls(Tls::Wrapper(params()?)),
+        ("smtp", Some("required")) => builder.tls(Tls::Required(params()?)),
+        ("smtp", Some("opportunistic")) => builder.tls(Tls::Opportunistic(params()?)),
+        _ => builder,
+    };
+    Ok(builder.build())
 }
 
 /// What a run did.
@@ -91,9 +134,7 @@ pub async fn send_due(state: &AppState, holder: &str) -> Result<SendReport, Send
     let Some(url) = state.config().smtp_url.clone() else {
         return Ok(SendReport::default());
     };
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?
-        .timeout(Some(std::time::Duration::from_secs(30)))
-        .build();
+    let transport = transport(&url, &state.config().mail_ca)?;
     let now = state.clock().now();
     let claimed = state
         .store()

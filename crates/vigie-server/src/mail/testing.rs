@@ -1,9 +1,12 @@
 //! A real Dovecot for the tests (IMAP and LMTP on free 127.0.0.1 ports,
-//! passwd-file users, maildirs in a temporary folder, no TLS), started from
-//! the binary `VIGIE_TEST_IMAP` names, and a real SMTP server in front of
-//! it ([`SmtpRelay`]: Debian's `msmtpd`, named by `VIGIE_TEST_SMTPD`,
-//! handing each mail to `msmtp`, which delivers it to Dovecot over LMTP),
-//! so that the mails Vigie sends land in IMAP mailboxes. Tests of this
+//! passwd-file users, maildirs in a temporary folder, TLS when asked),
+//! started from the binary `VIGIE_TEST_IMAP` names, and a real SMTP server
+//! in front of it ([`SmtpRelay`]: Debian's `msmtpd`, named by
+//! `VIGIE_TEST_SMTPD`, handing each mail to `msmtp`, which delivers it to
+//! Dovecot over LMTP), so that the mails Vigie sends land in IMAP
+//! mailboxes. A Dovecot may also run its submission service
+//! ([`Dovecot::start_submission`]: authenticated SMTP with `STARTTLS` and
+//! TLS from the first byte, relaying to such an `msmtpd`). Tests of this
 //! crate and of the binary share them; nothing else uses them. Each stops
 //! the process it started, by its id, when dropped.
 
@@ -104,6 +107,10 @@ pub struct Dovecot {
     pub lmtp_port: u16,
     /// The IMAP-over-TLS port (0 without TLS).
     pub imaps_port: u16,
+    /// The submission port, `STARTTLS` offered (0 without submission).
+    pub submission_port: u16,
+    /// The submission-over-TLS port (0 without submission).
+    pub submissions_port: u16,
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -153,6 +160,29 @@ impl Dovecot {
         users: &[(&str, &str)],
         tls: Option<&TlsFiles>,
     ) -> std::io::Result<Dovecot> {
+        Dovecot::start_full(binary, users, tls, None).await
+    }
+
+    /// Like [`Dovecot::start_with`] with TLS, and its submission service
+    /// too: its users may send mail, after `STARTTLS` on
+    /// [`Dovecot::submission_port`] or over TLS from the first byte on
+    /// [`Dovecot::submissions_port`], which it relays to the SMTP server on
+    /// 127.0.0.1 at `relay_port` (an [`SmtpRelay`]).
+    pub async fn start_submission(
+        binary: &str,
+        users: &[(&str, &str)],
+        tls: &TlsFiles,
+        relay_port: u16,
+    ) -> std::io::Result<Dovecot> {
+        Dovecot::start_full(binary, users, Some(tls), Some(relay_port)).await
+    }
+
+    async fn start_full(
+        binary: &str,
+        users: &[(&str, &str)],
+        tls: Option<&TlsFiles>,
+        relay: Option<u16>,
+    ) -> std::io::Result<Dovecot> {
         let dir = std::env::temp_dir().join(format!(
             "vigie_dovecot_{}_{}",
             std::process::id(),
@@ -180,6 +210,23 @@ impl Dovecot {
             }
             None => ("ssl = no\n".to_owned(), 0),
         };
+        let (protocols, submission, submission_port, submissions_port) = match relay {
+            Some(relay) => {
+                let (plain, tls) = (free_port()?, free_port()?);
+                (
+                    "imap lmtp submission",
+                    format!(
+                        "hostname = vigie-test.invalid\n\
+                         submission_relay_host = 127.0.0.1\nsubmission_relay_port = {relay}\n\
+                         submission_relay_ssl = no\n\
+                         service submission-login {{\n  chroot =\n  inet_listener submission {{\n    address = 127.0.0.1\n    port = {plain}\n  }}\n  inet_listener submissions {{\n    address = 127.0.0.1\n    port = {tls}\n    ssl = yes\n  }}\n}}\n"
+                    ),
+                    plain,
+                    tls,
+                )
+            }
+            None => ("imap lmtp", String::new(), 0, 0),
+        };
         // As root, Dovecot runs its services as its own users and mail as
         // `dovecot` (it never gives mail to uid 0); otherwise everything
         // runs as the current user.
@@ -196,7 +243,7 @@ impl Dovecot {
         let d = dir.display();
         let conf = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
-             protocols = imap lmtp\nlisten = 127.0.0.1\n{ssl}\
+             protocols = {protocols}\nlisten = 127.0.0.1\n{ssl}\
              disable_plaintext_auth = no\nauth_mechanisms = plain login\n\
              default_internal_user = {internal}\ndefault_login_user = {login}\n\
              first_valid_uid = 1\nmail_location = maildir:{d}/home/%u/Maildir\n\
@@ -204,7 +251,7 @@ impl Dovecot {
              userdb {{\n  driver = static\n  args = uid={mail} gid={mail} home={d}/home/%u\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
              service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp_port}\n  }}\n}}\n\
-             service anvil {{\n  chroot =\n}}\n"
+             service anvil {{\n  chroot =\n}}\n{submission}"
         );
         std::fs::write(dir.join("dovecot.conf"), conf)?;
         if root {
@@ -226,15 +273,21 @@ impl Dovecot {
             imap_port,
             lmtp_port,
             imaps_port,
+            submission_port,
+            submissions_port,
         };
         for _ in 0..300 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", imap_port))
-                .await
-                .is_ok()
-                && tokio::net::TcpStream::connect(("127.0.0.1", lmtp_port))
-                    .await
-                    .is_ok()
-            {
+            let mut up = true;
+            for port in [imap_port, lmtp_port, submission_port] {
+                if port != 0
+                    && tokio::net::TcpStream::connect(("127.0.0.1", port))
+                        .await
+                        .is_err()
+                {
+                    up = false;
+                }
+            }
+            if up {
                 return Ok(dovecot);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -1,6 +1,8 @@
 //! A real Dovecot on 127.0.0.1: mails delivered over LMTP are read by
 //! Vigie over IMAP, become tickets and replies, and are moved (or flagged)
-//! only once stored; a second run reads nothing new.
+//! only once stored; a second run reads nothing new. The mails Vigie
+//! sends go through msmtpd, or through Dovecot's submission service over
+//! TLS, and are read back.
 //!
 //! Runs when `VIGIE_TEST_IMAP` names the `dovecot` binary (`.ci/run`
 //! installs Debian's `dovecot-imapd` and `dovecot-lmtpd`); fails instead of
@@ -323,6 +325,124 @@ async fn mail_notifications_are_delivered_by_smtp_read_back_and_answered() {
             && !c.body.contains("vérifié")),
         "{comments:?}"
     );
+}
+
+/// A mail for the requester, put in the outbox.
+fn mail_to_requester(tenant: vigie_core::ids::TenantId, id: &str) -> vigie_store::OutgoingMail {
+    vigie_store::OutgoingMail {
+        tenant_id: tenant,
+        ticket_id: None,
+        kind: "ticket_created".into(),
+        sender: "support@vigie.example".into(),
+        recipient: REQUESTER.into(),
+        subject: format!("[VIGIE#7] Sent over TLS ({id})"),
+        body_text: format!("Body of {id}"),
+        body_html: format!("<p>Body of {id}</p>"),
+        message_id: format!("{id}@vigie.example"),
+        in_reply_to: String::new(),
+        references: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn mail_smtp_over_starttls_and_tls_verifies_the_server() {
+    let Some(d) = dovecot_with_requester().await else {
+        return;
+    };
+    let Some(smtpd) = vigie_server::mail::testing::smtpd_binary().expect("suite required") else {
+        return;
+    };
+    let binary = binary().expect("suite required").expect("dovecot");
+    let relay = vigie_server::mail::testing::SmtpRelay::start(&smtpd, &d)
+        .await
+        .expect("msmtpd starts");
+    // Dovecot's submission service, with a certificate of the test
+    // authority, relaying to msmtpd, which delivers to the first Dovecot.
+    let (ca_pem, files) = authority_and_server();
+    let submission =
+        Dovecot::start_submission(&binary, &[("vigie", "secret-smtp")], &files, relay.port)
+            .await
+            .expect("submission starts");
+    let world = World::sqlite().await;
+    let tenant = world.alpha.tenant.id;
+    let starttls = format!(
+        "smtp://vigie:secret-smtp@127.0.0.1:{}?tls=required",
+        submission.submission_port
+    );
+    let wrapped = format!(
+        "smtps://vigie:secret-smtp@127.0.0.1:{}",
+        submission.submissions_port
+    );
+    let state_of = |url: &str, ca: bool| {
+        let config = vigie_server::ServerConfig {
+            smtp_url: Some(url.to_owned()),
+            mail_ca: if ca {
+                vigie_server::mail::imap::parse_ca_pem(ca_pem.as_bytes()).expect("bundle")
+            } else {
+                Vec::new()
+            },
+            ..vigie_server::ServerConfig::default()
+        };
+        vigie_server::AppState::new(world.store.clone(), config, world.clock.clone())
+    };
+
+    // Without the organisation's authority, neither way sends: the
+    // certificate is refused and the mail waits for another attempt.
+    let now = world.clock.now();
+    world
+        .store
+        .enqueue_mail(now, &mail_to_requester(tenant, "first"))
+        .await
+        .expect("enqueue");
+    for url in [&starttls, &wrapped] {
+        world.clock.advance(jiff::SignedDuration::from_hours(7));
+        let refused = vigie_server::mail::send::send_due(&state_of(url, false), "sender")
+            .await
+            .expect("run");
+        assert_eq!((refused.sent, refused.failed), (0, 1), "{url}");
+    }
+    let row = &world.store.list_outbox(tenant, 1).await.expect("outbox")[0];
+    assert!(row.sent_at.is_none() && row.last_error.is_some(), "{row:?}");
+
+    // Trusted: after STARTTLS, then over TLS from the first byte.
+    world.clock.advance(jiff::SignedDuration::from_hours(7));
+    let sent = vigie_server::mail::send::send_due(&state_of(&starttls, true), "sender")
+        .await
+        .expect("run");
+    assert_eq!((sent.sent, sent.failed), (1, 0), "{sent:?}");
+    world
+        .store
+        .enqueue_mail(world.clock.now(), &mail_to_requester(tenant, "second"))
+        .await
+        .expect("enqueue");
+    let sent = vigie_server::mail::send::send_due(&state_of(&wrapped, true), "sender")
+        .await
+        .expect("run");
+    assert_eq!((sent.sent, sent.failed), (1, 0), "{sent:?}");
+
+    // Both were relayed and delivered: read back over IMAP.
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = inbox_of(d.imap_port, REQUESTER, "secret-req").await;
+        if got.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(got.len(), 2);
+    let mut ids: Vec<String> = got
+        .iter()
+        .map(|raw| {
+            mail_parser::MessageParser::default()
+                .parse(raw)
+                .expect("mail")
+                .message_id()
+                .expect("Message-ID")
+                .to_owned()
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["first@vigie.example", "second@vigie.example"]);
 }
 
 /// A certificate authority and a certificate for 127.0.0.1 it signed.
