@@ -982,3 +982,69 @@ async fn incidents_of_merged_groups_resolve_with_the_carrier_on_postgres() {
     };
     merged_incidents_story(&World::on(store).await).await;
 }
+
+#[tokio::test]
+async fn an_overloaded_writer_answers_503_with_retry_after_and_stores_nothing() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let k = key(&world, a, "alertmanager").await;
+    let body = notification(
+        "firing",
+        vec![
+            alert(
+                "firing",
+                "NodeDown",
+                "alpha-ci-sud:9100",
+                "critical",
+                "2025-12-31T22:00:00Z",
+                "0001-01-01T00:00:00Z",
+            ),
+            alert(
+                "firing",
+                "DiskFull",
+                "alpha-ci-sud:9100",
+                "warning",
+                "2025-12-31T22:00:00Z",
+                "0001-01-01T00:00:00Z",
+            ),
+        ],
+    );
+    let path = "/api/v1/integrations/alertmanager";
+    // As many writes waiting as the writer's queue takes.
+    let held = vigie_store::testing::hold_writer_queue(&world.store);
+    let res = post(&world, path, Some(&k), &body).await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert_eq!(
+        res.headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert_eq!(res.json()["status"], json!(503), "{}", res.body);
+    let res = post(
+        &world,
+        "/api/v1/events",
+        Some(&k),
+        &json!({"source": "s",
+        "resource": "srv", "check": "c", "severity": "error"})
+        .to_string(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    drop(held);
+    assert!(
+        world
+            .store
+            .pending_events(100)
+            .await
+            .expect("pending")
+            .is_empty(),
+        "a refused request stores nothing"
+    );
+    // Once the writer has room, the sender's retry is stored, once.
+    let res = post(&world, path, Some(&k), &body).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    assert_eq!(res.json(), json!({"accepted": 2, "duplicates": 0}));
+    let done = process(&world).await;
+    assert_eq!((done.events, done.incidents_opened), (2, 1));
+}
