@@ -103,7 +103,24 @@ impl GroupCommit {
     }
 }
 
+/// Every place of a writer's queue, taken (see [`GroupCommit::hold_queue`]);
+/// dropping it gives them back.
+pub struct HeldQueue {
+    _places: Vec<mpsc::OwnedPermit<Box<dyn Job>>>,
+}
+
 impl GroupCommit {
+    /// Takes every free place of the queue, as that many waiting writes
+    /// would: until the answer is dropped, [`GroupCommit::try_run`] refuses
+    /// with [`StoreError::Busy`] (for tests of the overload path).
+    pub(crate) fn hold_queue(&self) -> HeldQueue {
+        let mut places = Vec::with_capacity(QUEUE);
+        while let Ok(place) = self.queue.clone().try_reserve_owned() {
+            places.push(place);
+        }
+        HeldQueue { _places: places }
+    }
+
     /// Like [`GroupCommit::run`], but refuses at once with
     /// [`StoreError::Busy`] when the queue is full instead of waiting for
     /// room: ingestion answers "retry later" rather than holding requests.

@@ -1,6 +1,7 @@
 //! Fresh databases for tests, on SQLite always and on PostgreSQL when
 //! `VIGIE_TEST_POSTGRES_URL` is set. Used by the test suites of every crate.
 
+pub use crate::group_commit::HeldQueue;
 use crate::{Result, Store};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -23,6 +24,13 @@ fn unique_name(prefix: &str) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Fills the queue of the store's writer, as a burst of waiting writes
+/// would: until the answer is dropped, ingestion is refused as busy (the
+/// server answers 503 with `Retry-After`) and stores nothing.
+pub fn hold_writer_queue(store: &Store) -> HeldQueue {
+    store.group_commit().hold_queue()
 }
 
 /// A migrated SQLite database in a new file under the system's temporary

@@ -15,9 +15,10 @@
 //! 5. else it opens a group rooted at its item.
 //!
 //! Ties go to the oldest group. An event matched to no item groups by
-//! fingerprint alone. Two groups are never merged: if servers of one rack
-//! failed apart before the rack itself reported, the rack re-roots the
-//! oldest of their groups only.
+//! fingerprint alone. If servers of one rack failed apart before the rack
+//! itself reported, the rack re-roots the oldest of their groups and the
+//! others are merged into it ([`merged_into`]); their incidents are
+//! gathered under the one that carries the outage ([`merged_incidents`]).
 //!
 //! A group is `open`, then `acknowledged` when someone acknowledges one of
 //! its alerts, and `resolved` when every alert (fingerprint) of it has
@@ -290,25 +291,78 @@ pub fn merged_into(
 }
 
 /// What becomes of the incident of a group merged into another.
+///
+/// The surviving group's incident *carries* the outage: the one it had
+/// (the incident of the oldest group, which the parent's event re-rooted),
+/// else the one the merging event opens, else the first absorbed one. Every
+/// other absorbed incident becomes a child of the carrier (with a note in
+/// it naming the carrier) and is resolved with it when the group clears
+/// ([`resolved_with_parent`]), so no absorbed incident is left open and the
+/// open incidents that carry outages do not depend on the order in which
+/// the parent and its children reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MergedIncident {
     /// The absorbed group had none.
     None,
-    /// The target had none: it takes this one over (it will be attached
-    /// to and resolved with the target's alerts).
+    /// No incident carried the surviving group: it takes this one over
+    /// (later alerts attach to it, it is resolved with the group).
     TakenOver(TicketId),
-    /// Both had one: the absorbed incident gets a note and stays for a
-    /// human, no longer resolved by its alerts.
-    Noted(TicketId),
+    /// It becomes a child of the carrier.
+    Attached(TicketId),
 }
 
-/// The fate of an absorbed group's incident, given the target's.
-pub fn merged_incident(target: Option<TicketId>, absorbed: Option<TicketId>) -> MergedIncident {
-    match (target, absorbed) {
+/// The fate of an absorbed group's incident, given whether the surviving
+/// group has (or is opening) an incident that carries it.
+pub fn merged_incident(carried: bool, absorbed: Option<TicketId>) -> MergedIncident {
+    match (carried, absorbed) {
         (_, None) => MergedIncident::None,
-        (None, Some(i)) => MergedIncident::TakenOver(i),
-        (Some(_), Some(i)) => MergedIncident::Noted(i),
+        (false, Some(i)) => MergedIncident::TakenOver(i),
+        (true, Some(i)) => MergedIncident::Attached(i),
     }
+}
+
+/// The fates of the incidents of the groups an event merges into its own,
+/// in the order given: `target` is the surviving group's incident before
+/// the event, `act` what the event does to incidents, `absorbed` each
+/// merged group with its incident. The first absorbed incident of a
+/// surviving group that carries none (and opens none) takes it over; the
+/// others are attached.
+pub fn merged_incidents(
+    target: Option<TicketId>,
+    act: &Act,
+    absorbed: &[(AlertGroupId, Option<TicketId>)],
+) -> Vec<(AlertGroupId, MergedIncident)> {
+    let mut carried = target.is_some() || act.opens_incident();
+    absorbed
+        .iter()
+        .map(|(group, incident)| {
+            let fate = merged_incident(carried, *incident);
+            if let MergedIncident::TakenOver(_) = fate {
+                carried = true;
+            }
+            (*group, fate)
+        })
+        .collect()
+}
+
+/// What the shell knows of a child of an incident whose group cleared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildFacts {
+    /// It was opened from events (channel `event`).
+    pub from_events: bool,
+    /// An alert group that has not cleared still carries it (it is that
+    /// group's incident).
+    pub carried_by_live_group: bool,
+}
+
+/// Whether a child of an incident is resolved with it when the parent's
+/// group clears: an incident opened from events whose own alerts are no
+/// longer carried by a live group (it was attached by a merge, or its
+/// group was re-rooted at its cause). Incidents a person opened and linked
+/// by hand are left to that person, as are event incidents whose own
+/// group still fires.
+pub fn resolved_with_parent(child: &ChildFacts) -> bool {
+    child.from_events && !child.carried_by_live_group
 }
 
 fn join(group: AlertGroupId, reroot: Option<CiId>) -> Correlation {
@@ -341,6 +395,13 @@ pub enum Act {
         /// The window.
         window: MaintenanceWindowId,
     },
+}
+
+impl Act {
+    /// Whether the act opens an incident for the group.
+    pub fn opens_incident(&self) -> bool {
+        matches!(self, Act::OpenIncident { .. })
+    }
 }
 
 /// What [`act`] looks at.

@@ -173,12 +173,61 @@ fn a_rack_reporting_after_two_of_its_servers_merges_their_groups() {
 }
 
 #[test]
-fn a_merged_groups_incident_is_taken_over_or_left_to_a_human() {
+fn a_merged_groups_incident_is_taken_over_or_attached_to_the_carrier() {
     let (a, b) = (TicketId(7), TicketId(8));
-    assert_eq!(merged_incident(None, None), MergedIncident::None);
-    assert_eq!(merged_incident(Some(a), None), MergedIncident::None);
-    assert_eq!(merged_incident(None, Some(b)), MergedIncident::TakenOver(b));
-    assert_eq!(merged_incident(Some(a), Some(b)), MergedIncident::Noted(b));
+    assert_eq!(merged_incident(false, None), MergedIncident::None);
+    assert_eq!(merged_incident(true, None), MergedIncident::None);
+    assert_eq!(
+        merged_incident(false, Some(b)),
+        MergedIncident::TakenOver(b)
+    );
+    assert_eq!(merged_incident(true, Some(b)), MergedIncident::Attached(b));
+    let (g2, g3, g4) = (AlertGroupId(2), AlertGroupId(3), AlertGroupId(4));
+    let absorbed = [(g2, None), (g3, Some(a)), (g4, Some(b))];
+    // The target carries its own incident: every absorbed one is attached.
+    assert_eq!(
+        merged_incidents(Some(TicketId(1)), &Act::RecordOnly, &absorbed),
+        vec![
+            (g2, MergedIncident::None),
+            (g3, MergedIncident::Attached(a)),
+            (g4, MergedIncident::Attached(b)),
+        ]
+    );
+    // The event opens the carrier: the same.
+    let opens = Act::OpenIncident {
+        priority: Priority::Critique,
+    };
+    assert_eq!(
+        merged_incidents(None, &opens, &absorbed),
+        merged_incidents(Some(TicketId(1)), &Act::RecordOnly, &absorbed)
+    );
+    // Nothing carries it (a warning rack): the first absorbed incident
+    // takes over, the next is attached to it.
+    assert_eq!(
+        merged_incidents(None, &Act::RecordOnly, &absorbed),
+        vec![
+            (g2, MergedIncident::None),
+            (g3, MergedIncident::TakenOver(a)),
+            (g4, MergedIncident::Attached(b)),
+        ]
+    );
+}
+
+#[test]
+fn children_resolve_with_their_parent_only_when_nothing_else_carries_them() {
+    let child = |from_events, carried_by_live_group| ChildFacts {
+        from_events,
+        carried_by_live_group,
+    };
+    assert!(resolved_with_parent(&child(true, false)));
+    assert!(
+        !resolved_with_parent(&child(true, true)),
+        "its own group still fires"
+    );
+    assert!(
+        !resolved_with_parent(&child(false, false)),
+        "linked by a person"
+    );
 }
 
 #[test]

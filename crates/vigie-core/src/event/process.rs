@@ -9,7 +9,7 @@
 use super::classify::{Classification, RuleSet};
 use super::correlate::{
     self, Act, ActFacts, AlertGroup, AlertStatus, Ancestry, Correlation, CorrelationPolicy,
-    GroupState,
+    GroupState, MergedIncident,
 };
 use super::fingerprint::Fingerprint;
 use super::flapping::{FlapDecision, FlapPolicy, FlapState};
@@ -126,6 +126,9 @@ pub struct GroupChange {
     /// Other groups merged into this one (their root sits below the item
     /// the group is re-rooted at): their alerts move here, and they end.
     pub merge: Vec<AlertGroupId>,
+    /// What becomes of the incident of each merged group, in the order of
+    /// [`GroupChange::merge`] (`correlate::merged_incidents`).
+    pub merged_incidents: Vec<(AlertGroupId, MergedIncident)>,
 }
 
 /// What the store applies for one event.
@@ -180,7 +183,7 @@ pub fn process(
     let quiet = stale
         || (event.action == EventAction::Trigger
             && (suppressed_by.is_some() || classified.outcome.class == EventClass::Informational));
-    let group = if quiet {
+    let mut group = if quiet {
         None
     } else {
         group_change(event, fingerprint, cx, &ancestors, now)
@@ -204,6 +207,22 @@ pub fn process(
             criticality: cx.criticality,
         })
     };
+    if let Some((existing, change)) = group.as_mut() {
+        let absorbed: Vec<(AlertGroupId, Option<crate::ids::TicketId>)> = change
+            .merge
+            .iter()
+            .map(|id| {
+                let incident = cx
+                    .groups
+                    .iter()
+                    .find(|g| g.id == *id)
+                    .and_then(|g| g.incident);
+                (*id, incident)
+            })
+            .collect();
+        change.merged_incidents =
+            correlate::merged_incidents(existing.and_then(|g| g.incident), &act, &absorbed);
+    }
     Decision {
         dedup,
         stale,
@@ -295,6 +314,7 @@ fn group_change<'g>(
             state,
             last_event_at: now,
             merge,
+            merged_incidents: Vec::new(),
         },
     ))
 }

@@ -120,11 +120,99 @@ impl World {
         g.alerts.insert(change.alert.0.clone(), change.alert.1);
         g.state = change.state;
         g.last_event_at = change.last_event_at;
-        if let Act::OpenIncident { .. } = act {
+        if act.opens_incident() {
             g.incident = Some(TicketId(self.next_incident));
             self.next_incident += 1;
         }
+        for from in &change.merge {
+            let Some(pos) = self.groups.iter().position(|g| g.id == *from) else {
+                continue;
+            };
+            let alerts = std::mem::take(&mut self.groups[pos].alerts);
+            self.groups[pos].state = GroupState::Resolved;
+            if let Some(g) = self.groups.iter_mut().find(|g| g.id == id) {
+                g.alerts.extend(alerts);
+            }
+        }
     }
+}
+
+#[test]
+fn a_rack_reporting_after_its_servers_gathers_their_incidents_under_one() {
+    use crate::event::correlate::MergedIncident;
+    let mut w = World::new();
+    // Each server fails alone first: two groups, two incidents.
+    for (name, ci) in [("srv1", SRV1), ("srv2", SRV2)] {
+        let d = w.send(
+            &event(name, Severity::Critical, EventAction::Trigger, 0),
+            Some(ci),
+        );
+        assert!(matches!(d.act, Act::OpenIncident { .. }), "{:?}", d.act);
+    }
+    assert_eq!(w.groups.len(), 2);
+    // Their rack reports: it re-roots the first group, whose incident
+    // carries the outage, and merges the second, whose incident becomes
+    // a child of it.
+    let d = w.send(
+        &event("rack-a-pdu", Severity::Critical, EventAction::Trigger, 1),
+        Some(RACK),
+    );
+    assert_eq!(
+        d.act,
+        Act::AttachToIncident {
+            incident: TicketId(100)
+        }
+    );
+    let change = d.group.expect("group");
+    assert_eq!(change.merge, vec![AlertGroupId(2)]);
+    assert_eq!(
+        change.merged_incidents,
+        vec![(AlertGroupId(2), MergedIncident::Attached(TicketId(101)))]
+    );
+    // Everything clears: the last resolution resolves the carrier (the
+    // store resolves its children with it).
+    let mut last = Act::RecordOnly;
+    for (name, ci) in [("srv1", SRV1), ("srv2", SRV2), ("rack-a-pdu", RACK)] {
+        last = w
+            .send(
+                &event(name, Severity::Info, EventAction::Resolve, 5),
+                Some(ci),
+            )
+            .act;
+    }
+    assert_eq!(
+        last,
+        Act::ResolveIncident {
+            incident: TicketId(100)
+        }
+    );
+}
+
+#[test]
+fn a_critical_rack_after_warning_servers_attaches_their_incident_to_its_own() {
+    use crate::event::correlate::MergedIncident;
+    let mut w = World::new();
+    // Server 1 only warns (a group, no incident); server 2 fails.
+    w.send(
+        &event("srv1", Severity::Warning, EventAction::Trigger, 0),
+        Some(SRV1),
+    );
+    let d = w.send(
+        &event("srv2", Severity::Critical, EventAction::Trigger, 0),
+        Some(SRV2),
+    );
+    assert!(matches!(d.act, Act::OpenIncident { .. }), "{:?}", d.act);
+    // The rack re-roots server 1's group, which had no incident: the
+    // rack's incident opens and carries server 2's as a child.
+    let d = w.send(
+        &event("rack-a-pdu", Severity::Critical, EventAction::Trigger, 1),
+        Some(RACK),
+    );
+    assert!(matches!(d.act, Act::OpenIncident { .. }), "{:?}", d.act);
+    assert_eq!(
+        d.group.expect("group").merged_incidents,
+        vec![(AlertGroupId(2), MergedIncident::Attached(TicketId(100)))]
+    );
 }
 
 #[test]

@@ -104,12 +104,14 @@ pub fn attach_note(event: &Event) -> String {
 }
 
 /// The note on an incident whose alert group was merged into another
-/// (both had an incident: a human decides which stays).
-pub fn merge_note(into_title: String) -> String {
+/// one: it is now a child of incident `parent` (its number), which carries
+/// the outage, and is resolved with it.
+pub fn attached_note(parent: i64) -> String {
     format!(
-        "Groupe d'alertes regroupé avec / Alert group merged into: {}. \
-         Cet incident ne sera pas résolu automatiquement / This incident will not be resolved automatically.",
-        inert(&into_title)
+        "Groupe d'alertes regroupé : l'incident #{parent} porte désormais la panne ; \
+         cet incident en devient l'enfant et sera résolu avec lui. / \
+         Alert group merged: incident #{parent} now carries the outage; this incident \
+         is its child and will be resolved with it."
     )
 }
 

@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 use vigie_core::event::classify::RuleSet;
 use vigie_core::event::correlate::{
-    Act, AlertGroup, Correlation, GroupRoot, GroupState, MergedIncident, merged_incident,
+    Act, AlertGroup, Correlation, GroupRoot, GroupState, MergedIncident,
 };
 use vigie_core::event::fingerprint::Fingerprint;
 use vigie_core::event::process::{Context, EventPolicy, process};
@@ -28,17 +28,6 @@ use vigie_store::{
     AlertState, AlertWrite, AppliedBatch, EntityRecord, EventBatch, GroupWrite, IncidentWrite,
     IntegrationKeyRecord, PendingEvent, StoreError,
 };
-
-/// The title a group is known by in this batch, for notes.
-fn group_title_of(
-    meta: &HashMap<AlertGroupId, GroupWrite>,
-    id: AlertGroupId,
-    event: &vigie_core::event::Event,
-) -> String {
-    meta.get(&id)
-        .map(|w| w.title.clone())
-        .unwrap_or_else(|| incident::group_title(event))
-}
 
 /// The lease of the event processor.
 pub const EVENT_LEASE: &str = "event-processing";
@@ -185,6 +174,7 @@ impl Processor {
         let mut next_temp = -1i64;
         let mut opening: HashSet<AlertGroupId> = HashSet::new();
 
+        let mut merged_writes: Vec<IncidentWrite> = Vec::new();
         for pe in events {
             let event = &pe.event;
             let fp = &pe.fingerprint;
@@ -274,31 +264,39 @@ impl Processor {
                     write.severity = write.severity.max(event.severity);
                 }
                 group_id = Some(id);
-                // Groups under the item the group is re-rooted at join it.
-                for from in &change.merge {
+                // Groups under the item the group is re-rooted at join it;
+                // their incidents are taken over or attached as the core
+                // decided, after the event's own incident action.
+                for (from, fate) in &change.merged_incidents {
                     let Some(pos) = groups.iter().position(|g| g.id == *from) else {
                         continue;
                     };
                     let absorbed = std::mem::take(&mut groups[pos].alerts);
                     let members = std::mem::take(&mut groups[pos].members);
                     groups[pos].state = GroupState::Resolved;
-                    let their_incident = groups[pos].incident;
                     let Some(target) = groups.iter_mut().find(|g| g.id == id) else {
                         continue;
                     };
                     target.alerts.extend(absorbed);
                     target.members.extend(members);
-                    let fate = merged_incident(target.incident, their_incident);
-                    let take = matches!(fate, MergedIncident::TakenOver(_));
                     match fate {
-                        MergedIncident::TakenOver(i) => target.incident = Some(i),
-                        MergedIncident::Noted(_) => batch.incidents.push(IncidentWrite::Note {
-                            group: *from,
-                            text: incident::merge_note(group_title_of(&group_meta, id, event)),
-                        }),
+                        MergedIncident::TakenOver(i) => {
+                            target.incident = Some(*i);
+                            merged_writes.push(IncidentWrite::TakeOver {
+                                from: *from,
+                                into: id,
+                            });
+                        }
+                        MergedIncident::Attached(_) => {
+                            merged_writes.push(IncidentWrite::Attach {
+                                from: *from,
+                                into: id,
+                                note: incident::attached_note,
+                            });
+                        }
                         MergedIncident::None => {}
                     }
-                    batch.merges.push((*from, id, take));
+                    batch.merges.push((*from, id));
                     if let Some(w) = group_meta.get_mut(from) {
                         w.state = GroupState::Resolved;
                     }
@@ -375,6 +373,7 @@ impl Processor {
                 }
                 Act::RecordOnly | Act::Suppressed { .. } => {}
             }
+            batch.incidents.append(&mut merged_writes);
 
             // The alert's state.
             let write = AlertWrite {

@@ -739,10 +739,9 @@ async fn raw_events_of_cleared_alerts_are_compacted_after_the_retention_period()
     assert_eq!(states[&cleared].dedup.count, 2);
 }
 
-#[tokio::test]
-async fn a_rack_reporting_after_its_servers_gathers_their_groups() {
-    let world = World::sqlite().await;
-    let a = &world.alpha;
+/// A second server in the rack of the tenant's server `alpha-ci-sud`;
+/// returns the rack.
+async fn second_server_in_the_rack(world: &World, a: &TenantWorld) -> vigie_store::CiRecord {
     let system = Actor::system();
     let sud = world
         .store
@@ -788,6 +787,14 @@ async fn a_rack_reporting_after_its_servers_gathers_their_groups() {
         )
         .await
         .expect("relation");
+    rack
+}
+
+#[tokio::test]
+async fn a_rack_reporting_after_its_servers_gathers_their_groups() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let rack = second_server_in_the_rack(&world, a).await;
     let k = key(&world, a, "scripts").await;
     // Two servers warn, each in its own group; then their rack fails.
     for (resource, check, severity) in [
@@ -867,4 +874,177 @@ async fn an_incidents_priority_follows_the_criticality_of_its_item() {
             .expect("ticket");
         assert_eq!(ticket.priority, expected, "{title}");
     }
+}
+
+/// Servers fail apart, each opening a group and an incident; their rack
+/// reports: one group, whose incident (the first server's, re-rooted at the
+/// rack) carries the outage and has the other server's incident as a child,
+/// with a note naming it; everything clears: both are resolved.
+async fn merged_incidents_story(world: &World) {
+    let a = &world.alpha;
+    let rack = second_server_in_the_rack(world, a).await;
+    let k = key(world, a, "scripts").await;
+    let access = TicketAccess::of(&Actor::system());
+    let send = |resource: &str, action: &str, time: &str| {
+        json!({"source": "s", "resource": resource, "check": "down", "severity": "critical",
+            "action": action, "summary": format!("{resource} down"), "time": time})
+        .to_string()
+    };
+    let mut incidents = Vec::new();
+    for server in ["alpha-ci-sud", "alpha-ci-sud-2"] {
+        let body = send(server, "trigger", "2025-12-31T22:00:00Z");
+        let res = post(world, "/api/v1/events", Some(&k), &body).await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+        let done = process(world).await;
+        assert_eq!(done.incidents_opened, 1, "{server}");
+        let known: Vec<_> = live_groups(world, a)
+            .await
+            .into_iter()
+            .filter_map(|g| g.incident_id)
+            .filter(|i| !incidents.contains(i))
+            .collect();
+        assert_eq!(known.len(), 1, "{server}");
+        incidents.push(known[0]);
+    }
+    assert_eq!(live_groups(world, a).await.len(), 2);
+    let (carrier, absorbed) = (incidents[0], incidents[1]);
+
+    let body = send("alpha-ci-sud-rack", "trigger", "2025-12-31T22:01:00Z");
+    let res = post(world, "/api/v1/events", Some(&k), &body).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    let done = process(world).await;
+    assert_eq!(done.incidents_opened, 0, "the group has its incident");
+    let groups = live_groups(world, a).await;
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    assert_eq!(groups[0].root_ci_id, Some(rack.id));
+    assert_eq!(groups[0].incident_id, Some(carrier));
+    let parent = world
+        .store
+        .get_ticket(&access, carrier)
+        .await
+        .expect("parent");
+    assert_eq!(parent.parent_id, None);
+    let child = world
+        .store
+        .get_ticket(&access, absorbed)
+        .await
+        .expect("child");
+    assert_eq!(child.parent_id, Some(carrier));
+    assert!(child.status.is_open());
+    let notes = world
+        .store
+        .list_comments(&access, &child)
+        .await
+        .expect("notes");
+    assert!(
+        notes
+            .iter()
+            .any(|n| !n.public && n.body.contains(&format!("#{}", parent.number))),
+        "{notes:#?}"
+    );
+    // The child's page links to the incident that carries the outage.
+    let (agent, _) = world.web_session(a.agent_sud.id).await;
+    let page = world
+        .page(&agent, &format!("/tickets/{}", absorbed.0))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/tickets/{}\"", carrier.0)),
+        "{}",
+        page.body
+    );
+
+    // Everything clears: the carrier and its child resolve together.
+    for resource in ["alpha-ci-sud", "alpha-ci-sud-2", "alpha-ci-sud-rack"] {
+        let body = send(resource, "resolve", "2025-12-31T22:10:00Z");
+        let res = post(world, "/api/v1/events", Some(&k), &body).await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    }
+    let done = process(world).await;
+    assert_eq!(done.incidents_resolved, 2, "{done:?}");
+    assert!(live_groups(world, a).await.is_empty());
+    for id in [carrier, absorbed] {
+        let t = world.store.get_ticket(&access, id).await.expect("ticket");
+        assert_eq!(t.status, Status::Resolved, "#{}", t.number);
+        assert_eq!(t.solution_code.as_deref(), Some(vigie_store::AUTO_RESOLVED));
+    }
+}
+
+#[tokio::test]
+async fn incidents_of_merged_groups_become_children_of_the_carrier_and_resolve_with_it() {
+    merged_incidents_story(&World::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn incidents_of_merged_groups_resolve_with_the_carrier_on_postgres() {
+    let Some(store) = vigie_store::testing::postgres().await.expect("postgres") else {
+        return;
+    };
+    merged_incidents_story(&World::on(store).await).await;
+}
+
+#[tokio::test]
+async fn an_overloaded_writer_answers_503_with_retry_after_and_stores_nothing() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let k = key(&world, a, "alertmanager").await;
+    let body = notification(
+        "firing",
+        vec![
+            alert(
+                "firing",
+                "NodeDown",
+                "alpha-ci-sud:9100",
+                "critical",
+                "2025-12-31T22:00:00Z",
+                "0001-01-01T00:00:00Z",
+            ),
+            alert(
+                "firing",
+                "DiskFull",
+                "alpha-ci-sud:9100",
+                "warning",
+                "2025-12-31T22:00:00Z",
+                "0001-01-01T00:00:00Z",
+            ),
+        ],
+    );
+    let path = "/api/v1/integrations/alertmanager";
+    // As many writes waiting as the writer's queue takes.
+    let held = vigie_store::testing::hold_writer_queue(&world.store);
+    let res = post(&world, path, Some(&k), &body).await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert_eq!(
+        res.headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert_eq!(res.json()["status"], json!(503), "{}", res.body);
+    let res = post(
+        &world,
+        "/api/v1/events",
+        Some(&k),
+        &json!({"source": "s",
+        "resource": "srv", "check": "c", "severity": "error"})
+        .to_string(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    drop(held);
+    assert!(
+        world
+            .store
+            .pending_events(100)
+            .await
+            .expect("pending")
+            .is_empty(),
+        "a refused request stores nothing"
+    );
+    // Once the writer has room, the sender's retry is stored, once.
+    let res = post(&world, path, Some(&k), &body).await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.body);
+    assert_eq!(res.json(), json!({"accepted": 2, "duplicates": 0}));
+    let done = process(&world).await;
+    assert_eq!((done.events, done.incidents_opened), (2, 1));
 }

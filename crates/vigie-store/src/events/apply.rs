@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 use std::sync::Arc;
 use vigie_core::Timestamp;
-use vigie_core::event::correlate::{GroupRoot, GroupState};
+use vigie_core::event::correlate::{ChildFacts, GroupRoot, GroupState, resolved_with_parent};
 use vigie_core::event::fingerprint::Fingerprint;
 use vigie_core::event::process::DedupRecord;
 use vigie_core::event::{EventClass, Severity};
@@ -79,6 +79,24 @@ pub enum IncidentWrite {
         /// The support group the assignment rules chose.
         support_group: Option<GroupId>,
     },
+    /// The group `into` had no incident: it takes over the incident of the
+    /// group `from` merged into it.
+    TakeOver {
+        /// The absorbed group.
+        from: AlertGroupId,
+        /// The surviving group.
+        into: AlertGroupId,
+    },
+    /// The incident of the group `from` merged into `into` becomes a child
+    /// of the incident of `into`, with a note made from the parent's number.
+    Attach {
+        /// The absorbed group.
+        from: AlertGroupId,
+        /// The surviving group.
+        into: AlertGroupId,
+        /// The note in the child, from the parent's number.
+        note: fn(i64) -> String,
+    },
     /// Add an internal note to the group's incident.
     Note {
         /// The group.
@@ -86,7 +104,8 @@ pub enum IncidentWrite {
         /// The note.
         text: String,
     },
-    /// Resolve the group's incident (if it is still open).
+    /// Resolve the group's incident (if it is still open) and its children
+    /// that nothing else carries (`correlate::resolved_with_parent`).
     Resolve {
         /// The group.
         group: AlertGroupId,
@@ -108,9 +127,9 @@ pub struct EventBatch {
     pub alerts: Vec<AlertWrite>,
     /// Incident actions, in order.
     pub incidents: Vec<IncidentWrite>,
-    /// Groups merged into another (either may be new): from, into, and
-    /// whether `into` takes over the incident of `from`.
-    pub merges: Vec<(AlertGroupId, AlertGroupId, bool)>,
+    /// Groups merged into another (either may be new): from, into. What
+    /// becomes of their incidents is in `incidents`, in order.
+    pub merges: Vec<(AlertGroupId, AlertGroupId)>,
 }
 
 impl EventBatch {
@@ -243,10 +262,9 @@ async fn write_batch(
     }
     let real =
         |id: AlertGroupId| -> AlertGroupId { applied.group_ids.get(&id).copied().unwrap_or(id) };
-    // Merged groups: their alerts and (if the target has none) their
-    // incident move to the target; they end, naming it.
-    for (from, written, take_incident) in &batch.merges {
-        let (from, into) = (real(*from), real(*written));
+    // Merged groups: their alerts move to the target; they end, naming it.
+    for (from, into) in &batch.merges {
+        let (from, into) = (real(*from), real(*into));
         Sql::new("UPDATE alerts SET group_id = ")
             .bind(into.0)
             .push(" WHERE tenant_id = ")
@@ -256,18 +274,6 @@ async fn write_batch(
             .query()
             .execute(&mut **tx)
             .await?;
-        if *take_incident {
-            Sql::new("UPDATE alert_groups SET incident_id = (SELECT g.incident_id FROM alert_groups g WHERE g.id = ")
-                .bind(from.0)
-                .push(") WHERE id = ")
-                .bind(into.0)
-                .push(" AND incident_id IS NULL")
-                .query()
-                .execute(&mut **tx)
-                .await?;
-            // Read again from the row when an incident action needs it.
-            incidents.remove(written);
-        }
         Sql::update(
             "alert_groups",
             vec![
@@ -367,6 +373,36 @@ async fn write_batch(
                 incidents.insert(*group, Some(created.id));
                 applied.opened.push((id, created.id));
             }
+            IncidentWrite::TakeOver { from, into } => {
+                let Some(incident) = incident_of(tx, &mut incidents, real(*from), *from).await?
+                else {
+                    continue;
+                };
+                if incident_of(tx, &mut incidents, real(*into), *into)
+                    .await?
+                    .is_some()
+                {
+                    continue;
+                }
+                Sql::update(
+                    "alert_groups",
+                    vec![("incident_id", incident.0.into())],
+                    ("id", real(*into).0.into()),
+                )
+                .query()
+                .execute(&mut **tx)
+                .await?;
+                incidents.insert(*into, Some(incident));
+            }
+            IncidentWrite::Attach { from, into, note } => {
+                let (Some(child), Some(parent)) = (
+                    incident_of(tx, &mut incidents, real(*from), *from).await?,
+                    incident_of(tx, &mut incidents, real(*into), *into).await?,
+                ) else {
+                    continue;
+                };
+                attach(tx, now, tenant, child, parent, *note).await?;
+            }
             IncidentWrite::Note { group, text } => {
                 let Some(incident) = incident_of(tx, &mut incidents, real(*group), *group).await?
                 else {
@@ -381,21 +417,28 @@ async fn write_batch(
                 else {
                     continue;
                 };
-                let before = ticket_in_tx(tx, incident).await?;
-                let state = LifecycleState {
-                    status: before.status,
-                    resolved_at: before.resolved_at,
-                };
                 let action = Action::Resolve {
                     solution: solution.clone(),
                     code: AUTO_RESOLVED.into(),
                 };
-                // Resolved or closed by someone already: nothing to do.
-                let Ok(outcome) = apply(&state, &action, now, jiff::SignedDuration::ZERO) else {
-                    continue;
-                };
-                apply_outcome_in(tx, clocks, &system, &before, now, &outcome, None, None).await?;
-                applied.resolved.push(incident);
+                // The incident, then the children it carries; one resolved
+                // or closed by someone already is left as it is.
+                let mut ids = vec![incident];
+                ids.extend(children_resolved_with(tx, tenant, incident).await?);
+                for id in ids {
+                    let before = ticket_in_tx(tx, id).await?;
+                    let state = LifecycleState {
+                        status: before.status,
+                        resolved_at: before.resolved_at,
+                    };
+                    let Ok(outcome) = apply(&state, &action, now, jiff::SignedDuration::ZERO)
+                    else {
+                        continue;
+                    };
+                    apply_outcome_in(tx, clocks, &system, &before, now, &outcome, None, None)
+                        .await?;
+                    applied.resolved.push(id);
+                }
             }
         }
     }
@@ -413,6 +456,105 @@ async fn write_batch(
         sql.for_backend(backend).query().execute(&mut **tx).await?;
     }
     Ok(applied)
+}
+
+/// Makes `child` a child of `parent` (audited), moves the children the
+/// processor had attached to `child` under `parent` too (one level, as
+/// for major incidents), and notes in `child` which incident carries the
+/// outage now. A child already linked elsewhere, or closed, is left alone.
+async fn attach(
+    tx: &mut Transaction<'static, Any>,
+    now: Timestamp,
+    tenant: TenantId,
+    child: TicketId,
+    parent: TicketId,
+    note: fn(i64) -> String,
+) -> Result<()> {
+    if child == parent {
+        return Ok(());
+    }
+    let before = ticket_in_tx(tx, child).await?;
+    if before.tenant_id != tenant || before.parent_id.is_some() || !before.status.is_open() {
+        return Ok(());
+    }
+    let parent_ticket = ticket_in_tx(tx, parent).await?;
+    let system = Actor::system();
+    let mut moved = vec![child];
+    let grandchildren = Sql::new("SELECT id FROM tickets WHERE tenant_id = ")
+        .bind(tenant.0)
+        .push(" AND parent_id = ")
+        .bind(child.0)
+        .push(" AND channel = ")
+        .bind(vigie_core::ticket::Channel::Event.as_str())
+        .query()
+        .fetch_all(&mut **tx)
+        .await?;
+    for row in grandchildren {
+        moved.push(TicketId(row.try_get("id")?));
+    }
+    for id in moved {
+        let before = ticket_in_tx(tx, id).await?;
+        Sql::update(
+            "tickets",
+            vec![
+                ("parent_id", parent.0.into()),
+                ("updated_at", micros(now).into()),
+            ],
+            ("id", id.0.into()),
+        )
+        .query()
+        .execute(&mut **tx)
+        .await?;
+        let after = crate::TicketRecord {
+            parent_id: Some(parent),
+            updated_at: now,
+            ..before.clone()
+        };
+        crate::tickets::audit_change(tx, &system, now, &before, &after).await?;
+    }
+    crate::comments::insert_comment(
+        tx,
+        &system,
+        now,
+        &before,
+        false,
+        &note(parent_ticket.number),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The children of an incident resolved with it: those the core's
+/// `resolved_with_parent` lets go (opened from events, carried by no live
+/// group).
+async fn children_resolved_with(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    parent: TicketId,
+) -> Result<Vec<TicketId>> {
+    let rows = Sql::new(
+        "SELECT t.id, t.channel, EXISTS (SELECT 1 FROM alert_groups g WHERE g.incident_id = t.id \
+         AND g.state <> 'resolved') AS carried FROM tickets t WHERE t.tenant_id = ",
+    )
+    .bind(tenant.0)
+    .push(" AND t.parent_id = ")
+    .bind(parent.0)
+    .push(" ORDER BY t.id")
+    .query()
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let channel: String = row.try_get("channel")?;
+        let facts = ChildFacts {
+            from_events: channel == vigie_core::ticket::Channel::Event.as_str(),
+            carried_by_live_group: crate::get_bool(&row, "carried")?,
+        };
+        if resolved_with_parent(&facts) {
+            out.push(TicketId(row.try_get("id")?));
+        }
+    }
+    Ok(out)
 }
 
 /// The incident of a group: known from this batch, else read.

@@ -6,7 +6,6 @@
 //! is stored.
 
 use super::keys::IntegrationKeyRecord;
-use crate::sql::{Arg, Sql};
 use crate::{Result, Store, StoreError, micros};
 use std::sync::Arc;
 use vigie_core::Timestamp;
@@ -96,18 +95,12 @@ impl Store {
             return Ok(Ingested::default());
         }
         let total = events.len();
-        let statements = Arc::new(statements(self.backend, key, now, &events)?);
+        let rows = Arc::new(Rows::new(self.backend, key, now, events)?);
         let accepted = self
             .group_commit()
             .try_run(Box::new(move |tx| {
-                let statements = statements.clone();
-                Box::pin(async move {
-                    let mut accepted = 0u64;
-                    for sql in statements.iter() {
-                        accepted += sql.query().execute(&mut **tx).await?.rows_affected();
-                    }
-                    Ok(accepted)
-                })
+                let rows = rows.clone();
+                Box::pin(async move { rows.insert(tx).await })
             }))
             .await?;
         let accepted = usize::try_from(accepted).unwrap_or(total).min(total);
@@ -118,43 +111,130 @@ impl Store {
     }
 }
 
-/// The statements storing `events` for `key` (each skipping a delivery key
-/// already taken), built once so that a batch run again reuses them.
-fn statements(
-    backend: crate::Backend,
-    key: &IntegrationKeyRecord,
-    now: Timestamp,
-    events: &[IncomingEvent],
-) -> Result<Vec<Sql>> {
-    let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(events.len());
-    for e in events {
-        let ev = &e.event;
-        rows.push(vec![
-            key.tenant_id.0.into(),
-            key.id.0.into(),
-            e.delivery.as_str().into(),
-            e.fingerprint.as_str().into(),
-            ev.source.as_str().into(),
-            ev.resource.as_str().into(),
-            ev.check.as_str().into(),
-            ev.severity.as_str().into(),
-            ev.action.as_str().into(),
-            ev.summary.as_str().into(),
-            payload(ev)?.into(),
-            micros(ev.occurred_at).into(),
-            micros(now).into(),
-            ev.clamped.into(),
-        ]);
+/// One event's row: its texts taken from the event (not copied), bound by
+/// reference when the statement runs.
+struct Row {
+    delivery: String,
+    fingerprint: String,
+    source: String,
+    resource: String,
+    check: String,
+    severity: &'static str,
+    action: &'static str,
+    summary: String,
+    payload: String,
+    occurred_at: i64,
+    clamped: bool,
+}
+
+/// The rows of one request for one key and the statements storing them
+/// (each skipping a delivery key already taken), built once so that a
+/// batch run again reuses them.
+struct Rows {
+    tenant: i64,
+    key: i64,
+    received_at: i64,
+    rows: Vec<Row>,
+    /// Each statement's text and the rows it binds.
+    statements: Vec<(String, std::ops::Range<usize>)>,
+}
+
+impl Rows {
+    fn new(
+        backend: crate::Backend,
+        key: &IntegrationKeyRecord,
+        now: Timestamp,
+        events: Vec<IncomingEvent>,
+    ) -> Result<Rows> {
+        let mut rows = Vec::with_capacity(events.len());
+        for e in events {
+            let payload = payload(&e.event)?;
+            let ev = e.event;
+            rows.push(Row {
+                delivery: e.delivery,
+                fingerprint: e.fingerprint.0,
+                source: ev.source,
+                resource: ev.resource,
+                check: ev.check,
+                severity: ev.severity.as_str(),
+                action: ev.action.as_str(),
+                summary: ev.summary,
+                payload,
+                occurred_at: micros(ev.occurred_at),
+                clamped: ev.clamped,
+            });
+        }
+        let mut statements = Vec::with_capacity(rows.len().div_ceil(ROWS));
+        let mut start = 0;
+        while start < rows.len() {
+            let end = (start + ROWS).min(rows.len());
+            statements.push((insert_text(backend, end - start), start..end));
+            start = end;
+        }
+        Ok(Rows {
+            tenant: key.tenant_id.0,
+            key: key.id.0,
+            received_at: micros(now),
+            rows,
+            statements,
+        })
     }
-    let mut statements = Vec::with_capacity(rows.len().div_ceil(ROWS));
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(ROWS).collect();
-        let mut sql = Sql::insert_many("events", &COLUMNS, chunk);
-        sql.push(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
-        statements.push(sql.for_backend(backend));
+
+    /// Runs the statements in `tx`; returns how many events were new.
+    async fn insert(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<u64> {
+        let mut accepted = 0;
+        for (text, range) in &self.statements {
+            let mut q = sqlx::query(text);
+            for r in &self.rows[range.clone()] {
+                q = q
+                    .bind(self.tenant)
+                    .bind(self.key)
+                    .bind(r.delivery.as_str())
+                    .bind(r.fingerprint.as_str())
+                    .bind(r.source.as_str())
+                    .bind(r.resource.as_str())
+                    .bind(r.check.as_str())
+                    .bind(r.severity)
+                    .bind(r.action)
+                    .bind(r.summary.as_str())
+                    .bind(r.payload.as_str())
+                    .bind(r.occurred_at)
+                    .bind(self.received_at)
+                    .bind(r.clamped);
+            }
+            accepted += q.execute(&mut **tx).await?.rows_affected();
+        }
+        Ok(accepted)
     }
-    Ok(statements)
+}
+
+/// `INSERT INTO events (…) VALUES (…), … ON CONFLICT … DO NOTHING` for
+/// `rows` rows: anonymous placeholders on SQLite, numbered on PostgreSQL.
+fn insert_text(backend: crate::Backend, rows: usize) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(200 + rows * COLUMNS.len() * 7);
+    text.push_str("INSERT INTO events (");
+    text.push_str(&COLUMNS.join(", "));
+    text.push_str(") VALUES ");
+    let mut n = 0usize;
+    for r in 0..rows {
+        text.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..COLUMNS.len() {
+            if c > 0 {
+                text.push_str(", ");
+            }
+            n += 1;
+            match backend {
+                crate::Backend::Sqlite => text.push('?'),
+                crate::Backend::Postgres => {
+                    let _ = write!(text, "${n}");
+                }
+            }
+        }
+        text.push(')');
+    }
+    text.push_str(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
+    text
 }
 
 /// Stores events inside the caller's transaction (a mail made into an
@@ -166,9 +246,7 @@ pub(crate) async fn insert_events_in(
     now: Timestamp,
     events: &[IncomingEvent],
 ) -> Result<u64> {
-    let mut accepted = 0;
-    for sql in statements(backend, key, now, events)? {
-        accepted += sql.query().execute(&mut **tx).await?.rows_affected();
-    }
-    Ok(accepted)
+    Rows::new(backend, key, now, events.to_vec())?
+        .insert(tx)
+        .await
 }

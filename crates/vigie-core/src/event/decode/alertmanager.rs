@@ -96,9 +96,10 @@ fn event(
         .find_map(|name| label(name))
         .unwrap_or_default();
     let check = label("alertname").unwrap_or_default();
-    let labels_path = alert.path("labels");
+    let labels_path = || alert.path("labels");
     let resource = json::name(resource, &labels_path)?.unwrap_or_default();
-    let check = json::name(check, &json::key_path(&labels_path, "alertname"))?.unwrap_or_default();
+    let check =
+        json::name(check, &|| json::key_path(&labels_path(), "alertname"))?.unwrap_or_default();
     let severity = label("severity")
         .and_then(Severity::from_synonym)
         .unwrap_or(Severity::Warning);
@@ -124,7 +125,7 @@ fn event(
     put("groupKey", group.key);
     put("receiver", group.receiver);
     put("externalURL", group.external_url);
-    let details = json::details(Value::Object(details), &alert.path("annotations"))?;
+    let details = json::details(Value::Object(details), &|| alert.path("annotations"))?;
     Ok(Event {
         source: source.to_owned(),
         resource,

@@ -32,6 +32,32 @@ pub(crate) fn key_path(parent: &str, key: &str) -> String {
     }
 }
 
+/// Where a checked value is: a path already written, or a closure writing
+/// it only when a refusal needs it (most values pass, and their paths would
+/// be written for nothing).
+pub(crate) trait At {
+    /// The path.
+    fn at(&self) -> String;
+}
+
+impl At for str {
+    fn at(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl At for String {
+    fn at(&self) -> String {
+        self.clone()
+    }
+}
+
+impl<F: Fn() -> String> At for F {
+    fn at(&self) -> String {
+        self()
+    }
+}
+
 /// The path of an element: `alerts[3]`, or `[3]` for the root array.
 pub(crate) fn index_path(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")
@@ -98,7 +124,7 @@ impl<'v> Obj<'v> {
     pub(crate) fn name(&self, key: &str) -> Result<Option<String>, DecodeError> {
         match self.str(key)? {
             None => Ok(None),
-            Some(s) => name(s, &self.path(key)),
+            Some(s) => name(s, &|| self.path(key)),
         }
     }
 
@@ -127,10 +153,10 @@ impl<'v> Obj<'v> {
         }
         let mut labels = BTreeMap::new();
         for (name, value) in self.map {
-            let path = self.path(name);
+            let path = || self.path(name);
             let value = match value {
                 Value::String(s) => s,
-                _ => return Err(error(&path, "must be a string")),
+                _ => return Err(error(&path(), "must be a string")),
             };
             labels.insert(label_name(name, &path)?, label_value(value, &path)?);
         }
@@ -142,7 +168,7 @@ impl<'v> Obj<'v> {
         match self.str(key)? {
             None => Ok(None),
             Some(s) if s.trim().is_empty() => Ok(None),
-            Some(s) => rfc3339(s, &self.path(key)).map(Some),
+            Some(s) => rfc3339(s, &|| self.path(key)).map(Some),
         }
     }
 
@@ -150,38 +176,38 @@ impl<'v> Obj<'v> {
     pub(crate) fn details(&self, key: &str) -> Result<Value, DecodeError> {
         match self.value(key) {
             None => Ok(Value::Null),
-            Some(v) => details(v.clone(), &self.path(key)),
+            Some(v) => details(v.clone(), &|| self.path(key)),
         }
     }
 }
 
 /// A trimmed name within the length limit, `None` when blank.
-pub(crate) fn name(text: &str, path: &str) -> Result<Option<String>, DecodeError> {
+pub(crate) fn name(text: &str, path: &(impl At + ?Sized)) -> Result<Option<String>, DecodeError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Ok(None);
     }
     if trimmed.chars().count() > limits::MAX_NAME_CHARS {
         return Err(error(
-            path,
+            &path.at(),
             format!("at most {} characters", limits::MAX_NAME_CHARS),
         ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(error(path, "must not hold control characters"));
+        return Err(error(&path.at(), "must not hold control characters"));
     }
     Ok(Some(trimmed.to_owned()))
 }
 
 /// A label name: not blank, within its limit.
-pub(crate) fn label_name(name: &str, path: &str) -> Result<String, DecodeError> {
+pub(crate) fn label_name(name: &str, path: &(impl At + ?Sized)) -> Result<String, DecodeError> {
     let trimmed = name.trim();
     if trimmed.is_empty() {
-        return Err(error(path, "a label name must not be blank"));
+        return Err(error(&path.at(), "a label name must not be blank"));
     }
     if trimmed.chars().count() > limits::MAX_LABEL_NAME_CHARS {
         return Err(error(
-            path,
+            &path.at(),
             format!(
                 "a label name has at most {} characters",
                 limits::MAX_LABEL_NAME_CHARS
@@ -192,10 +218,10 @@ pub(crate) fn label_name(name: &str, path: &str) -> Result<String, DecodeError> 
 }
 
 /// A label value within its limit.
-pub(crate) fn label_value(value: &str, path: &str) -> Result<String, DecodeError> {
+pub(crate) fn label_value(value: &str, path: &(impl At + ?Sized)) -> Result<String, DecodeError> {
     if value.chars().count() > limits::MAX_LABEL_VALUE_CHARS {
         return Err(error(
-            path,
+            &path.at(),
             format!(
                 "a label value has at most {} characters",
                 limits::MAX_LABEL_VALUE_CHARS
@@ -206,13 +232,13 @@ pub(crate) fn label_value(value: &str, path: &str) -> Result<String, DecodeError
 }
 
 /// A details value within its size limit.
-pub(crate) fn details(value: Value, path: &str) -> Result<Value, DecodeError> {
+pub(crate) fn details(value: Value, path: &(impl At + ?Sized)) -> Result<Value, DecodeError> {
     let size = serde_json::to_vec(&value)
         .map(|v| v.len())
         .unwrap_or(usize::MAX);
     if size > limits::MAX_DETAILS_BYTES {
         return Err(error(
-            path,
+            &path.at(),
             format!("at most {} bytes of details", limits::MAX_DETAILS_BYTES),
         ));
     }
@@ -220,10 +246,10 @@ pub(crate) fn details(value: Value, path: &str) -> Result<Value, DecodeError> {
 }
 
 /// An RFC 3339 time (`2024-05-14T08:02:11Z`, `…+02:00`).
-pub(crate) fn rfc3339(text: &str, path: &str) -> Result<Timestamp, DecodeError> {
+pub(crate) fn rfc3339(text: &str, path: &(impl At + ?Sized)) -> Result<Timestamp, DecodeError> {
     text.trim().parse::<Timestamp>().map_err(|_| {
         error(
-            path,
+            &path.at(),
             "must be an RFC 3339 time such as 2024-05-14T08:02:11Z",
         )
     })
