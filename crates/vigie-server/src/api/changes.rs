@@ -84,7 +84,7 @@ impl From<ChangeError> for ApiError {
 
 /// Lists the changes the caller may read, by id.
 #[utoipa::path(get, path = "/changes", tag = "changes", params(ChangeQuery),
-    responses((status = 200, body = ChangePage), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = ChangePage), (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list_changes(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -104,7 +104,17 @@ async fn list_changes(
             .transpose()?,
         ci: q.ci_id.map(CiId),
         caused_incidents: q.caused_incidents.unwrap_or(false),
-        ..ChangeFilter::default()
+        raised_from: q
+            .raised_from
+            .as_deref()
+            .map(|v| instant("raised_from", v))
+            .transpose()?,
+        raised_before: q
+            .raised_before
+            .as_deref()
+            .map(|v| instant("raised_before", v))
+            .transpose()?,
+        newest_first: false,
     };
     let page = PageParams {
         limit: q.limit,

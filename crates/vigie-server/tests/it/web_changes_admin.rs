@@ -431,6 +431,31 @@ async fn the_change_report_counts_outcomes_and_names_the_changes_that_caused_inc
         )
         .await
         .assert_problem(StatusCode::BAD_REQUEST, "bad-request");
+    // The list filters on the same dates.
+    let month = read(
+        &world,
+        agent,
+        "/api/v1/changes?raised_from=2026-01-01T00:00:00Z&raised_before=2026-02-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(month["items"].as_array().map(Vec::len), Some(3), "{month}");
+    let earlier = read(
+        &world,
+        agent,
+        "/api/v1/changes?raised_before=2026-01-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(earlier["items"].as_array().map(Vec::len), Some(0));
+    let p = world
+        .api(
+            Method::GET,
+            "/api/v1/changes?raised_from=yesterday",
+            Some(agent),
+            None,
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(p["field"], "raised_from");
     // Another tenant counts nothing of alpha's.
     let theirs = read(
         &world,

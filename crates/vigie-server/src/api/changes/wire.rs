@@ -325,6 +325,10 @@ pub struct ChangeQuery {
     pub(super) ci_id: Option<i64>,
     /// Only changes whose review links incidents they caused.
     pub(super) caused_incidents: Option<bool>,
+    /// Only changes raised at or after this instant (RFC 3339).
+    pub(super) raised_from: Option<String>,
+    /// Only changes raised before this instant (RFC 3339).
+    pub(super) raised_before: Option<String>,
     /// At most this many (1–500, default 50).
     pub(super) limit: Option<u32>,
     /// From `next_cursor`.
