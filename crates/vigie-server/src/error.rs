@@ -249,8 +249,8 @@ impl From<InvalidValue> for ApiError {
     }
 }
 
-impl From<crate::sla::input::Refusal> for ApiError {
-    fn from(e: crate::sla::input::Refusal) -> Self {
+impl From<crate::refusal::Refusal> for ApiError {
+    fn from(e: crate::refusal::Refusal) -> Self {
         ApiError::invalid(&e.field, e.message)
     }
 }

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod mail;
 mod ops;
 mod queue_view;
+pub mod refusal;
 pub mod releases;
 pub mod sla;
 pub mod web;

@@ -119,26 +119,7 @@ impl Store {
         new_parent: Option<TicketId>,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        Sql::update(
-            "tickets",
-            vec![
-                ("parent_id", new_parent.map(|p| p.0).into()),
-                ("updated_at", micros(now).into()),
-            ],
-            ("id", child.id.0.into()),
-        )
-        .query()
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            now,
-            target(child),
-            Some(&parent(child.parent_id)),
-            Some(&parent(new_parent)),
-        )
-        .await?;
+        set_parent_in(&mut tx, actor, now, child, new_parent).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -205,4 +186,36 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Sets or clears `child`'s parent inside the caller's transaction, with
+/// its audit line (the major-incident links and the event processor's
+/// merged incidents).
+pub(crate) async fn set_parent_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    now: Timestamp,
+    child: &TicketRecord,
+    new_parent: Option<TicketId>,
+) -> Result<()> {
+    Sql::update(
+        "tickets",
+        vec![
+            ("parent_id", new_parent.map(|p| p.0).into()),
+            ("updated_at", micros(now).into()),
+        ],
+        ("id", child.id.0.into()),
+    )
+    .query()
+    .execute(&mut **tx)
+    .await?;
+    record(
+        tx,
+        actor,
+        now,
+        target(child),
+        Some(&parent(child.parent_id)),
+        Some(&parent(new_parent)),
+    )
+    .await
 }

@@ -191,6 +191,39 @@ impl Sql {
         sql
     }
 
+    /// The text of `INSERT INTO table (a, b) VALUES (…), (…), …` for `rows`
+    /// rows whose values the caller binds itself, in order (by reference,
+    /// where building [`Arg`]s would copy every value): anonymous `?` on
+    /// SQLite, as [`Sql::for_backend`] writes them, `$n` on PostgreSQL.
+    pub(crate) fn insert_many_text(
+        backend: crate::Backend,
+        table: &str,
+        columns: &[&str],
+        rows: usize,
+    ) -> String {
+        use std::fmt::Write;
+        let mut text = String::with_capacity(64 + rows * columns.len() * 7);
+        let _ = write!(text, "INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0usize;
+        for r in 0..rows {
+            text.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..columns.len() {
+                if c > 0 {
+                    text.push_str(", ");
+                }
+                n += 1;
+                match backend {
+                    crate::Backend::Sqlite => text.push('?'),
+                    crate::Backend::Postgres => {
+                        let _ = write!(text, "${n}");
+                    }
+                }
+            }
+            text.push(')');
+        }
+        text
+    }
+
     /// `UPDATE table SET a = $1, b = $2 WHERE key = $3`.
     pub(crate) fn update(table: &str, values: Vec<(&str, Arg)>, key: (&str, Arg)) -> Self {
         let mut sql = Sql::new(&format!("UPDATE {table} SET "));
@@ -244,6 +277,19 @@ mod tests {
         assert_eq!(sql.args.len(), 4);
         let pg = Sql::insert_many("t", &["n", "s"], rows).for_backend(Backend::Postgres);
         assert_eq!(pg.text, "INSERT INTO t (n, s) VALUES ($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn a_many_row_text_numbers_its_placeholders_per_backend() {
+        let cols = ["a", "b"];
+        assert_eq!(
+            Sql::insert_many_text(crate::Backend::Sqlite, "t", &cols, 2),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(
+            Sql::insert_many_text(crate::Backend::Postgres, "t", &cols, 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
     }
 
     #[test]

@@ -345,6 +345,14 @@ pub fn merged_incidents(
         .collect()
 }
 
+/// Whether an absorbed group's incident may become a child of the
+/// carrier ([`MergedIncident::Attached`]): only while it is open and
+/// linked nowhere (a person may have made it the child of another
+/// incident, or resolved it; that is left as it is).
+pub fn attachable(open: bool, has_parent: bool) -> bool {
+    open && !has_parent
+}
+
 /// What the shell knows of a child of an incident whose group cleared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChildFacts {

@@ -517,3 +517,10 @@ fn the_items_criticality_moves_the_incidents_priority_by_one_level() {
         }
     }
 }
+
+#[test]
+fn only_an_open_unlinked_incident_is_attached() {
+    assert!(attachable(true, false));
+    assert!(!attachable(true, true));
+    assert!(!attachable(false, false));
+}

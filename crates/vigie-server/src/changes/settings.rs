@@ -5,7 +5,7 @@
 //! words, each message naming the field at fault.
 
 use crate::AppState;
-use crate::sla::input::Refusal;
+use crate::refusal::Refusal;
 use vigie_core::Timestamp;
 use vigie_core::change::approval::{Board, BoardKind};
 use vigie_core::ids::{GroupId, TenantId, UserId};

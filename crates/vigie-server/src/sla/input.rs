@@ -10,34 +10,9 @@ use jiff::civil::Date;
 use vigie_core::calendar::{DEFAULT_TIME_ZONE, DateRange, Segment};
 use vigie_core::sla::spec::{minutes, segment_of_minutes};
 use vigie_core::sla::{CalendarSpec, EscalationLevel, SlaTarget, parse_priority};
-use vigie_core::validate::InvalidValue;
 use vigie_store::NewTarget;
 
-/// A refused value: the field at fault and the sentence naming it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct Refusal {
-    /// The field, e.g. `weekly_hours.monday` or `escalations[1].action`.
-    pub field: String,
-    /// The whole sentence, starting with the field.
-    pub message: String,
-}
-
-impl Refusal {
-    /// A refusal of `field` saying `message` (which names the field).
-    pub fn new(field: &str, message: impl Into<String>) -> Refusal {
-        Refusal {
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-impl From<InvalidValue> for Refusal {
-    fn from(e: InvalidValue) -> Self {
-        Refusal::new(e.field(), e.to_string())
-    }
-}
+pub use crate::refusal::Refusal;
 
 /// A stretch of service hours as typed: `HH:MM` to `HH:MM` (`24:00` is
 /// the end of the day).

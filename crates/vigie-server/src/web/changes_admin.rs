@@ -55,7 +55,7 @@ pub(super) fn may_manage(actor: &vigie_core::tenancy::Actor) -> bool {
 }
 
 /// A choice of a select, marked when it is the current value.
-struct Option_ {
+struct Pick {
     id: i64,
     label: String,
     selected: bool,
@@ -68,8 +68,8 @@ struct BoardView {
     set_up: bool,
     quorum: i64,
     members: Vec<String>,
-    users: Vec<Option_>,
-    groups: Vec<Option_>,
+    users: Vec<Pick>,
+    groups: Vec<Pick>,
 }
 
 /// One freeze period.
@@ -95,7 +95,7 @@ struct AdminPage {
     l: Layout,
     error: Option<String>,
     zone: String,
-    calendars: Vec<Option_>,
+    calendars: Vec<Pick>,
     default_windows: bool,
     boards: Vec<BoardView>,
     freezes: Vec<FreezeRow>,
@@ -145,7 +145,7 @@ async fn show(
         .await
         .map_err(failed)?
         .into_iter()
-        .map(|c| Option_ {
+        .map(|c| Pick {
             id: c.id,
             selected: calendar == Some(c.id),
             label: c.name,
@@ -195,7 +195,7 @@ async fn show(
             members,
             users: users
                 .iter()
-                .map(|u| Option_ {
+                .map(|u| Pick {
                     id: u.id.0,
                     label: format!("{} ({})", u.display_name, u.login),
                     selected: chosen_users.contains(&u.id.0),
@@ -203,7 +203,7 @@ async fn show(
                 .collect(),
             groups: groups
                 .iter()
-                .map(|g| Option_ {
+                .map(|g| Pick {
                     id: g.id.0,
                     label: g.name.clone(),
                     selected: chosen_groups.contains(&g.id.0),

@@ -474,7 +474,11 @@ async fn attach(
         return Ok(());
     }
     let before = ticket_in_tx(tx, child).await?;
-    if before.tenant_id != tenant || before.parent_id.is_some() || !before.status.is_open() {
+    let attachable = vigie_core::event::correlate::attachable(
+        before.status.is_open(),
+        before.parent_id.is_some(),
+    );
+    if before.tenant_id != tenant || !attachable {
         return Ok(());
     }
     let parent_ticket = ticket_in_tx(tx, parent).await?;
@@ -494,23 +498,7 @@ async fn attach(
     }
     for id in moved {
         let before = ticket_in_tx(tx, id).await?;
-        Sql::update(
-            "tickets",
-            vec![
-                ("parent_id", parent.0.into()),
-                ("updated_at", micros(now).into()),
-            ],
-            ("id", id.0.into()),
-        )
-        .query()
-        .execute(&mut **tx)
-        .await?;
-        let after = crate::TicketRecord {
-            parent_id: Some(parent),
-            updated_at: now,
-            ..before.clone()
-        };
-        crate::tickets::audit_change(tx, &system, now, &before, &after).await?;
+        crate::major_incidents::set_parent_in(tx, &system, now, &before, Some(parent)).await?;
     }
     crate::comments::insert_comment(
         tx,

@@ -209,30 +209,9 @@ impl Rows {
 }
 
 /// `INSERT INTO events (…) VALUES (…), … ON CONFLICT … DO NOTHING` for
-/// `rows` rows: anonymous placeholders on SQLite, numbered on PostgreSQL.
+/// `rows` rows.
 fn insert_text(backend: crate::Backend, rows: usize) -> String {
-    use std::fmt::Write;
-    let mut text = String::with_capacity(200 + rows * COLUMNS.len() * 7);
-    text.push_str("INSERT INTO events (");
-    text.push_str(&COLUMNS.join(", "));
-    text.push_str(") VALUES ");
-    let mut n = 0usize;
-    for r in 0..rows {
-        text.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..COLUMNS.len() {
-            if c > 0 {
-                text.push_str(", ");
-            }
-            n += 1;
-            match backend {
-                crate::Backend::Sqlite => text.push('?'),
-                crate::Backend::Postgres => {
-                    let _ = write!(text, "${n}");
-                }
-            }
-        }
-        text.push(')');
-    }
+    let mut text = crate::sql::Sql::insert_many_text(backend, "events", &COLUMNS, rows);
     text.push_str(" ON CONFLICT (tenant_id, occurred_at, event_key) DO NOTHING");
     text
 }
