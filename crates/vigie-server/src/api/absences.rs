@@ -2,6 +2,7 @@
 //! tickets meanwhile. A user records his own; administrators of his entity
 //! record them for him.
 
+use super::instants::instant;
 use super::{ApiJson, ApiPath, scope_for};
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -13,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vigie_core::Timestamp;
 use vigie_core::ids::UserId;
 use vigie_core::role::Permission;
 use vigie_core::tenancy::{Actor, Scope};
@@ -65,15 +65,6 @@ pub struct AbsenceIn {
     ends_at: String,
     /// Who takes the tickets meanwhile; default: they go back to their group.
     backup_id: Option<i64>,
-}
-
-fn time(field: &str, value: &str) -> Result<Timestamp, ApiError> {
-    value.parse::<Timestamp>().map_err(|_| {
-        ApiError::invalid(
-            field,
-            format!("`{field}` must be an RFC 3339 time with its offset"),
-        )
-    })
 }
 
 /// The user if the actor may read (or, with `manage`, change) his absences.
@@ -131,8 +122,8 @@ async fn create_absence(
             .kind
             .parse::<AbsenceKind>()
             .map_err(|e| ApiError::invalid("kind", e.to_string()))?,
-        starts_at: time("starts_at", &body.starts_at)?,
-        ends_at: time("ends_at", &body.ends_at)?,
+        starts_at: instant("starts_at", &body.starts_at)?,
+        ends_at: instant("ends_at", &body.ends_at)?,
         backup: body.backup_id.map(UserId),
     };
     absence::check(&new).map_err(|e| {

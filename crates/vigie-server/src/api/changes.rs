@@ -5,7 +5,7 @@
 //! freezes, windows and templates are in [`settings`].
 
 use super::audit::AuditOut;
-use super::event_settings::instant;
+use super::instants::{instant, optional_instant};
 use super::{ApiJson, ApiPath, ApiQuery, PageParams, scope_for};
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -104,16 +104,8 @@ async fn list_changes(
             .transpose()?,
         ci: q.ci_id.map(CiId),
         caused_incidents: q.caused_incidents.unwrap_or(false),
-        raised_from: q
-            .raised_from
-            .as_deref()
-            .map(|v| instant("raised_from", v))
-            .transpose()?,
-        raised_before: q
-            .raised_before
-            .as_deref()
-            .map(|v| instant("raised_before", v))
-            .transpose()?,
+        raised_from: optional_instant("raised_from", q.raised_from.as_deref())?,
+        raised_before: optional_instant("raised_before", q.raised_before.as_deref())?,
         newest_first: false,
     };
     let page = PageParams {

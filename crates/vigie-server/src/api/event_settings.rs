@@ -5,6 +5,7 @@
 //! checked before the body is validated; a refused body changes nothing.
 
 use super::categories::readable;
+use super::instants::instant;
 use super::{ApiJson, ApiPath};
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -212,16 +213,6 @@ pub struct MaintenanceWindowIn {
     /// Whether the items below those are covered too (default true).
     #[serde(default = "yes")]
     include_children: bool,
-}
-
-/// An instant typed as RFC 3339, or a refusal naming the field.
-pub(crate) fn instant(field: &str, value: &str) -> Result<Timestamp, ApiError> {
-    value.trim().parse::<Timestamp>().map_err(|_| {
-        ApiError::invalid(
-            field,
-            format!("`{field}` must be an RFC 3339 time such as 2026-03-01T22:00:00Z"),
-        )
-    })
 }
 
 impl MaintenanceWindowIn {

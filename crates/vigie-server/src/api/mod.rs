@@ -17,6 +17,7 @@ mod event_settings;
 mod events;
 mod extract;
 mod groups;
+mod instants;
 mod integration_keys;
 mod mailboxes;
 mod major;

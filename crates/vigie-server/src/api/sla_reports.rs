@@ -4,6 +4,7 @@
 //! the right to read the tickets of the tenant's root entity.
 
 use super::categories::{manageable, readable};
+use super::instants::{instant, optional_instant};
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::auth::ApiActor;
@@ -129,15 +130,6 @@ pub struct OutageIn {
     note: Option<String>,
 }
 
-fn instant(field: &str, text: &str) -> Result<Timestamp, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::invalid(
-            field,
-            format!("{field}: {text:?} is not an RFC 3339 instant"),
-        )
-    })
-}
-
 impl OutageIn {
     fn outage(&self) -> Result<NewOutage, ApiError> {
         let kind = self.kind.clone().unwrap_or_else(|| "outage".into());
@@ -148,11 +140,7 @@ impl OutageIn {
             ));
         }
         let starts_at = instant("starts_at", &self.starts_at)?;
-        let ends_at = self
-            .ends_at
-            .as_deref()
-            .map(|e| instant("ends_at", e))
-            .transpose()?;
+        let ends_at = optional_instant("ends_at", self.ends_at.as_deref())?;
         if ends_at.is_some_and(|e| e <= starts_at) {
             return Err(ApiError::invalid(
                 "ends_at",

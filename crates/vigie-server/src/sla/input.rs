@@ -12,7 +12,7 @@ use vigie_core::sla::spec::{minutes, segment_of_minutes};
 use vigie_core::sla::{CalendarSpec, EscalationLevel, SlaTarget, parse_priority};
 use vigie_store::NewTarget;
 
-pub use crate::refusal::Refusal;
+use crate::refusal::Refusal;
 
 /// A stretch of service hours as typed: `HH:MM` to `HH:MM` (`24:00` is
 /// the end of the day).

@@ -4,7 +4,7 @@
 //! target is the one named, or the SLA target the core selects for a
 //! priority and a service ([`select_targets`]); the clocks are the core's.
 
-use super::input::Refusal;
+use crate::refusal::Refusal;
 use vigie_core::Timestamp;
 use vigie_core::ids::TenantId;
 use vigie_core::sla::{Metric, SlaClock, TargetKind, TicketPhase, parse_priority, select_targets};

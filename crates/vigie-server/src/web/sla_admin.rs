@@ -21,7 +21,8 @@ use super::sla_form::{CalendarDraft, CalendarForm, NewCalendarForm, TargetDraft,
 use super::{Layout, check_csrf, render};
 use crate::AppState;
 use crate::auth::WebSession;
-use crate::sla::input::{self, Refusal};
+use crate::refusal::Refusal;
+use crate::sla::input;
 use crate::sla::preview::{self, Preview, PreviewAsk, PreviewError};
 use crate::sla::show_duration;
 use askama::Template;

@@ -9,7 +9,8 @@
 //! (`75 notify`) per line. A draft shows a record, or what was typed when
 //! it was refused.
 
-use crate::sla::input::{self, CalendarText, Refusal, SegmentText, TargetText, WEEKDAY_FIELDS};
+use crate::refusal::Refusal;
+use crate::sla::input::{self, CalendarText, SegmentText, TargetText, WEEKDAY_FIELDS};
 use serde::Deserialize;
 use vigie_core::calendar::Segment;
 use vigie_core::sla::{CalendarSpec, PauseOn, Policy, TargetKind, priority_label};

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::api::categories::readable;
-use crate::api::event_settings::instant;
+use crate::api::instants::instant;
 use crate::api::{ApiJson, ApiPath};
 use crate::auth::ApiActor;
 use crate::changes::settings;
