@@ -127,17 +127,17 @@ fn line(
     ]))
 }
 
-/// Records the creation of many records by one actor, in the write's own
+/// Records the creation of many records, each by its own actor (tickets
+/// opened by the senders of a batch of mails), in the write's own
 /// transaction, many lines per statement.
 pub(crate) async fn record_created(
     tx: &mut Transaction<'static, Any>,
     backend: crate::Backend,
-    actor: &Actor,
     now: Timestamp,
-    created: &[(AuditTarget<'_>, Fields)],
+    created: &[(&Actor, &AuditTarget<'_>, &Fields)],
 ) -> Result<()> {
     let mut rows = Vec::with_capacity(created.len());
-    for (target, fields) in created {
+    for (actor, target, fields) in created {
         if let Some(row) = line(actor, now, target, None, Some(fields))? {
             rows.push(row);
         }

@@ -65,8 +65,8 @@ pub use events::{
 pub use groups::{GroupChanges, GroupRecord, NewGroup};
 pub use mail::{
     MailAuthor, MailBatch, MailSender, MailStored, MailWrite, MailboxInput, MailboxRecord,
-    NewContact, Notify as MailNotify, OutboxRecord, OutgoingMail, ReceivedMail, ReceivedMailRecord,
-    SenderUser,
+    NewContact, Notify as MailNotify, OutboxRecord, OutgoingMail, PlannedMail, ReceivedMail,
+    ReceivedMailRecord, ReplyTo, SenderUser,
 };
 pub use major_incidents::CommunicationRecord;
 pub use notifications::PendingNotification;

@@ -542,59 +542,64 @@ pub(crate) fn escape_like(s: &str) -> String {
     out
 }
 
-/// The tenant's oldest active user with this address, and how many mails
-/// from the address arrived since `since`, in one statement (a mail's
-/// sender, inside the transaction of its batch).
-pub(crate) async fn user_by_email_in(
+/// The tenant's oldest active user for each of `addresses` (compared in
+/// lower case; the map is keyed by the address in lower case), in one
+/// statement per 500 addresses (the senders of a batch of mails, inside its
+/// transaction).
+pub(crate) async fn users_by_email_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tenant: TenantId,
-    address: &str,
-    since: Timestamp,
-) -> Result<(Option<UserRecord>, u32)> {
-    let row = Sql::new(
-        "SELECT (SELECT COUNT(*) FROM received_mails WHERE tenant_id = ",
-    )
-    .bind(tenant.0)
-    .push(" AND from_address = ")
-    .bind(address)
-    .push(" AND received_at >= ")
-    .bind(micros(since))
-    .push(
-        ") AS recent, f.* FROM (SELECT 1 AS one) o LEFT JOIN (SELECT u.id, u.tenant_id, u.entity_id, \
-         e.path AS entity_path, u.login, u.display_name, u.email, u.locale, u.platform_admin, \
-         u.active, u.created_at, u.updated_at FROM users u JOIN entities e ON e.id = u.entity_id \
-         WHERE u.tenant_id = ",
-    )
-    .bind(tenant.0)
-    .push(" AND LOWER(u.email) = ")
-    .bind(address.to_lowercase())
-    .push(" AND u.active = ")
-    .bind(true)
-    .push(" ORDER BY u.id LIMIT 1) f ON 1 = 1")
-    .query()
-    .fetch_one(&mut **tx)
-    .await?;
-    let recent = u32::try_from(row.try_get::<i64, _>("recent")?).unwrap_or(u32::MAX);
-    let user = match row.try_get::<Option<i64>, _>("id")? {
-        Some(_) => Some(user_row(&row)?),
-        None => None,
-    };
-    Ok((user, recent))
+    addresses: &[String],
+) -> Result<std::collections::HashMap<String, UserRecord>> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in addresses.chunks(500) {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" AND u.tenant_id = ")
+            .bind(tenant.0)
+            .push(" AND u.active = ")
+            .bind(true)
+            .push(" AND LOWER(u.email) IN (");
+        for (i, a) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(a.to_lowercase());
+        }
+        sql.push(") ORDER BY u.id");
+        for row in sql.query().fetch_all(&mut **tx).await? {
+            let user = user_row(&row)?;
+            if let Some(email) = &user.email {
+                found.entry(email.to_lowercase()).or_insert(user);
+            }
+        }
+    }
+    Ok(found)
 }
 
-/// A user's grants, inside a transaction.
-pub(crate) async fn grants_in(
+/// The grants of each of `users`, inside a transaction, in one statement
+/// per 500 users.
+pub(crate) async fn grants_of_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    user: UserId,
-) -> Result<Vec<GrantRecord>> {
-    let rows = Sql::new(
-        "SELECT g.id, g.user_id, g.entity_id, e.path, g.role, g.recursive \
-         FROM grants g JOIN entities e ON e.id = g.entity_id WHERE g.user_id = ",
-    )
-    .bind(user.0)
-    .push(" ORDER BY g.id")
-    .query()
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.iter().map(grant_row).collect()
+    users: &[UserId],
+) -> Result<std::collections::HashMap<UserId, Vec<GrantRecord>>> {
+    let mut found: std::collections::HashMap<UserId, Vec<GrantRecord>> =
+        std::collections::HashMap::new();
+    for chunk in users.chunks(500) {
+        let mut sql = Sql::new(
+            "SELECT g.id, g.user_id, g.entity_id, e.path, g.role, g.recursive \
+             FROM grants g JOIN entities e ON e.id = g.entity_id WHERE g.user_id IN (",
+        );
+        for (i, u) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(u.0);
+        }
+        sql.push(") ORDER BY g.id");
+        for row in sql.query().fetch_all(&mut **tx).await? {
+            let grant = grant_row(&row)?;
+            found.entry(grant.user_id).or_default().push(grant);
+        }
+    }
+    Ok(found)
 }

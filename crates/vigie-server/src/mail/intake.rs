@@ -1,11 +1,13 @@
-//! One received mail, from its bytes to what it became: parsed
+//! Received mails, from their bytes to what they became: parsed
 //! ([`super::parse`]), looked up (threading ids, subject tag, sender,
-//! recent mails from him), decided by the core (`vigie_core::mail::decide`)
-//! and stored with what it made. The IMAP poller and `vigie ingest mail`
-//! both hand their mails over by batches ([`ingest_batch`]: up to
-//! [`BATCH`] mails in one transaction, the look-ups inside it so that a
-//! mail sees those of the batch before it), and [`ingest`] handles one mail
-//! alone, so a mail is handled the same whichever way it came.
+//! recent mails from him) and decided by the core
+//! (`vigie_core::mail::decide`) a batch at a time ([`plan`]: the look-ups
+//! of the whole batch in a few statements, each mail seeing what those
+//! before it in the batch made), then stored with what they made in one
+//! transaction. The IMAP poller and `vigie ingest mail` both hand their
+//! mails over by batches ([`ingest_batch`]: up to [`BATCH`] mails a
+//! transaction), and [`ingest`] handles one mail alone as a batch of one,
+//! so a mail is handled the same whichever way it came.
 //!
 //! A mail that cannot be read, or whose outcome the store refuses (a
 //! ticket closed meanwhile, a rule naming an entity of another tenant), is
@@ -13,23 +15,18 @@
 //! a database failure is returned as an error, so the caller leaves the mail
 //! unread and tries again later.
 
-use super::notify::{Answered, TicketMail, notice_mail, ticket_mail};
+mod plan;
+
 use super::parse::{self, Limits, ParsedMail};
 use super::rules_wire::compile_stored;
 use crate::AppState;
-use crate::i18n::Lang;
-use vigie_core::Timestamp;
+use plan::{Planner, Report, Slot};
 use vigie_core::ids::TicketId;
 use vigie_core::mail::rules::{Placement, RuleError, RuleSet};
-use vigie_core::mail::{
-    Lookups, MailDecision, MailboxPolicy, RateLimit, Requester, decide, known_sender, subject,
-};
+use vigie_core::mail::{MailDecision, MailboxPolicy, RateLimit};
 use vigie_core::tenancy::Scope;
-use vigie_core::ticket::priority::Level;
-use vigie_core::ticket::{Channel, TicketType};
 use vigie_store::{
-    EntityRecord, IncomingEvent, IntegrationKeyRecord, MailAuthor, MailBatch, MailStored,
-    MailWrite, MailboxRecord, NewAttachment, NewContact, NewTicket, ReceivedMail, SenderUser,
+    EntityRecord, IntegrationKeyRecord, MailStored, MailWrite, MailboxRecord, ReceivedMail,
     StoreError,
 };
 
@@ -150,10 +147,14 @@ pub async fn preview(
     };
     let now = state.clock().now();
     let mut batch = state.store().begin_mail_batch().await?;
-    let mut seen = Seen::default();
-    let found = lookups(state, ctx, &mut batch, &mut seen, &mail, now).await?;
-    let decision = decide(&mail.facts(), &ctx.policy(), &found.lookups, now);
-    Ok(Ok((mail, decision)))
+    let id = mail.message_id.clone();
+    let parsed = [Ok(mail)];
+    let mut planner = Planner::read(state, ctx, &mut batch, &parsed, &[id], now).await?;
+    let [Ok(mail)] = parsed else {
+        return Err(StoreError::Database("the mail went missing".into()).into());
+    };
+    let decided = planner.decide(&mail).await?;
+    Ok(Ok((mail, decided.decision)))
 }
 
 /// Handles one raw mail for a mailbox, in its own transaction.
@@ -162,43 +163,38 @@ pub async fn ingest(
     ctx: &MailboxContext,
     raw: &[u8],
 ) -> Result<Outcome, IntakeError> {
-    let now = state.clock().now();
-    let parsed = parse::parse(raw, &ctx.limits);
-    let mut batch = state.store().begin_mail_batch().await?;
-    let mut seen = Seen::default();
-    let id = match &parsed {
-        Ok(m) => m.message_id.clone(),
-        Err(_) => fallback_id(raw),
-    };
-    seen.stored = batch
-        .stored_ids(ctx.mailbox.tenant_id, std::slice::from_ref(&id))
-        .await?;
-    match handle(state, ctx, &mut batch, &mut seen, raw, parsed, now).await? {
-        Handled::Done(outcome) => {
-            batch.commit().await?;
-            if outcome == Outcome::Event {
-                state.events_waiting().notify_one();
-            }
-            Ok(outcome)
+    let raws = [raw];
+    match write_batch(state, ctx, &raws).await? {
+        Written::Done(mut outcomes) if outcomes.len() == 1 => {
+            Ok(outcomes.pop().unwrap_or(Outcome::Duplicate))
         }
+        Written::Done(_) => Err(StoreError::Database("a mail was left unhandled".into()).into()),
         // Another writer stored it meanwhile: what was written for it is
         // rolled back.
-        Handled::Raced => Ok(Outcome::Duplicate),
-        Handled::Refused { record, error } => {
-            drop(batch);
+        Written::Raced => Ok(Outcome::Duplicate),
+        Written::Refused { record: None, error } => Err(error.into()),
+        Written::Refused {
+            record: Some(record),
+            error,
+        } => {
             tracing::warn!(mailbox = %ctx.mailbox.id, message_id = %record.message_id, error = %error, "mail not stored");
+            let now = state.clock().now();
             let mut batch = state.store().begin_mail_batch().await?;
-            let write = MailWrite::Nothing {
-                outcome: "failed",
-                reason: error.to_string(),
-                notice: None,
+            let planned = vigie_store::PlannedMail {
+                record,
+                reason: String::new(),
+                write: MailWrite::Nothing {
+                    outcome: "failed",
+                    reason: error.to_string(),
+                    notice: None,
+                },
             };
-            match batch.store(now, &record, "", write).await? {
-                MailStored::Duplicate => Ok(Outcome::Duplicate),
-                MailStored::Stored { .. } => {
+            match batch.store_all(now, vec![planned]).await?.as_slice() {
+                [MailStored::Stored { .. }] => {
                     batch.commit().await?;
                     Ok(Outcome::Failed(error.to_string()))
                 }
+                _ => Ok(Outcome::Duplicate),
             }
         }
     }
@@ -217,33 +213,56 @@ pub async fn ingest_batch(
     raws: &[Vec<u8>],
 ) -> Result<Vec<Outcome>, IntakeError> {
     let mut outcomes = Vec::with_capacity(raws.len());
-    for chunk in raws.chunks(BATCH) {
-        if chunk.len() > 1 {
-            match try_batch(state, ctx, chunk).await {
-                Ok(Some(done)) => {
-                    outcomes.extend(done);
-                    continue;
-                }
-                Ok(None) => {}
+    let mut rest: &[Vec<u8>] = raws;
+    while !rest.is_empty() {
+        let chunk: Vec<&[u8]> = rest.iter().take(BATCH).map(Vec::as_slice).collect();
+        let done = if chunk.len() > 1 {
+            match write_batch(state, ctx, &chunk).await {
+                Ok(Written::Done(done)) => done,
+                Ok(Written::Raced | Written::Refused { .. }) => Vec::new(),
                 Err(e) => {
                     tracing::warn!(mailbox = %ctx.mailbox.id, error = %e, "batch of mails failed, mail by mail");
+                    Vec::new()
                 }
             }
-        }
-        for raw in chunk {
-            outcomes.push(ingest(state, ctx, raw).await?);
+        } else {
+            Vec::new()
+        };
+        if done.is_empty() {
+            for raw in &chunk {
+                outcomes.push(ingest(state, ctx, raw).await?);
+            }
+            rest = &rest[chunk.len()..];
+        } else {
+            rest = &rest[done.len()..];
+            outcomes.extend(done);
         }
     }
     Ok(outcomes)
 }
 
-/// One batch in one transaction; `None` if a mail of it needs storing
-/// alone (the store refused it, or another writer stored it meanwhile).
-async fn try_batch(
+/// What became of a batch.
+enum Written {
+    /// Committed: what the first mails became (all of them, or those before
+    /// a mail that must start the next batch).
+    Done(Vec<Outcome>),
+    /// A mail of it was stored meanwhile by another writer: rolled back.
+    Raced,
+    /// The store refused what it made: rolled back. The record is that of
+    /// the mail, for a batch of one.
+    Refused {
+        record: Option<ReceivedMail>,
+        error: StoreError,
+    },
+}
+
+/// Decides the mails in order, then writes what they make in one
+/// transaction.
+async fn write_batch(
     state: &AppState,
     ctx: &MailboxContext,
-    raws: &[Vec<u8>],
-) -> Result<Option<Vec<Outcome>>, IntakeError> {
+    raws: &[&[u8]],
+) -> Result<Written, IntakeError> {
     let now = state.clock().now();
     let parsed: Vec<_> = raws.iter().map(|r| parse::parse(r, &ctx.limits)).collect();
     let ids: Vec<String> = parsed
@@ -255,364 +274,83 @@ async fn try_batch(
         })
         .collect();
     let mut batch = state.store().begin_mail_batch().await?;
-    let mut seen = Seen {
-        stored: batch.stored_ids(ctx.mailbox.tenant_id, &ids).await?,
-        grants: None,
-    };
-    let mut outcomes = Vec::with_capacity(raws.len());
-    for (raw, mail) in raws.iter().zip(parsed) {
-        match handle(state, ctx, &mut batch, &mut seen, raw, mail, now).await? {
-            Handled::Done(outcome) => outcomes.push(outcome),
-            Handled::Raced | Handled::Refused { .. } => return Ok(None),
+    let mut planner = Planner::read(state, ctx, &mut batch, &parsed, &ids, now).await?;
+    let mut slots = Vec::with_capacity(raws.len());
+    for (mail, id) in parsed.iter().zip(ids) {
+        if planner.seen(&id) {
+            slots.push(Slot::Duplicate);
+            continue;
         }
+        let k = planner.plans.len();
+        match mail {
+            Err(e) => planner.unreadable(id, e),
+            Ok(mail) => {
+                let decided = planner.decide(mail).await?;
+                if !planner.plan(mail, decided).await? {
+                    break;
+                }
+            }
+        }
+        slots.push(Slot::Planned(k));
+    }
+    let first = match (raws.len(), planner.plans.first()) {
+        (1, Some(p)) => Some(p.record.clone()),
+        _ => None,
+    };
+    let Planner { plans, reports, .. } = planner;
+    let stored = match batch.store_all(now, plans).await {
+        Ok(stored) => stored,
+        Err(e @ (StoreError::Database(_) | StoreError::Busy)) => return Err(e.into()),
+        Err(error) => {
+            return Ok(Written::Refused {
+                record: first,
+                error,
+            });
+        }
+    };
+    if stored.contains(&MailStored::Duplicate) {
+        return Ok(Written::Raced);
     }
     batch.commit().await?;
-    if outcomes.contains(&Outcome::Event) {
+    let mut answers: Vec<Option<Outcome>> = stored
+        .into_iter()
+        .zip(reports)
+        .map(|(s, r)| Some(outcome(s, r)))
+        .collect();
+    if answers.iter().flatten().any(|o| *o == Outcome::Event) {
         state.events_waiting().notify_one();
     }
-    Ok(Some(outcomes))
+    Ok(Written::Done(
+        slots
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Duplicate => Outcome::Duplicate,
+                Slot::Planned(k) => answers
+                    .get_mut(k)
+                    .and_then(Option::take)
+                    .unwrap_or(Outcome::Duplicate),
+            })
+            .collect(),
+    ))
 }
 
-/// What a batch knows beyond its transaction: the Message-IDs stored
-/// (before it, and by it), the tenant's point-of-contact grants once read.
-#[derive(Default)]
-struct Seen {
-    stored: std::collections::HashSet<String>,
-    grants: Option<Vec<vigie_core::mail::ContactGrant>>,
-}
-
-/// What became of a mail in a batch.
-enum Handled {
-    /// Written in the batch (or a duplicate, nothing written).
-    Done(Outcome),
-    /// Stored meanwhile by another writer: the batch holds part of it.
-    Raced,
-    /// The store refused what it made: the batch holds part of it.
-    Refused {
-        record: ReceivedMail,
-        error: StoreError,
-    },
-}
-
-/// One mail, written in `batch`.
-async fn handle(
-    state: &AppState,
-    ctx: &MailboxContext,
-    batch: &mut MailBatch,
-    seen: &mut Seen,
-    raw: &[u8],
-    parsed: Result<ParsedMail, parse::ParseError>,
-    now: Timestamp,
-) -> Result<Handled, IntakeError> {
-    let tenant = ctx.mailbox.tenant_id;
-    let mail = match parsed {
-        Ok(m) => m,
-        Err(e) => {
-            let id = fallback_id(raw);
-            if !seen.stored.insert(id.clone()) {
-                return Ok(Handled::Done(Outcome::Duplicate));
-            }
-            tracing::warn!(mailbox = %ctx.mailbox.id, message_id = %id, reason = %e, "mail refused");
-            let record = ReceivedMail {
-                tenant_id: tenant,
-                mailbox_id: Some(ctx.mailbox.id),
-                message_id: id,
-                from: String::new(),
-                subject: String::new(),
-                html: None,
-            };
-            return record_nothing(batch, now, &record, "failed", e.to_string(), None).await;
-        }
-    };
-    if !seen.stored.insert(mail.message_id.clone()) {
-        return Ok(Handled::Done(Outcome::Duplicate));
-    }
-    for w in &mail.warnings {
-        tracing::info!(mailbox = %ctx.mailbox.id, message_id = %mail.message_id, "{w}");
-    }
-    let found = lookups(state, ctx, batch, seen, &mail, now).await?;
-    let decision = decide(&mail.facts(), &ctx.policy(), &found.lookups, now);
-    let record = ReceivedMail {
-        tenant_id: tenant,
-        mailbox_id: Some(ctx.mailbox.id),
-        message_id: mail.message_id.clone(),
-        from: mail.from.clone(),
-        subject: mail.subject.chars().take(500).collect(),
-        html: mail.html.clone(),
-    };
-    let author = |r: &Requester| match r {
-        Requester::User(_) => match &found.user {
-            Some(u) => MailAuthor::User(SenderUser {
-                id: u.id,
-                login: u.login.clone(),
-            }),
-            None => MailAuthor::NewContact(contact(ctx, &mail)),
+/// What a written mail became.
+fn outcome(stored: MailStored, report: Report) -> Outcome {
+    match (report, stored) {
+        (Report::Fixed(o), _) => o,
+        (Report::Event, _) => Outcome::Event,
+        (
+            Report::Made,
+            MailStored::Stored {
+                ticket_id: Some(t),
+                comment_id,
+            },
+        ) => match comment_id {
+            Some(_) => Outcome::Reply(t),
+            None => Outcome::Ticket(t),
         },
-        Requester::NewContact { .. } => MailAuthor::NewContact(contact(ctx, &mail)),
-    };
-    let lang = found
-        .user
-        .as_ref()
-        .and_then(|u| u.locale.as_deref())
-        .and_then(Lang::from_code)
-        .unwrap_or(Lang::Fr);
-    let mut warnings = mail.warnings.join("\n");
-    if !warnings.is_empty() {
-        warnings = format!("\n\n---\n{warnings}");
+        (Report::Made, _) => Outcome::Failed("nothing was made".into()),
     }
-    let (write, reason) = match decision {
-        MailDecision::Ignore(r) => {
-            return record_nothing(batch, now, &record, "ignored", r.describe(), None).await;
-        }
-        MailDecision::Refuse(notice) => {
-            let reason = match &notice {
-                vigie_core::mail::Notice::UnknownSender => "unknown_sender",
-                vigie_core::mail::Notice::NotContactPoint { .. } => "not_contact_point",
-            };
-            let to = Answered {
-                tenant,
-                sender: &ctx.mailbox.address,
-                recipient: &mail.from,
-                subject: &mail.subject,
-                message_id: &mail.message_id,
-            };
-            let n = notice_mail(&notice, lang, to, now);
-            return record_nothing(batch, now, &record, "refused", reason.into(), Some(n)).await;
-        }
-        MailDecision::Event { rule, event } => {
-            let Some(key) = ctx.key.clone() else {
-                let why =
-                    format!("rule `{rule}` makes events but the mailbox has no integration key");
-                return record_nothing(batch, now, &record, "failed", why, None).await;
-            };
-            (
-                MailWrite::Event {
-                    key,
-                    event: Box::new(IncomingEvent::of(*event)),
-                },
-                format!("rule: {rule}"),
-            )
-        }
-        MailDecision::Reply {
-            ticket,
-            author: who,
-            body,
-        } => {
-            let ticket = batch.ticket(tenant, ticket).await?;
-            (
-                MailWrite::Reply {
-                    ticket,
-                    author: author(&who),
-                    body: format!("{body}{warnings}"),
-                    attachments: attachments(&mail),
-                },
-                String::new(),
-            )
-        }
-        MailDecision::Open {
-            requester,
-            placement,
-            title,
-            description,
-            rule,
-            answers,
-        } => {
-            let entity = match placement.entity {
-                Some(e) if e != ctx.entity.id => {
-                    match state.store().get_entity(&Scope::Platform, e).await {
-                        Ok(found) if found.tenant_id == tenant => found,
-                        _ => {
-                            let why = format!("the rule names entity {e}, not one of this tenant");
-                            return record_nothing(batch, now, &record, "failed", why, None).await;
-                        }
-                    }
-                }
-                _ => ctx.entity.clone(),
-            };
-            let priority = placement
-                .priority
-                .unwrap_or_else(|| ctx.settings.matrix.priority(Level::Moyen, Level::Moyen));
-            let description = if description.is_empty() {
-                "(message sans texte / message without text)".to_owned()
-            } else {
-                description
-            };
-            // A reply from someone who does not take part in the ticket he
-            // answered: his own ticket, which says which one.
-            let description = match answers {
-                Some(t) => {
-                    let number = match batch.ticket(tenant, t).await {
-                        Ok(found) => found.number.to_string(),
-                        Err(StoreError::NotFound) => t.to_string(),
-                        Err(e) => return Err(e.into()),
-                    };
-                    format!(
-                        "{}\n\n{description}",
-                        lang.t1("mail-not-participant", "number", number)
-                    )
-                }
-                None => description,
-            };
-            let new = NewTicket {
-                ticket_type: TicketType::Incident,
-                entity_id: entity.id,
-                title,
-                description: format!("{description}{warnings}"),
-                requester_id: vigie_core::ids::UserId::SYSTEM,
-                channel: Channel::Email,
-                category_id: placement.category,
-                service_ref: None,
-                ci_refs: String::new(),
-                impact: Level::Moyen,
-                urgency: Level::Moyen,
-                priority,
-            };
-            let group = match placement.group {
-                Some(g) => Some(g),
-                None => crate::desk::route_group(&ctx.routing, &entity, &new),
-            };
-            let sender = ctx.mailbox.address.clone();
-            let recipient = mail.from.clone();
-            let in_reply_to = mail.message_id.clone();
-            let notify: vigie_store::MailNotify = Box::new(move |t| {
-                Some(ticket_mail(&TicketMail {
-                    kind: vigie_core::notification::NotificationKind::TicketCreated,
-                    lang,
-                    ticket: t,
-                    sender: &sender,
-                    recipient: &recipient,
-                    text: None,
-                    who: "",
-                    author: "",
-                    survey_link: None,
-                    ticket_link: None,
-                    in_reply_to: Some(&in_reply_to),
-                    now,
-                }))
-            });
-            (
-                MailWrite::Ticket {
-                    entity,
-                    ticket: new,
-                    group,
-                    author: author(&requester),
-                    attachments: attachments(&mail),
-                    notify: Some(notify),
-                },
-                rule.map(|r| format!("rule: {r}")).unwrap_or_default(),
-            )
-        }
-    };
-    let is_event = matches!(write, MailWrite::Event { .. });
-    match batch.store(now, &record, &reason, write).await {
-        Ok(MailStored::Duplicate) => Ok(Handled::Raced),
-        Ok(MailStored::Stored {
-            ticket_id,
-            comment_id,
-        }) => Ok(Handled::Done(if is_event {
-            Outcome::Event
-        } else {
-            match (ticket_id, comment_id) {
-                (Some(t), Some(_)) => Outcome::Reply(t),
-                (Some(t), None) => Outcome::Ticket(t),
-                _ => Outcome::Failed("nothing was made".into()),
-            }
-        })),
-        Err(e @ (StoreError::Database(_) | StoreError::Busy)) => Err(e.into()),
-        Err(error) => Ok(Handled::Refused { record, error }),
-    }
-}
-
-/// What the store found for a mail, and the sender's account.
-struct Found {
-    lookups: Lookups,
-    user: Option<vigie_store::UserRecord>,
-}
-
-async fn lookups(
-    state: &AppState,
-    ctx: &MailboxContext,
-    batch: &mut MailBatch,
-    seen: &mut Seen,
-    mail: &ParsedMail,
-    now: Timestamp,
-) -> Result<Found, IntakeError> {
-    let tenant = ctx.mailbox.tenant_id;
-    let by_headers = batch.thread_ticket(tenant, &mail.thread_ids()).await?;
-    let by_tag = match subject::tag(&mail.subject) {
-        Some(n) => batch.ticket_by_number(tenant, n).await?,
-        None => None,
-    };
-    let since = now
-        .checked_sub(jiff::SignedDuration::from_secs(
-            ctx.mailbox.rate_window_seconds,
-        ))
-        .unwrap_or(now);
-    let found = batch.sender(tenant, &mail.from, since).await?;
-    let sender = match &found.user {
-        Some(u) => {
-            let grants = if ctx.mailbox.single_contact {
-                match &seen.grants {
-                    Some(g) => g.clone(),
-                    None => {
-                        let g = state.store().contact_point_grants(tenant).await?;
-                        seen.grants = Some(g.clone());
-                        g
-                    }
-                }
-            } else {
-                Vec::new()
-            };
-            // Where he works tickets matters only for a reply to a ticket
-            // that is not his.
-            let work = match (&by_headers, &by_tag) {
-                (None, None) => Scope::Tenant {
-                    tenant,
-                    rules: Vec::new(),
-                },
-                _ => match batch.actor(u).await? {
-                    Some(actor) => vigie_core::ticket::TicketAccess::of(&actor).work,
-                    None => Scope::Tenant {
-                        tenant,
-                        rules: Vec::new(),
-                    },
-                },
-            };
-            Some(known_sender(u.id, &u.entity_path, &grants, work))
-        }
-        None => None,
-    };
-    Ok(Found {
-        lookups: Lookups {
-            by_headers,
-            by_tag,
-            sender,
-            recent_from_sender: found.recent,
-        },
-        user: found.user,
-    })
-}
-
-fn contact(ctx: &MailboxContext, mail: &ParsedMail) -> NewContact {
-    NewContact {
-        address: mail.from.clone(),
-        name: mail.from_name.chars().take(200).collect(),
-        entity_id: ctx.mailbox.entity_id,
-    }
-}
-
-fn attachments(mail: &ParsedMail) -> Vec<NewAttachment> {
-    use sha2::Digest;
-    mail.attachments
-        .iter()
-        .map(|a| NewAttachment {
-            file_name: a.name.clone(),
-            content_type: a.content_type.clone(),
-            public: true,
-            sha256: crate::api::attachments::hex(&sha2::Sha256::digest(&a.content)),
-            content: a.content.clone(),
-        })
-        .collect()
 }
 
 /// The id of a mail that could not be read: a hash of its bytes, so that
@@ -623,32 +361,4 @@ fn fallback_id(raw: &[u8]) -> String {
         "sha256-{}@vigie.invalid",
         crate::api::attachments::hex(&sha2::Sha256::digest(raw))
     )
-}
-
-async fn record_nothing(
-    batch: &mut MailBatch,
-    now: Timestamp,
-    record: &ReceivedMail,
-    outcome: &'static str,
-    reason: String,
-    notice: Option<vigie_store::OutgoingMail>,
-) -> Result<Handled, IntakeError> {
-    let write = MailWrite::Nothing {
-        outcome,
-        reason: reason.clone(),
-        notice,
-    };
-    match batch.store(now, record, "", write).await {
-        Ok(MailStored::Duplicate) => Ok(Handled::Raced),
-        Ok(MailStored::Stored { .. }) => Ok(Handled::Done(match outcome {
-            "ignored" => Outcome::Ignored(reason),
-            "refused" => Outcome::Refused(reason),
-            _ => Outcome::Failed(reason),
-        })),
-        Err(e @ (StoreError::Database(_) | StoreError::Busy)) => Err(e.into()),
-        Err(error) => Ok(Handled::Refused {
-            record: record.clone(),
-            error,
-        }),
-    }
 }

@@ -1,23 +1,27 @@
-//! A batch of received mails in one transaction ([`MailBatch`]): the
-//! look-ups a mail needs (was its Message-ID stored, which ticket it
-//! threads to, who sent it, how many mails he sent lately) run inside the
-//! transaction that stores the mails before it, so a reply to a mail of the
-//! same batch threads and a sender who became a contact on his first mail
-//! is found by his second. The SLA targets and calendars are read once per
-//! batch (one `ClockContext`), and the batch commits once.
+//! A batch of received mails in one transaction ([`MailBatch`]): what the
+//! mails need to be decided is read for the whole batch at once (which
+//! Message-IDs are stored, the tickets their threading ids and subject tags
+//! name, their senders and how many mails each sent lately, the tickets
+//! they answer), inside the transaction that then stores them all
+//! ([`MailBatch::store_all`]); the caller resolves in memory what a mail
+//! owes to the mails before it in the batch (a reply to one of them, a
+//! sender who became a contact on his first mail). The SLA targets and
+//! calendars are read once per batch (one `ClockContext`), and the batch
+//! commits once.
 //!
 //! Nothing is committed before [`MailBatch::commit`]; a batch dropped
 //! without it is rolled back whole. A mail the store refuses leaves the
-//! transaction holding part of its writes: the caller then drops the batch
-//! and stores its mails again one by one.
+//! transaction holding part of the batch: the caller then drops it and
+//! stores the mails again one by one.
 
-use super::received::{MailStored, MailWrite, ReceivedMail, THREAD_SELECT, store_in, thread_row};
+use super::received::{THREAD_SELECT, thread_row};
+use super::write::{MailStored, PlannedMail, store_all};
 use crate::sql::Sql;
-use crate::{Backend, Result, Store, StoreError, TicketRecord, UserRecord};
+use crate::{Backend, Result, Store, TicketRecord, UserRecord, micros};
 use sqlx::{Any, Row, Transaction};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use vigie_core::Timestamp;
-use vigie_core::ids::{TenantId, TicketId};
+use vigie_core::ids::{TenantId, TicketId, UserId};
 use vigie_core::mail::ThreadTicket;
 use vigie_core::tenancy::Actor;
 
@@ -78,121 +82,165 @@ impl MailBatch {
         Ok(found)
     }
 
-    /// The ticket one of `ids` (Message-IDs received or sent by Vigie)
-    /// belongs to in the tenant, in one statement: the first id that names
-    /// one wins.
-    pub async fn thread_ticket(
+    /// The ticket each of `ids` (Message-IDs received or sent by Vigie)
+    /// belongs to in the tenant, for those that name one (the lowest
+    /// ticket id if one names several), one statement per 400 ids.
+    pub async fn thread_tickets(
         &mut self,
         tenant: TenantId,
         ids: &[String],
-    ) -> Result<Option<ThreadTicket>> {
-        let ids: Vec<&String> = ids.iter().take(20).collect();
-        if ids.is_empty() {
-            return Ok(None);
-        }
-        // Each id's ticket, with the id's position; the first wins.
-        let mut sql = Sql::new(
-            "SELECT t.id, t.status, t.tenant_id, t.entity_path, t.requester_id, t.assignee_id, m.pos \
-             FROM tickets t JOIN (",
-        );
-        for (rank, id) in ids.iter().enumerate() {
-            if rank > 0 {
-                sql.push(" UNION ALL ");
+    ) -> Result<HashMap<String, ThreadTicket>> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(400) {
+            let mut sql = Sql::new(
+                "SELECT m.message_id, t.id, t.status, t.tenant_id, t.entity_path, t.requester_id, \
+                 t.assignee_id FROM tickets t JOIN (",
+            );
+            for (n, table) in ["received_mails", "mail_outbox"].iter().enumerate() {
+                if n > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push("SELECT message_id, ticket_id FROM ")
+                    .push(table)
+                    .push(" WHERE tenant_id = ")
+                    .bind(tenant.0)
+                    .push(" AND message_id IN (");
+                for (i, id) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(id.as_str());
+                }
+                sql.push(")");
             }
-            let pos = format!("SELECT ticket_id, {rank} AS pos FROM ");
-            sql.push(&pos)
-                .push("received_mails WHERE tenant_id = ")
+            sql.push(") m ON m.ticket_id = t.id WHERE t.tenant_id = ")
                 .bind(tenant.0)
-                .push(" AND message_id = ")
-                .bind(id.as_str())
-                .push(" UNION ALL ")
-                .push(&pos)
-                .push("mail_outbox WHERE tenant_id = ")
-                .bind(tenant.0)
-                .push(" AND message_id = ")
-                .bind(id.as_str());
+                .push(" ORDER BY t.id");
+            for row in sql
+                .for_backend(self.backend)
+                .query()
+                .fetch_all(&mut *self.tx)
+                .await?
+            {
+                let id: String = row.try_get("message_id")?;
+                if !found.contains_key(&id) {
+                    found.insert(id, thread_row(&row)?);
+                }
+            }
         }
-        sql.push(") m ON m.ticket_id = t.id WHERE t.tenant_id = ")
-            .bind(tenant.0)
-            .push(" ORDER BY m.pos, t.id LIMIT 1");
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        row.map(|r| thread_row(&r)).transpose()
+        Ok(found)
     }
 
-    /// The tenant's ticket numbered `number`, for a subject tag.
-    pub async fn ticket_by_number(
+    /// The tenant's tickets numbered among `numbers`, for subject tags.
+    pub async fn tickets_by_number(
         &mut self,
         tenant: TenantId,
-        number: i64,
-    ) -> Result<Option<ThreadTicket>> {
-        let row = Sql::new(THREAD_SELECT)
-            .bind(tenant.0)
-            .push(" AND t.number = ")
-            .bind(number)
-            .query()
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.map(|r| thread_row(&r)).transpose()
+        numbers: &[i64],
+    ) -> Result<HashMap<i64, ThreadTicket>> {
+        let mut found = HashMap::new();
+        for chunk in numbers.chunks(500) {
+            let mut sql = Sql::new(THREAD_SELECT);
+            sql.bind(tenant.0).push(" AND t.number IN (");
+            for (i, n) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(*n);
+            }
+            sql.push(")");
+            for row in sql.query().fetch_all(&mut *self.tx).await? {
+                found.insert(row.try_get("number")?, thread_row(&row)?);
+            }
+        }
+        Ok(found)
     }
 
-    /// The sender of a mail: the tenant's oldest active user with this
-    /// address, and how many mails from it arrived since `since`, in one
-    /// statement.
-    pub async fn sender(
+    /// The senders of a batch's mails, by address as given: the tenant's
+    /// oldest active user with the address (compared in lower case), and
+    /// how many mails from that address arrived since `since`, in two
+    /// statements per 500 addresses.
+    pub async fn senders(
         &mut self,
         tenant: TenantId,
-        address: &str,
+        addresses: &[String],
         since: Timestamp,
-    ) -> Result<MailSender> {
-        if address.is_empty() {
-            return Ok(MailSender {
-                user: None,
-                recent: 0,
-            });
+    ) -> Result<HashMap<String, MailSender>> {
+        let addresses: Vec<String> = addresses
+            .iter()
+            .filter(|a| !a.is_empty())
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let users = crate::users::users_by_email_in(&mut self.tx, tenant, &addresses).await?;
+        let mut recent: HashMap<String, u32> = HashMap::new();
+        for chunk in addresses.chunks(500) {
+            let mut sql = Sql::new(
+                "SELECT from_address, COUNT(*) AS recent FROM received_mails WHERE tenant_id = ",
+            );
+            sql.bind(tenant.0)
+                .push(" AND received_at >= ")
+                .bind(micros(since))
+                .push(" AND from_address IN (");
+            for (i, a) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(a.as_str());
+            }
+            sql.push(") GROUP BY from_address");
+            for row in sql.query().fetch_all(&mut *self.tx).await? {
+                let count = u32::try_from(row.try_get::<i64, _>("recent")?).unwrap_or(u32::MAX);
+                recent.insert(row.try_get("from_address")?, count);
+            }
         }
-        let (user, recent) =
-            crate::users::user_by_email_in(&mut self.tx, tenant, address, since).await?;
-        Ok(MailSender { user, recent })
+        Ok(addresses
+            .into_iter()
+            .map(|a| {
+                let sender = MailSender {
+                    user: users.get(&a.to_lowercase()).cloned(),
+                    recent: recent.get(&a).copied().unwrap_or(0),
+                };
+                (a, sender)
+            })
+            .collect())
     }
 
-    /// The actor a user works tickets as (his grants), `None` if he is
-    /// inactive.
-    pub async fn actor(&mut self, user: &UserRecord) -> Result<Option<Actor>> {
-        if !user.active {
-            return Ok(None);
-        }
-        let grants = crate::users::grants_in(&mut self.tx, user.id).await?;
-        Ok(Some(crate::users::actor_of(user, grants)))
+    /// The actors the active ones of `users` work tickets as (their
+    /// grants), by id, in one statement per 500 users.
+    pub async fn actors(&mut self, users: &[UserRecord]) -> Result<HashMap<UserId, Actor>> {
+        let active: Vec<&UserRecord> = users.iter().filter(|u| u.active).collect();
+        let ids: Vec<UserId> = active.iter().map(|u| u.id).collect();
+        let mut grants = crate::users::grants_of_in(&mut self.tx, &ids).await?;
+        Ok(active
+            .into_iter()
+            .map(|u| {
+                let mine = grants.remove(&u.id).unwrap_or_default();
+                (u.id, crate::users::actor_of(u, mine))
+            })
+            .collect())
     }
 
-    /// A ticket of the tenant, as the batch sees it.
-    pub async fn ticket(&mut self, tenant: TenantId, id: TicketId) -> Result<TicketRecord> {
-        crate::tickets::ticket_in(&mut self.tx, tenant, id)
-            .await?
-            .ok_or(StoreError::NotFound)
+    /// The tenant's tickets among `ids`, as the batch sees them.
+    pub async fn tickets(
+        &mut self,
+        tenant: TenantId,
+        ids: &[TicketId],
+    ) -> Result<HashMap<TicketId, TicketRecord>> {
+        crate::tickets::tickets_in(&mut self.tx, tenant, ids).await
     }
 
-    /// Stores one mail and what it makes. A reply's ticket must have been
-    /// read in this batch ([`MailBatch::ticket`]): its status is not read
-    /// again. On `Duplicate` or an error, the transaction may hold part of
-    /// the mail's writes: drop the batch.
-    pub async fn store(
+    /// Stores the batch's mails and what they make, decided: replies name
+    /// the tickets read in this batch ([`MailBatch::tickets`]) or made by
+    /// an earlier mail of it. A mail answered `Duplicate` (stored meanwhile
+    /// by another writer) or an error leaves the transaction holding part
+    /// of the batch: drop it.
+    pub async fn store_all(
         &mut self,
         now: Timestamp,
-        mail: &ReceivedMail,
-        reason: &str,
-        write: MailWrite,
-    ) -> Result<MailStored> {
-        store_in(
-            &mut self.tx,
-            self.backend,
-            &mut self.clocks,
-            now,
-            mail,
-            reason,
-            write,
-        )
-        .await
+        mails: Vec<PlannedMail>,
+    ) -> Result<Vec<MailStored>> {
+        store_all(&mut self.tx, self.backend, &mut self.clocks, now, mails).await
     }
 
     /// Commits every mail stored in the batch.

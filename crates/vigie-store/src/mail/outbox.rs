@@ -82,6 +82,65 @@ pub(crate) async fn enqueue_in(
     .await
 }
 
+/// The outbox's columns as a mail is enqueued.
+const NEW_COLUMNS: [&str; 13] = [
+    "tenant_id",
+    "ticket_id",
+    "kind",
+    "sender",
+    "recipient",
+    "subject",
+    "body_text",
+    "body_html",
+    "message_id",
+    "in_reply_to",
+    "refs",
+    "next_attempt_at",
+    "created_at",
+];
+
+/// Mails enqueued per statement: 13 columns × 500 rows stays well under
+/// SQLite's limit of parameters.
+const NEW_PER_STATEMENT: usize = 500;
+
+/// Inserts mails into the outbox inside the caller's transaction, many per
+/// statement (the acknowledgements and notices of a batch of mails).
+pub(crate) async fn enqueue_many_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    now: Timestamp,
+    mails: Vec<OutgoingMail>,
+) -> Result<()> {
+    let mut rows = mails.into_iter().map(|m| {
+        vec![
+            m.tenant_id.0.into(),
+            m.ticket_id.map(|t| t.0).into(),
+            m.kind.into(),
+            m.sender.into(),
+            m.recipient.into(),
+            m.subject.into(),
+            m.body_text.into(),
+            m.body_html.into(),
+            m.message_id.into(),
+            m.in_reply_to.into(),
+            m.references.into(),
+            micros(now).into(),
+            micros(now).into(),
+        ]
+    });
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(NEW_PER_STATEMENT).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        Sql::insert_many("mail_outbox", &NEW_COLUMNS, chunk)
+            .for_backend(backend)
+            .query()
+            .execute(&mut **tx)
+            .await?;
+    }
+}
+
 const COLUMNS: &str = "id, tenant_id, ticket_id, kind, sender, recipient, subject, body_text, \
     body_html, message_id, in_reply_to, refs, attempts, sent_at, last_error";
 

@@ -2,20 +2,15 @@
 //! what it became: a ticket, a reply, an event, or nothing (ignored,
 //! refused, failed) and why. A mail's row and what it made (contact,
 //! ticket, comment, attachments, event, notification) are written in the
-//! transaction of its batch ([`super::batch`]), the row last: a mail read
+//! transaction of its batch ([`super::write`]), the row last: a mail read
 //! again after a crash finds its Message-ID taken and changes nothing.
 
-use super::outbox::{OutgoingMail, enqueue_in};
 use crate::sql::Sql;
-use crate::{
-    EntityRecord, IncomingEvent, IntegrationKeyRecord, NewAttachment, NewTicket, Result, Store,
-    StoreError, TicketRecord, from_micros, micros,
-};
+use crate::{Result, Store, StoreError, TicketRecord, from_micros};
 use sqlx::Row;
 use vigie_core::Timestamp;
-use vigie_core::ids::{CommentId, GroupId, MailboxId, TenantId, TicketId, UserId};
+use vigie_core::ids::{CommentId, MailboxId, TenantId, TicketId, UserId};
 use vigie_core::mail::ThreadTicket;
-use vigie_core::tenancy::Actor;
 use vigie_core::ticket::Status;
 
 /// The mail itself, as recorded.
@@ -33,99 +28,6 @@ pub struct ReceivedMail {
     pub subject: String,
     /// Its HTML body, cleaned, if any.
     pub html: Option<String>,
-}
-
-/// A contact to create for an unknown sender.
-#[derive(Clone, Debug)]
-pub struct NewContact {
-    /// His address (the login if free).
-    pub address: String,
-    /// His name (the address if empty).
-    pub name: String,
-    /// His home entity.
-    pub entity_id: vigie_core::ids::EntityId,
-}
-
-/// A known user writing.
-#[derive(Clone, Debug)]
-pub struct SenderUser {
-    /// His id.
-    pub id: UserId,
-    /// His login, for the audit log.
-    pub login: String,
-}
-
-/// Who wrote the mail.
-#[derive(Clone, Debug)]
-pub enum MailAuthor {
-    /// A known user.
-    User(SenderUser),
-    /// A contact made in the same transaction.
-    NewContact(NewContact),
-}
-
-/// Makes the notification of a ticket once the ticket exists (its number
-/// goes into the subject and the Message-ID).
-pub type Notify = Box<dyn FnOnce(&TicketRecord) -> Option<OutgoingMail> + Send>;
-
-/// What a mail makes.
-pub enum MailWrite {
-    /// A new ticket (its `requester_id` is replaced by a new contact's).
-    Ticket {
-        /// Its entity, as read.
-        entity: EntityRecord,
-        /// The ticket.
-        ticket: NewTicket,
-        /// The group routing chose.
-        group: Option<GroupId>,
-        /// Who asks.
-        author: MailAuthor,
-        /// Its attachments, checked.
-        attachments: Vec<NewAttachment>,
-        /// The acknowledgement to send.
-        notify: Option<Notify>,
-    },
-    /// A public reply.
-    Reply {
-        /// The ticket.
-        ticket: TicketRecord,
-        /// Who writes.
-        author: MailAuthor,
-        /// The text.
-        body: String,
-        /// Its attachments, checked.
-        attachments: Vec<NewAttachment>,
-    },
-    /// An event, stored under the mailbox's key.
-    Event {
-        /// The key.
-        key: IntegrationKeyRecord,
-        /// The event.
-        event: Box<IncomingEvent>,
-    },
-    /// Nothing but the record: `ignored`, `refused` or `failed`, and why.
-    Nothing {
-        /// The outcome.
-        outcome: &'static str,
-        /// Why.
-        reason: String,
-        /// A notice to send (a refused sender).
-        notice: Option<OutgoingMail>,
-    },
-}
-
-/// What storing a mail did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MailStored {
-    /// Stored now.
-    Stored {
-        /// The ticket made or answered.
-        ticket_id: Option<TicketId>,
-        /// The reply written.
-        comment_id: Option<CommentId>,
-    },
-    /// Its Message-ID was stored already: nothing was written.
-    Duplicate,
 }
 
 /// A received mail's record.
@@ -275,8 +177,8 @@ impl Store {
 
 /// What threading needs of a ticket: whether it is closed and who its
 /// people are.
-pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.status, t.tenant_id, t.entity_path, t.requester_id, \
-     t.assignee_id FROM tickets t WHERE t.tenant_id = ";
+pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.number, t.status, t.tenant_id, t.entity_path, \
+     t.requester_id, t.assignee_id FROM tickets t WHERE t.tenant_id = ";
 
 pub(crate) fn thread_row(row: &sqlx::any::AnyRow) -> Result<ThreadTicket> {
     let status: String = row.try_get("status")?;
@@ -289,181 +191,5 @@ pub(crate) fn thread_row(row: &sqlx::any::AnyRow) -> Result<ThreadTicket> {
             .ok_or_else(|| StoreError::Invalid(format!("stored entity path {path:?}")))?,
         requester: UserId(row.try_get("requester_id")?),
         assignee: row.try_get::<Option<i64>, _>("assignee_id")?.map(UserId),
-    })
-}
-
-/// The actor a mail writes as: its known sender, or a contact created now
-/// (login: the address, or the address and the tenant's id when another
-/// tenant holds that login).
-async fn author_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    tenant: TenantId,
-    now: Timestamp,
-    author: MailAuthor,
-) -> Result<Actor> {
-    let (user, login) = match author {
-        MailAuthor::User(u) => (u.id, u.login),
-        MailAuthor::NewContact(c) => {
-            let taken = Sql::new("SELECT id, tenant_id, email FROM users WHERE login = ")
-                .bind(c.address.as_str())
-                .query()
-                .fetch_optional(&mut **tx)
-                .await?;
-            if let Some(row) = &taken
-                && TenantId(row.try_get("tenant_id")?) == tenant
-            {
-                // The same address came twice in one batch of mails.
-                (UserId(row.try_get("id")?), c.address.clone())
-            } else {
-                let login = if taken.is_some() {
-                    format!("{}#{}", c.address, tenant.0)
-                } else {
-                    c.address.clone()
-                };
-                let name = if c.name.trim().is_empty() {
-                    c.address.clone()
-                } else {
-                    c.name.clone()
-                };
-                let id = Sql::insert(
-                    "users",
-                    vec![
-                        ("tenant_id", tenant.0.into()),
-                        ("entity_id", c.entity_id.0.into()),
-                        ("login", login.as_str().into()),
-                        ("display_name", name.into()),
-                        ("email", c.address.as_str().into()),
-                        ("created_at", micros(now).into()),
-                        ("updated_at", micros(now).into()),
-                    ],
-                )
-                .insert_returning_id(tx)
-                .await?;
-                (UserId(id), login)
-            }
-        }
-    };
-    Ok(Actor {
-        user,
-        login,
-        tenant,
-        platform_admin: false,
-        grants: Vec::new(),
-    })
-}
-
-async fn attach_all(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    actor: &Actor,
-    now: Timestamp,
-    ticket: &TicketRecord,
-    attachments: &[NewAttachment],
-) -> Result<()> {
-    for a in attachments {
-        let size = i64::try_from(a.content.len())
-            .map_err(|_| StoreError::Invalid("the file is too large".into()))?;
-        crate::attachments::insert_attachment_in(tx, actor, now, ticket, a, size).await?;
-    }
-    Ok(())
-}
-
-/// Writes what a mail makes, then its row with the ticket and reply it
-/// made, last: a Message-ID stored already (by another writer meanwhile)
-/// answers `Duplicate` and leaves the mail's other writes in `tx`, which
-/// the caller rolls back. A reply's ticket was read in `tx`: its status
-/// stands.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn store_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: crate::Backend,
-    clocks: &mut crate::sla::ClockContext,
-    now: Timestamp,
-    mail: &ReceivedMail,
-    reason: &str,
-    write: MailWrite,
-) -> Result<MailStored> {
-    let outcome = match &write {
-        MailWrite::Ticket { .. } => "ticket",
-        MailWrite::Reply { .. } => "reply",
-        MailWrite::Event { .. } => "event",
-        MailWrite::Nothing { outcome, .. } => outcome,
-    };
-    let reason = match &write {
-        MailWrite::Nothing { reason, .. } => reason.clone(),
-        _ => reason.to_owned(),
-    };
-    let (ticket_id, comment_id) = match write {
-        MailWrite::Ticket {
-            entity,
-            mut ticket,
-            group,
-            author,
-            attachments,
-            notify,
-        } => {
-            let actor = author_in(tx, mail.tenant_id, now, author).await?;
-            ticket.requester_id = actor.user;
-            let created =
-                crate::tickets::insert_ticket_in(tx, &actor, now, &entity, &ticket, group, clocks)
-                    .await?;
-            attach_all(tx, &actor, now, &created, &attachments).await?;
-            if let Some(n) = notify.and_then(|f| f(&created)) {
-                enqueue_in(tx, now, &n).await?;
-            }
-            (Some(created.id), None)
-        }
-        MailWrite::Reply {
-            ticket,
-            author,
-            body,
-            attachments,
-        } => {
-            let closed = ticket.status == Status::Closed;
-            if closed {
-                return Err(StoreError::Conflict {
-                    what: "the ticket is closed".into(),
-                });
-            }
-            let actor = author_in(tx, mail.tenant_id, now, author).await?;
-            let comment =
-                crate::comments::insert_comment(tx, &actor, now, &ticket, true, &body).await?;
-            attach_all(tx, &actor, now, &ticket, &attachments).await?;
-            (Some(ticket.id), Some(comment.id))
-        }
-        MailWrite::Event { key, event } => {
-            crate::events::insert_events_in(tx, backend, &key, now, std::slice::from_ref(&event))
-                .await?;
-            (None, None)
-        }
-        MailWrite::Nothing { notice, .. } => {
-            if let Some(n) = notice {
-                enqueue_in(tx, now, &n).await?;
-            }
-            (None, None)
-        }
-    };
-    let mut insert = Sql::insert(
-        "received_mails",
-        vec![
-            ("tenant_id", mail.tenant_id.0.into()),
-            ("mailbox_id", mail.mailbox_id.map(|m| m.0).into()),
-            ("message_id", mail.message_id.as_str().into()),
-            ("from_address", mail.from.as_str().into()),
-            ("subject", mail.subject.as_str().into()),
-            ("outcome", outcome.into()),
-            ("reason", reason.into()),
-            ("html", mail.html.clone().into()),
-            ("received_at", micros(now).into()),
-            ("ticket_id", ticket_id.map(|t| t.0).into()),
-            ("comment_id", comment_id.map(|c| c.0).into()),
-        ],
-    );
-    insert.push(" ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING id");
-    if insert.query().fetch_optional(&mut **tx).await?.is_none() {
-        return Ok(MailStored::Duplicate);
-    }
-    Ok(MailStored::Stored {
-        ticket_id,
-        comment_id,
     })
 }

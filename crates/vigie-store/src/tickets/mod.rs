@@ -20,7 +20,7 @@ mod by_ci;
 mod read;
 mod write;
 
-pub(crate) use write::{apply_outcome_in, insert_ticket_in};
+pub(crate) use write::{Opening, apply_outcome_in, insert_ticket_in, insert_tickets};
 
 /// A ticket as stored, with the names the UI shows beside the ids.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -473,19 +473,30 @@ pub(crate) async fn audit_change(
     .await
 }
 
-/// A ticket of the tenant read inside a transaction (a mail's batch).
-pub(crate) async fn ticket_in(
+/// The tenant's tickets among `ids`, read inside a transaction (the
+/// tickets a batch of mails answers), one statement per 500 ids.
+pub(crate) async fn tickets_in(
     tx: &mut Transaction<'static, Any>,
     tenant: TenantId,
-    id: TicketId,
-) -> Result<Option<TicketRecord>> {
-    let row = Sql::new(SELECT)
-        .push(" AND t.tenant_id = ")
-        .bind(tenant.0)
-        .push(" AND t.id = ")
-        .bind(id.0)
-        .query()
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.as_ref().map(ticket_row).transpose()
+    ids: &[TicketId],
+) -> Result<std::collections::HashMap<TicketId, TicketRecord>> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" AND t.tenant_id = ")
+            .bind(tenant.0)
+            .push(" AND t.id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(id.0);
+        }
+        sql.push(")");
+        for row in sql.query().fetch_all(&mut **tx).await? {
+            let t = ticket_row(&row)?;
+            found.insert(t.id, t);
+        }
+    }
+    Ok(found)
 }

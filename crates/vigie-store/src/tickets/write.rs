@@ -79,7 +79,8 @@ impl Store {
                 let actor = actor.clone();
                 let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
                 Box::pin(async move {
-                    insert_tickets(tx, backend, &actor, now, &prepared, &mut clocks).await
+                    let opening: Vec<_> = prepared.iter().map(|p| p.by(&actor)).collect();
+                    insert_tickets(tx, backend, now, &opening, &mut clocks).await
                 })
             }))
             .await
@@ -437,6 +438,29 @@ struct PreparedTicket {
     group: Option<GroupId>,
 }
 
+impl PreparedTicket {
+    fn by<'a>(&'a self, actor: &'a Actor) -> Opening<'a> {
+        Opening {
+            actor,
+            entity: &self.entity,
+            new: &self.new,
+            group: self.group,
+        }
+    }
+}
+
+/// A checked ticket to open, and who opens it (its audit line's author).
+pub(crate) struct Opening<'a> {
+    /// Who opens it.
+    pub(crate) actor: &'a Actor,
+    /// Its entity, as read.
+    pub(crate) entity: &'a EntityRecord,
+    /// The ticket.
+    pub(crate) new: &'a NewTicket,
+    /// The group it is placed with.
+    pub(crate) group: Option<GroupId>,
+}
+
 /// New tickets per statement: 23 columns × 1,400 rows stays under SQLite's
 /// limit of 32,766 parameters.
 const NEW_PER_STATEMENT: usize = 1400;
@@ -446,13 +470,13 @@ const NEW_PER_STATEMENT: usize = 1400;
 /// numbers reserved at once from each tenant's counter, the rows inserted
 /// many per statement (the full-text index follows by trigger), read back
 /// once with their names, their audit lines and their clocks many per
-/// statement. The tickets come back in the order given.
-async fn insert_tickets(
+/// statement, each by its own opener. The tickets come back in the order
+/// given.
+pub(crate) async fn insert_tickets(
     tx: &mut Transaction<'static, Any>,
     backend: crate::Backend,
-    actor: &Actor,
     now: Timestamp,
-    prepared: &[PreparedTicket],
+    prepared: &[Opening<'_>],
     clocks: &mut crate::sla::ClockContext,
 ) -> Result<Vec<TicketRecord>> {
     use std::collections::HashMap;
@@ -464,11 +488,11 @@ async fn insert_tickets(
     for (tenant, count) in counts {
         next.insert(tenant, reserve_numbers(tx, tenant, "ticket", count).await?);
     }
-    let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
     let mut numbers = Vec::with_capacity(prepared.len());
     let mut rows = Vec::with_capacity(prepared.len());
     for p in prepared {
-        let (entity, new) = (&p.entity, &p.new);
+        let (entity, new) = (p.entity, p.new);
+        let author = (p.actor.user != UserId::SYSTEM).then_some(p.actor.user.0);
         let slot = next.entry(entity.tenant_id).or_insert(1);
         let number = *slot;
         *slot += 1;
@@ -552,7 +576,12 @@ async fn insert_tickets(
         })
         .collect::<Result<_>>()?;
     let lines: Vec<_> = created.iter().map(|t| (target(t), fields(t))).collect();
-    crate::audit::record_created(tx, backend, actor, now, &lines).await?;
+    let by: Vec<_> = prepared
+        .iter()
+        .zip(&lines)
+        .map(|(p, (target, fields))| (p.actor, target, fields))
+        .collect();
+    crate::audit::record_created(tx, backend, now, &by).await?;
     // SLA: start the tickets' clocks in the same transaction.
     let mut clock_rows = Vec::new();
     for t in &created {
@@ -576,13 +605,14 @@ pub(crate) async fn insert_ticket_in(
     group: Option<GroupId>,
     clocks: &mut crate::sla::ClockContext,
 ) -> Result<TicketRecord> {
-    let prepared = [PreparedTicket {
-        entity: entity.clone(),
-        new: new.clone(),
+    let opening = [Opening {
+        actor,
+        entity,
+        new,
         group,
     }];
     let backend = clocks.backend();
-    insert_tickets(tx, backend, actor, now, &prepared, clocks)
+    insert_tickets(tx, backend, now, &opening, clocks)
         .await?
         .pop()
         .ok_or_else(|| StoreError::Database("no ticket was created".into()))
