@@ -164,7 +164,8 @@ pub async fn ingest(
     raw: &[u8],
 ) -> Result<Outcome, IntakeError> {
     let raws = [raw];
-    match write_batch(state, ctx, &raws).await? {
+    let parsed = vec![parse_one(ctx, raw)];
+    match write_batch(state, ctx, &raws, parsed).await?.0 {
         Written::Done(mut outcomes) if outcomes.len() == 1 => {
             Ok(outcomes.pop().unwrap_or(Outcome::Duplicate))
         }
@@ -172,7 +173,10 @@ pub async fn ingest(
         // Another writer stored it meanwhile: what was written for it is
         // rolled back.
         Written::Raced => Ok(Outcome::Duplicate),
-        Written::Refused { record: None, error } => Err(error.into()),
+        Written::Refused {
+            record: None,
+            error,
+        } => Err(error.into()),
         Written::Refused {
             record: Some(record),
             error,
@@ -206,39 +210,85 @@ pub async fn ingest(
 /// is stored once. If the store refuses a mail of a batch, or the batch
 /// fails, its mails are handled again one by one ([`ingest`]), so that the
 /// culprit is recorded as failed and the others stored; only a database
-/// failure of that second pass is returned.
+/// failure of that second pass is returned. The next batch is parsed on a
+/// blocking thread while one is written.
 pub async fn ingest_batch(
     state: &AppState,
     ctx: &MailboxContext,
     raws: &[Vec<u8>],
 ) -> Result<Vec<Outcome>, IntakeError> {
     let mut outcomes = Vec::with_capacity(raws.len());
-    let mut rest: &[Vec<u8>] = raws;
-    while !rest.is_empty() {
-        let chunk: Vec<&[u8]> = rest.iter().take(BATCH).map(Vec::as_slice).collect();
-        let done = if chunk.len() > 1 {
-            match write_batch(state, ctx, &chunk).await {
-                Ok(Written::Done(done)) => done,
-                Ok(Written::Raced | Written::Refused { .. }) => Vec::new(),
+    // The mails from `next` on that are parsed, in order; those up to
+    // `parsing_to` are being parsed by `parsing`.
+    let mut next = 0;
+    let mut parsed: std::collections::VecDeque<Parsed> = std::collections::VecDeque::new();
+    let mut parsing: Option<tokio::task::JoinHandle<Vec<Parsed>>> = None;
+    let mut parsing_to = 0;
+    while next < raws.len() {
+        if parsed.len() < BATCH && parsing_to < raws.len() && parsing.is_none() {
+            parsing = Some(parse_later(ctx, &raws[parsing_to..]));
+            parsing_to = (parsing_to + BATCH).min(raws.len());
+        }
+        if parsed.len() < BATCH
+            && let Some(job) = parsing.take()
+        {
+            match job.await {
+                Ok(done) => parsed.extend(done),
+                // The parser panicked: parse here, where it shows.
+                Err(_) => {
+                    let from = next + parsed.len();
+                    parsed.extend(raws[from..parsing_to].iter().map(|r| parse_one(ctx, r)));
+                }
+            }
+        }
+        if parsing.is_none() && parsing_to < raws.len() {
+            parsing = Some(parse_later(ctx, &raws[parsing_to..]));
+            parsing_to = (parsing_to + BATCH).min(raws.len());
+        }
+        let n = parsed.len().min(BATCH);
+        let chunk: Vec<&[u8]> = raws[next..next + n].iter().map(Vec::as_slice).collect();
+        let mails: Vec<Parsed> = parsed.drain(..n).collect();
+        let (done, left) = if n > 1 {
+            match write_batch(state, ctx, &chunk, mails).await {
+                Ok((Written::Done(done), left)) => (done, left),
+                Ok((Written::Raced | Written::Refused { .. }, _)) => (Vec::new(), Vec::new()),
                 Err(e) => {
                     tracing::warn!(mailbox = %ctx.mailbox.id, error = %e, "batch of mails failed, mail by mail");
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 }
             }
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         if done.is_empty() {
             for raw in &chunk {
                 outcomes.push(ingest(state, ctx, raw).await?);
             }
-            rest = &rest[chunk.len()..];
+            next += n;
         } else {
-            rest = &rest[done.len()..];
+            next += done.len();
             outcomes.extend(done);
+            // What a cut batch left is parsed already: it leads the next.
+            for m in left.into_iter().rev() {
+                parsed.push_front(m);
+            }
         }
     }
     Ok(outcomes)
+}
+
+/// A mail parsed, or why it could not be.
+type Parsed = Result<ParsedMail, parse::ParseError>;
+
+fn parse_one(ctx: &MailboxContext, raw: &[u8]) -> Parsed {
+    parse::parse(raw, &ctx.limits)
+}
+
+/// Parses the first [`BATCH`] of `raws` on a blocking thread.
+fn parse_later(ctx: &MailboxContext, raws: &[Vec<u8>]) -> tokio::task::JoinHandle<Vec<Parsed>> {
+    let raws: Vec<Vec<u8>> = raws.iter().take(BATCH).cloned().collect();
+    let limits = ctx.limits;
+    tokio::task::spawn_blocking(move || raws.iter().map(|r| parse::parse(r, &limits)).collect())
 }
 
 /// What became of a batch.
@@ -257,14 +307,15 @@ enum Written {
 }
 
 /// Decides the mails in order, then writes what they make in one
-/// transaction.
+/// transaction. `parsed` are the mails of `raws`, parsed; the mails left
+/// when a mail must start the next batch are given back, parsed.
 async fn write_batch(
     state: &AppState,
     ctx: &MailboxContext,
     raws: &[&[u8]],
-) -> Result<Written, IntakeError> {
+    parsed: Vec<Parsed>,
+) -> Result<(Written, Vec<Parsed>), IntakeError> {
     let now = state.clock().now();
-    let parsed: Vec<_> = raws.iter().map(|r| parse::parse(r, &ctx.limits)).collect();
     let ids: Vec<String> = parsed
         .iter()
         .zip(raws)
@@ -293,6 +344,7 @@ async fn write_batch(
         }
         slots.push(Slot::Planned(k));
     }
+    let left: Vec<Parsed> = parsed.into_iter().skip(slots.len()).collect();
     let first = match (raws.len(), planner.plans.first()) {
         (1, Some(p)) => Some(p.record.clone()),
         _ => None,
@@ -302,14 +354,17 @@ async fn write_batch(
         Ok(stored) => stored,
         Err(e @ (StoreError::Database(_) | StoreError::Busy)) => return Err(e.into()),
         Err(error) => {
-            return Ok(Written::Refused {
-                record: first,
-                error,
-            });
+            return Ok((
+                Written::Refused {
+                    record: first,
+                    error,
+                },
+                left,
+            ));
         }
     };
     if stored.contains(&MailStored::Duplicate) {
-        return Ok(Written::Raced);
+        return Ok((Written::Raced, left));
     }
     batch.commit().await?;
     let mut answers: Vec<Option<Outcome>> = stored
@@ -320,18 +375,17 @@ async fn write_batch(
     if answers.iter().flatten().any(|o| *o == Outcome::Event) {
         state.events_waiting().notify_one();
     }
-    Ok(Written::Done(
-        slots
-            .into_iter()
-            .map(|slot| match slot {
-                Slot::Duplicate => Outcome::Duplicate,
-                Slot::Planned(k) => answers
-                    .get_mut(k)
-                    .and_then(Option::take)
-                    .unwrap_or(Outcome::Duplicate),
-            })
-            .collect(),
-    ))
+    let done = slots
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::Duplicate => Outcome::Duplicate,
+            Slot::Planned(k) => answers
+                .get_mut(k)
+                .and_then(Option::take)
+                .unwrap_or(Outcome::Duplicate),
+        })
+        .collect();
+    Ok((Written::Done(done), left))
 }
 
 /// What a written mail became.

@@ -713,3 +713,113 @@ async fn mail_batches_hold_on_postgres() {
     let world = World::on(store).await;
     batches_hold(&world).await;
 }
+
+/// One batch decided mail by mail: each sees what those before it made (a
+/// reply threads to a ticket of the batch, a sender's mails count towards
+/// his rate), each ticket is audited under its own sender, and a reply from
+/// someone outside a ticket made by the same batch starts the next batch,
+/// so that the ticket he opens names the other's number.
+#[tokio::test]
+async fn mail_a_batch_decides_each_mail_with_those_before_it() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let mut limited = input(a, "support", "[]");
+    limited.rate_max = 3;
+    let (_, ctx) = mailbox(&world, &limited, None).await;
+    let mut mails = vec![
+        batch_mail("alice@client.example", "d-1@client.example", "Écran", None),
+        batch_mail(
+            "alpha.worker-sud@example.org",
+            "d-2@client.example",
+            "Re: Écran",
+            Some("d-1@client.example"),
+        ),
+    ];
+    for i in 0..4 {
+        mails.push(batch_mail(
+            "robot@client.example",
+            &format!("d-robot-{i}@client.example"),
+            &format!("Boucle {i}"),
+            None,
+        ));
+    }
+    mails.push(batch_mail(
+        "alice@client.example",
+        "d-3@client.example",
+        "Re: Écran",
+        Some("d-1@client.example"),
+    ));
+    let outcomes = ingest_batch(&world.state, &ctx, &mails)
+        .await
+        .expect("batch");
+    assert_eq!(outcomes.len(), 7, "{outcomes:?}");
+    let Outcome::Ticket(screen) = outcomes[0] else {
+        panic!("a ticket: {outcomes:?}");
+    };
+    let screen = world
+        .store
+        .get_ticket(&access(), screen)
+        .await
+        .expect("ticket");
+    let sud = ticket_of(&world, &outcomes[1]).await;
+    assert_ne!(sud.id, screen.id);
+    assert!(
+        sud.description
+            .contains(&format!("répond au ticket {}", screen.number)),
+        "{}",
+        sud.description
+    );
+    assert_eq!(sud.requester_id, a.worker_sud.id);
+    assert!(
+        outcomes[2..5]
+            .iter()
+            .all(|o| matches!(o, Outcome::Ticket(_))),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[5], Outcome::Ignored("rate_limited".into()));
+    assert_eq!(outcomes[6], Outcome::Reply(screen.id), "{outcomes:?}");
+    // Each ticket's creation is audited under the one who wrote.
+    for t in [&screen, &sud] {
+        let lines = world
+            .store
+            .list_audit(
+                &vigie_core::tenancy::Scope::Platform,
+                &vigie_store::AuditFilter {
+                    record_type: Some("ticket".into()),
+                    record_id: Some(t.id.0),
+                    ..Default::default()
+                },
+                vigie_store::PageRequest {
+                    after: None,
+                    limit: 10,
+                },
+            )
+            .await
+            .expect("audit");
+        let created = lines
+            .items
+            .iter()
+            .find(|l| l.action == "create")
+            .expect("the creation's line");
+        assert_eq!(created.actor_user_id, Some(t.requester_id), "{created:?}");
+    }
+    let robots: Vec<_> = [&outcomes[2], &outcomes[3], &outcomes[4]]
+        .into_iter()
+        .map(|o| match o {
+            Outcome::Ticket(t) => *t,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut requesters = Vec::new();
+    for id in robots {
+        let t = world.store.get_ticket(&access(), id).await.expect("ticket");
+        requesters.push(t.requester_id);
+    }
+    requesters.dedup();
+    assert_eq!(
+        requesters.len(),
+        1,
+        "one contact for the robot: {requesters:?}"
+    );
+    assert_ne!(requesters[0], screen.requester_id);
+}

@@ -183,9 +183,9 @@ pub(crate) async fn store_all(
     let mut authors: Vec<Option<Actor>> = Vec::with_capacity(mails.len());
     for m in &mails {
         let author = match &m.write {
-            MailWrite::Ticket { author, .. } | MailWrite::Reply { author, .. } => Some(
-                author_in(tx, m.record.tenant_id, now, author, &mut contacts).await?,
-            ),
+            MailWrite::Ticket { author, .. } | MailWrite::Reply { author, .. } => {
+                Some(author_in(tx, m.record.tenant_id, now, author, &mut contacts).await?)
+            }
             _ => None,
         };
         authors.push(author);
@@ -336,7 +336,10 @@ pub(crate) async fn store_all(
             .fetch_all(&mut **tx)
             .await?
         {
-            written.insert((TenantId(row.try_get("tenant_id")?), row.try_get("message_id")?));
+            written.insert((
+                TenantId(row.try_get("tenant_id")?),
+                row.try_get("message_id")?,
+            ));
         }
     }
     Ok(ids

@@ -99,7 +99,9 @@ fn made_ticket(k: usize) -> TicketId {
 
 /// The planned mail whose ticket a provisional id names.
 fn made_by(id: TicketId) -> Option<usize> {
-    (id.0 < 0).then(|| usize::try_from(-1 - id.0).ok()).flatten()
+    (id.0 < 0)
+        .then(|| usize::try_from(-1 - id.0).ok())
+        .flatten()
 }
 
 impl<'a> Planner<'a> {
