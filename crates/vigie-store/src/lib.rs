@@ -13,6 +13,7 @@ mod attachments;
 mod audit;
 mod categories;
 mod changes;
+mod checkpoint;
 mod cmdb;
 mod comments;
 mod entities;
@@ -111,6 +112,12 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// The connection write transactions take (on SQLite one, kept: its
+    /// page cache stays warm from one write to the next; on PostgreSQL the
+    /// pool itself).
+    writer: AnyPool,
+    /// SQLite's checkpoints, taken off the writer ([`checkpoint`]).
+    _checkpoints: Option<checkpoint::Checkpoints>,
     backend: Backend,
     writes: group_commit::GroupCommit,
     graphs: std::sync::Arc<cmdb::GraphCache>,
@@ -136,37 +143,56 @@ impl Store {
                 url.split(':').next().unwrap_or_default()
             )));
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
-        let pool = match backend {
+        let options = || AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let (pool, writer) = match backend {
             // SQLite allows one writer at a time; WAL lets readers go on
             // meanwhile, and the busy timeout makes writers queue instead of
             // failing. Each connection keeps up to 32 MiB of pages (the
             // default is 2 MiB): a batch of long mails or tickets otherwise
-            // reads back from the file the pages it has just written.
+            // reads back from the file the pages it has just written. Write
+            // transactions queue for one connection of their own, whose
+            // cache another connection's writes never make stale (SQLite
+            // drops a connection's cache when another wrote meanwhile, and
+            // the pool hands its connections out in turn). Its log is
+            // checkpointed by another connection ([`checkpoint`]).
             Backend::Sqlite => {
-                options
-                    .max_connections(8)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA cache_size = -32768;",
-                            )
-                            .await?;
-                            Ok(())
+                let sqlite = |max: u32, autocheckpoint: u32| {
+                    options()
+                        .max_connections(max)
+                        .after_connect(move |conn, _meta| {
+                            Box::pin(async move {
+                                let pragmas = format!(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                     PRAGMA cache_size = -32768; \
+                                     PRAGMA wal_autocheckpoint = {autocheckpoint};"
+                                );
+                                conn.execute(pragmas.as_str()).await?;
+                                Ok(())
+                            })
                         })
-                    })
+                };
+                let pool = sqlite(8, 1000).connect(url).await?;
+                let writer = sqlite(1, checkpoint::WRITER_AUTOCHECKPOINT)
+                    .idle_timeout(None)
                     .connect(url)
-                    .await?
+                    .await?;
+                (pool, writer)
             }
-            Backend::Postgres => options.max_connections(16).connect(url).await?,
+            Backend::Postgres => {
+                let pool = options().max_connections(16).connect(url).await?;
+                (pool.clone(), pool)
+            }
         };
         // The writer task lives on the runtime that connects and ends when
         // the last clone of this store is dropped.
-        let writes = group_commit::GroupCommit::start(pool.clone(), backend);
+        let writes = group_commit::GroupCommit::start(writer.clone(), backend);
+        let checkpoints =
+            (backend == Backend::Sqlite).then(|| checkpoint::Checkpoints::start(pool.clone()));
         Ok(Store {
             pool,
+            writer,
+            _checkpoints: checkpoints,
             backend,
             writes,
             graphs: Default::default(),
@@ -196,9 +222,10 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once
@@ -206,8 +233,8 @@ impl Store {
     /// than failing when a read transaction upgrades.
     pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         };
         Ok(tx)
     }
