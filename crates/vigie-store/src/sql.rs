@@ -105,6 +105,21 @@ impl Sql {
         self
     }
 
+    /// Appends placeholders for `values`, separated by commas (the inside
+    /// of an `IN (…)`).
+    pub(crate) fn bind_list<A: Into<Arg>>(
+        &mut self,
+        values: impl IntoIterator<Item = A>,
+    ) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self
+    }
+
     /// Adds an argument for a placeholder already written in the text (for
     /// queries that use the same `$n` several times).
     pub(crate) fn bind_existing(&mut self, value: impl Into<Arg>) -> &mut Self {

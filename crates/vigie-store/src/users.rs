@@ -559,12 +559,7 @@ pub(crate) async fn users_by_email_in(
             .push(" AND u.active = ")
             .bind(true)
             .push(" AND LOWER(u.email) IN (");
-        for (i, a) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(a.to_lowercase());
-        }
+        sql.bind_list(chunk.iter().map(|a| a.to_lowercase()));
         sql.push(") ORDER BY u.id");
         for row in sql.query().fetch_all(&mut **tx).await? {
             let user = user_row(&row)?;
@@ -589,12 +584,7 @@ pub(crate) async fn grants_of_in(
             "SELECT g.id, g.user_id, g.entity_id, e.path, g.role, g.recursive \
              FROM grants g JOIN entities e ON e.id = g.entity_id WHERE g.user_id IN (",
         );
-        for (i, u) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(u.0);
-        }
+        sql.bind_list(chunk.iter().map(|u| u.0));
         sql.push(") ORDER BY g.id");
         for row in sql.query().fetch_all(&mut **tx).await? {
             let grant = grant_row(&row)?;

@@ -68,12 +68,7 @@ impl MailBatch {
             }
             let mut sql = Sql::new("SELECT message_id FROM received_mails WHERE tenant_id = ");
             sql.bind(tenant.0).push(" AND message_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(id.as_str());
-            }
+            sql.bind_list(chunk.iter().map(|id| id.as_str()));
             sql.push(")");
             for row in sql.query().fetch_all(&mut *self.tx).await? {
                 found.insert(row.try_get::<String, _>("message_id")?);
@@ -105,12 +100,7 @@ impl MailBatch {
                     .push(" WHERE tenant_id = ")
                     .bind(tenant.0)
                     .push(" AND message_id IN (");
-                for (i, id) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.bind(id.as_str());
-                }
+                sql.bind_list(chunk.iter().map(|id| id.as_str()));
                 sql.push(")");
             }
             sql.push(") m ON m.ticket_id = t.id WHERE t.tenant_id = ")
@@ -123,8 +113,8 @@ impl MailBatch {
                 .await?
             {
                 let id: String = row.try_get("message_id")?;
-                if !found.contains_key(&id) {
-                    found.insert(id, thread_row(&row)?);
+                if let std::collections::hash_map::Entry::Vacant(slot) = found.entry(id) {
+                    slot.insert(thread_row(&row)?);
                 }
             }
         }
@@ -141,12 +131,7 @@ impl MailBatch {
         for chunk in numbers.chunks(500) {
             let mut sql = Sql::new(THREAD_SELECT);
             sql.bind(tenant.0).push(" AND t.number IN (");
-            for (i, n) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(*n);
-            }
+            sql.bind_list(chunk.iter().copied());
             sql.push(")");
             for row in sql.query().fetch_all(&mut *self.tx).await? {
                 found.insert(row.try_get("number")?, thread_row(&row)?);
@@ -182,12 +167,7 @@ impl MailBatch {
                 .push(" AND received_at >= ")
                 .bind(micros(since))
                 .push(" AND from_address IN (");
-            for (i, a) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(a.as_str());
-            }
+            sql.bind_list(chunk.iter().map(|a| a.as_str()));
             sql.push(") GROUP BY from_address");
             for row in sql.query().fetch_all(&mut *self.tx).await? {
                 let count = u32::try_from(row.try_get::<i64, _>("recent")?).unwrap_or(u32::MAX);

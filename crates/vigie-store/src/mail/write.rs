@@ -59,7 +59,7 @@ pub type Notify = Box<dyn FnOnce(&TicketRecord) -> Option<OutgoingMail> + Send +
 #[derive(Clone, Debug)]
 pub enum ReplyTo {
     /// A ticket read in the batch's transaction: its status stands.
-    Read(TicketRecord),
+    Read(Box<TicketRecord>),
     /// The ticket made by the mail at this position of the same batch.
     Made(usize),
 }
@@ -258,7 +258,7 @@ pub(crate) async fn store_all(
                 Some(actor),
             ) => {
                 let ticket = match ticket {
-                    ReplyTo::Read(t) => t,
+                    ReplyTo::Read(t) => *t,
                     ReplyTo::Made(k) => made.get(&k).cloned().ok_or_else(|| {
                         StoreError::Database(format!("mail {k} of the batch made no ticket"))
                     })?,

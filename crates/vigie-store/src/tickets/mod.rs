@@ -486,12 +486,7 @@ pub(crate) async fn tickets_in(
         sql.push(" AND t.tenant_id = ")
             .bind(tenant.0)
             .push(" AND t.id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(id.0);
-        }
+        sql.bind_list(chunk.iter().map(|id| id.0));
         sql.push(")");
         for row in sql.query().fetch_all(&mut **tx).await? {
             let t = ticket_row(&row)?;

@@ -408,12 +408,12 @@ impl<'a> Planner<'a> {
                     .cloned();
                 let to = match made_by(ticket) {
                     Some(made) => ReplyTo::Made(made),
-                    None => ReplyTo::Read(
+                    None => ReplyTo::Read(Box::new(
                         self.tickets
                             .get(&ticket)
                             .cloned()
                             .ok_or(StoreError::NotFound)?,
-                    ),
+                    )),
                 };
                 let author = self.author(&who, user.as_ref(), mail);
                 self.count(&mail.from);
