@@ -175,7 +175,7 @@ mod tests {
             action: EventAction::Resolve,
             summary: "back".into(),
             occurred_at: "2024-05-15T08:00:00Z".parse().expect("time"),
-            details: serde_json::json!({"x": 1}),
+            details: crate::event::Details::of(&serde_json::json!({"x": 1})),
             labels: [("team".to_owned(), "ops".to_owned())].into(),
             clamped: true,
             ..event()
