@@ -106,10 +106,7 @@ pub(crate) fn quick(body: &[u8], now: Timestamp) -> Option<Vec<Event>> {
     if body.len() > limits::MAX_BODY_BYTES {
         return None;
     }
-    let fields = match serde_json::from_slice::<OneOrMany<'_>>(body).ok()? {
-        OneOrMany::One(one) => vec![one],
-        OneOrMany::Many(many) => many,
-    };
+    let fields = serde_json::from_slice::<OneOrMany<'_>>(body).ok()?.0;
     count_within_limit(fields.len()).ok()?;
     fields.iter().map(|f| quick_event(f, now)).collect()
 }
@@ -145,12 +142,9 @@ fn quick_event(f: &Fields<'_>, now: Timestamp) -> Option<Event> {
     })
 }
 
-/// A body: one event object or an array of them.
+/// A body: one event object or an array of them, as a list.
 #[derive(Debug)]
-enum OneOrMany<'a> {
-    One(Fields<'a>),
-    Many(Vec<Fields<'a>>),
-}
+struct OneOrMany<'a>(Vec<Fields<'a>>);
 
 /// The members of an event object, `None` when missing or `null`; the
 /// others are parsed and dropped. A repeated member keeps its last value,
@@ -218,14 +212,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for OneOrMany<'a> {
                 f.write_str("an event object or an array of them")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<OneOrMany<'de>, A::Error> {
-                fields(map).map(OneOrMany::One)
+                Ok(OneOrMany(vec![fields(map)?]))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany<'de>, A::Error> {
                 let mut many = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
                 while let Some(one) = seq.next_element::<Fields<'de>>()? {
                     many.push(one);
                 }
-                Ok(OneOrMany::Many(many))
+                Ok(OneOrMany(many))
             }
         }
         d.deserialize_any(V)
