@@ -147,8 +147,12 @@ fn estate(items: usize) -> Estate {
     e
 }
 
-/// The median and 99th percentile of the samples.
+/// The median and 99th percentile of the samples (zero when there are
+/// none: a measure skipped with a count of 0).
 pub(crate) fn median_p99(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    if samples.is_empty() {
+        return (Duration::ZERO, Duration::ZERO);
+    }
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     (at(0.5), at(0.99))

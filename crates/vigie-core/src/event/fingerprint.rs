@@ -47,7 +47,7 @@ pub fn fingerprint(event: &Event) -> Fingerprint {
 /// when the event has a dedup key: the sender's key is the identity.
 pub fn fingerprint_with_labels(event: &Event, identity_labels: &[&str]) -> Fingerprint {
     let hex = match &event.dedup_key {
-        Some(key) => digest(&["vigie-fp-1", "key", &event.source, key]),
+        Some(key) => digest_prefix(&["vigie-fp-1", "key", &event.source, key], 16),
         None => {
             let resource = event.resource.to_lowercase();
             let mut names: Vec<&str> = identity_labels.to_vec();
@@ -64,10 +64,10 @@ pub fn fingerprint_with_labels(event: &Event, identity_labels: &[&str]) -> Finge
                 parts.push(name);
                 parts.push(event.labels.get(name).map_or("", String::as_str));
             }
-            digest(&parts)
+            digest_prefix(&parts, 16)
         }
     };
-    Fingerprint(hex.chars().take(16).collect())
+    Fingerprint(hex)
 }
 
 /// The identity of one delivery of an event: its alert, action, severity
@@ -77,29 +77,42 @@ pub fn fingerprint_with_labels(event: &Event, identity_labels: &[&str]) -> Finge
 /// a changed severity, a resolution) has a new key. 32 hex digits.
 pub fn delivery_key(event: &Event, fingerprint: &Fingerprint) -> String {
     let at = event.occurred_at.as_microsecond().to_string();
-    let hex = digest(&[
-        "vigie-delivery-1",
-        fingerprint.as_str(),
-        event.action.as_str(),
-        event.severity.as_str(),
-        &at,
-    ]);
-    hex.chars().take(32).collect()
+    digest_prefix(
+        &[
+            "vigie-delivery-1",
+            fingerprint.as_str(),
+            event.action.as_str(),
+            event.severity.as_str(),
+            &at,
+        ],
+        32,
+    )
 }
 
 /// The SHA-256 of the parts, each prefixed with its length so that no two
 /// lists of parts give the same input, as 64 lowercase hex digits.
 pub(crate) fn digest(parts: &[&str]) -> String {
+    digest_prefix(parts, 64)
+}
+
+/// The first `digits` (at most 64) hex digits of [`digest`], without
+/// writing the others.
+fn digest_prefix(parts: &[&str], digits: usize) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
+    let mut out = String::with_capacity(digits);
     for b in hasher.finalize() {
+        if out.len() >= digits {
+            break;
+        }
         out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        if out.len() < digits {
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
     }
     out
 }
@@ -175,7 +188,7 @@ mod tests {
             action: EventAction::Resolve,
             summary: "back".into(),
             occurred_at: "2024-05-15T08:00:00Z".parse().expect("time"),
-            details: serde_json::json!({"x": 1}),
+            details: crate::event::Details::of(&serde_json::json!({"x": 1})),
             labels: [("team".to_owned(), "ops".to_owned())].into(),
             clamped: true,
             ..event()

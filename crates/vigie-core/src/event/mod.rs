@@ -136,8 +136,8 @@ pub struct Event {
     pub action: EventAction,
     /// One line for humans, at most [`limits::MAX_SUMMARY_CHARS`].
     pub summary: String,
-    /// Whatever else the sender said, as JSON (`Null` when nothing).
-    pub details: serde_json::Value,
+    /// Whatever else the sender said, as compact JSON (`null` when nothing).
+    pub details: Details,
     /// Key/value labels, used by classification rules and CI matching.
     pub labels: BTreeMap<String, String>,
     /// When it happened (never more than a few minutes after `now`).
@@ -165,12 +165,62 @@ impl Event {
             severity,
             action: EventAction::Trigger,
             summary: String::new(),
-            details: serde_json::Value::Null,
+            details: Details::default(),
             labels: BTreeMap::new(),
             occurred_at: at,
             dedup_key: None,
             clamped: false,
         }
+    }
+}
+
+/// What an event's sender said beyond the fields Vigie reads, kept as the
+/// compact JSON text it is stored as: a decoder writes it once, and its size
+/// is the length of that text. Always written by serde_json (from a value,
+/// or from a decoder's own struct whose fields are in key order), so it
+/// holds one valid JSON value and two details are equal when their texts
+/// are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Details(String);
+
+impl Default for Details {
+    /// `null`: nothing said.
+    fn default() -> Details {
+        Details("null".to_owned())
+    }
+}
+
+impl Details {
+    /// The details holding `value`.
+    pub fn of(value: &serde_json::Value) -> Details {
+        Details(value.to_string())
+    }
+
+    /// The details written by serializing `value` (a struct of the
+    /// decoder's own); `None` if it does not serialize.
+    pub(crate) fn write<T: Serialize + ?Sized>(value: &T) -> Option<Details> {
+        serde_json::to_string(value).ok().map(Details)
+    }
+
+    /// The compact JSON text.
+    pub fn as_json(&self) -> &str {
+        &self.0
+    }
+
+    /// The size of the text, in bytes.
+    pub fn size(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing was said (`null`).
+    pub fn is_null(&self) -> bool {
+        self.0 == "null"
+    }
+
+    /// The details as a JSON value (`Null` should the text not parse,
+    /// which its constructors rule out).
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
     }
 }
 

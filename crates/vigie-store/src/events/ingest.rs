@@ -65,21 +65,22 @@ const COLUMNS: [&str; 14] = [
     "clamped",
 ];
 
-/// The part of an event kept as JSON, written without copying it first.
-#[derive(serde::Serialize)]
-struct Payload<'a> {
-    labels: &'a std::collections::BTreeMap<String, String>,
-    details: &'a serde_json::Value,
-    dedup_key: &'a Option<String>,
-}
-
+/// The part of an event kept as JSON (`{"labels":…,"details":…,
+/// "dedup_key":…}`), the details inserted as the text the decoder wrote
+/// rather than serialized again.
 fn payload(e: &Event) -> Result<String> {
-    serde_json::to_string(&Payload {
-        labels: &e.labels,
-        details: &e.details,
-        dedup_key: &e.dedup_key,
-    })
-    .map_err(|e| StoreError::Database(format!("event encoding: {e}")))
+    let details = e.details.as_json();
+    let mut out = Vec::with_capacity(details.len() + 64 + 48 * e.labels.len());
+    out.extend_from_slice(b"{\"labels\":");
+    serde_json::to_writer(&mut out, &e.labels)
+        .map_err(|e| StoreError::Database(format!("event encoding: {e}")))?;
+    out.extend_from_slice(b",\"details\":");
+    out.extend_from_slice(details.as_bytes());
+    out.extend_from_slice(b",\"dedup_key\":");
+    serde_json::to_writer(&mut out, &e.dedup_key)
+        .map_err(|e| StoreError::Database(format!("event encoding: {e}")))?;
+    out.push(b'}');
+    String::from_utf8(out).map_err(|e| StoreError::Database(format!("event encoding: {e}")))
 }
 
 impl Store {

@@ -15,7 +15,7 @@ use vigie_core::event::fingerprint::Fingerprint;
 use vigie_core::event::flapping::FlapState;
 use vigie_core::event::maintenance::{MaintenanceWindow, WindowScope};
 use vigie_core::event::process::DedupRecord;
-use vigie_core::event::{Event, EventAction, EventClass, Severity};
+use vigie_core::event::{Details, Event, EventAction, EventClass, Severity};
 use vigie_core::ids::{
     AlertGroupId, CiId, IntegrationKeyId, MaintenanceWindowId, TenantId, TicketId,
 };
@@ -71,10 +71,7 @@ fn pending_row(row: &AnyRow) -> Result<PendingEvent> {
     event.action = parse("events.action", &row.try_get::<String, _>("action")?)?;
     event.summary = row.try_get("summary")?;
     event.labels = labels;
-    event.details = payload
-        .get("details")
-        .cloned()
-        .unwrap_or(serde_json::Value::Null);
+    event.details = payload.get("details").map(Details::of).unwrap_or_default();
     event.dedup_key = payload
         .get("dedup_key")
         .and_then(|k| k.as_str())

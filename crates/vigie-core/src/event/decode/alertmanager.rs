@@ -15,15 +15,32 @@
 //! - labels: the alert's labels; details: its annotations, URLs and times,
 //!   and the group's key, receiver and external URL;
 //! - source: the integration's name, given by the caller.
+//!
+//! A body is read the quick way first ([`super::borrowed`]: straight into
+//! the alert's fields, strings borrowed from the body); a body it cannot
+//! vouch for is walked as a JSON value, which names the offending field.
 
+use super::borrowed::{self, AnyObject, Skip, Strings, Text};
 use super::json::{self, Obj};
 use super::{DecodeError, count_within_limit};
-use crate::event::{Event, EventAction, Severity};
+use crate::event::{Details, Event, EventAction, Severity, limits};
 use jiff::Timestamp;
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use std::collections::BTreeMap;
+use std::fmt;
 
 /// Decodes a webhook body; `source` names the integration it came through.
 pub fn decode(body: &[u8], source: &str, now: Timestamp) -> Result<Vec<Event>, DecodeError> {
+    match quick(body, source, now) {
+        Some(events) => Ok(events),
+        None => walk(body, source, now),
+    }
+}
+
+/// Decodes a body by walking it as a JSON value: slower, but every refusal
+/// names its field.
+pub(crate) fn walk(body: &[u8], source: &str, now: Timestamp) -> Result<Vec<Event>, DecodeError> {
     let value = json::parse(body)?;
     let root = Obj::of(&value, String::new())?;
     match root.str("version")? {
@@ -112,20 +129,16 @@ fn event(
         _ => starts_at,
     };
     let (occurred_at, clamped) = json::when(given, now);
-    let mut details = Map::new();
-    details.insert("annotations".into(), to_object(&annotations));
-    let mut put = |key: &str, value: Option<&str>| {
-        if let Some(v) = value {
-            details.insert(key.into(), Value::String(v.to_owned()));
-        }
+    let details = AlertDetails {
+        annotations: &annotations,
+        ends_at: alert.str("endsAt")?,
+        external_url: group.external_url,
+        generator_url: alert.str("generatorURL")?,
+        group_key: group.key,
+        receiver: group.receiver,
+        starts_at: alert.str("startsAt")?,
     };
-    put("generatorURL", alert.str("generatorURL")?);
-    put("startsAt", alert.str("startsAt")?);
-    put("endsAt", alert.str("endsAt")?);
-    put("groupKey", group.key);
-    put("receiver", group.receiver);
-    put("externalURL", group.external_url);
-    let details = json::details(Value::Object(details), &|| alert.path("annotations"))?;
+    let details = json::sized(Details::write(&details), &|| alert.path("annotations"))?;
     Ok(Event {
         source: source.to_owned(),
         resource,
@@ -141,10 +154,203 @@ fn event(
     })
 }
 
-fn to_object(map: &std::collections::BTreeMap<String, String>) -> Value {
-    Value::Object(
-        map.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
+/// An alert's details: its annotations, URLs and times, and its group's
+/// key, receiver and external URL; the fields in key order, as a JSON
+/// object's members are written, those missing left out.
+#[derive(Debug, Serialize)]
+struct AlertDetails<'a> {
+    annotations: &'a BTreeMap<String, String>,
+    #[serde(rename = "endsAt", skip_serializing_if = "Option::is_none")]
+    ends_at: Option<&'a str>,
+    #[serde(rename = "externalURL", skip_serializing_if = "Option::is_none")]
+    external_url: Option<&'a str>,
+    #[serde(rename = "generatorURL", skip_serializing_if = "Option::is_none")]
+    generator_url: Option<&'a str>,
+    #[serde(rename = "groupKey", skip_serializing_if = "Option::is_none")]
+    group_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receiver: Option<&'a str>,
+    #[serde(rename = "startsAt", skip_serializing_if = "Option::is_none")]
+    starts_at: Option<&'a str>,
+}
+
+/// The quick way: the body read straight into its fields. `None` whenever
+/// the walk might answer otherwise (a refusal, a repeated member, a type
+/// not expected): the caller then walks it.
+pub(crate) fn quick(body: &[u8], source: &str, now: Timestamp) -> Option<Vec<Event>> {
+    if body.len() > limits::MAX_BODY_BYTES {
+        return None;
+    }
+    let body: Body<'_> = serde_json::from_slice(body).ok()?;
+    if body.version.as_ref().map(Text::as_str) != Some("4") {
+        return None;
+    }
+    borrowed::labels(body.common_labels.as_ref())?;
+    borrowed::labels(body.common_annotations.as_ref())?;
+    let alerts = body.alerts?;
+    count_within_limit(alerts.len()).ok()?;
+    let group = Group {
+        key: body.group_key.as_ref().map(Text::as_str),
+        receiver: body.receiver.as_ref().map(Text::as_str),
+        external_url: body.external_url.as_ref().map(Text::as_str),
+    };
+    alerts
+        .iter()
+        .map(|alert| quick_event(alert, &group, source, now))
+        .collect()
+}
+
+/// One alert the quick way, with the walk's rules ([`event`]).
+fn quick_event(
+    alert: &Alert<'_>,
+    group: &Group<'_>,
+    source: &str,
+    now: Timestamp,
+) -> Option<Event> {
+    let action = match alert.status.as_ref().map(Text::as_str)? {
+        "firing" => EventAction::Trigger,
+        "resolved" => EventAction::Resolve,
+        _ => return None,
+    };
+    let labels = borrowed::labels(alert.labels.as_ref())?;
+    let annotations = borrowed::labels(alert.annotations.as_ref())?;
+    let starts_at = borrowed::time(alert.starts_at.as_ref())?;
+    let ends_at = borrowed::time(alert.ends_at.as_ref())?;
+    let label = |name: &str| labels.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let resource = ["instance", "host", "hostname", "job"]
+        .iter()
+        .find_map(|name| label(name))
+        .unwrap_or_default();
+    let check = label("alertname").unwrap_or_default();
+    let resource = json::name(resource, "").ok()?.unwrap_or_default();
+    let check = json::name(check, "").ok()?.unwrap_or_default();
+    let severity = label("severity")
+        .and_then(Severity::from_synonym)
+        .unwrap_or(Severity::Warning);
+    let summary = ["summary", "description"]
+        .iter()
+        .find_map(|name| annotations.get(*name).filter(|v| !v.trim().is_empty()))
+        .map_or_else(|| json::summary(&check), |text| json::summary(text));
+    let given = match action {
+        EventAction::Resolve => ends_at,
+        _ => starts_at,
+    };
+    let (occurred_at, clamped) = json::when(given, now);
+    let details = AlertDetails {
+        annotations: &annotations,
+        ends_at: alert.ends_at.as_ref().map(Text::as_str),
+        external_url: group.external_url,
+        generator_url: alert.generator_url.as_ref().map(Text::as_str),
+        group_key: group.key,
+        receiver: group.receiver,
+        starts_at: alert.starts_at.as_ref().map(Text::as_str),
+    };
+    let details = json::sized(Details::write(&details), "").ok()?;
+    let dedup_key = borrowed::name(alert.fingerprint.as_ref())?;
+    Some(Event {
+        source: source.to_owned(),
+        resource,
+        check,
+        severity,
+        action,
+        summary,
+        details,
+        labels,
+        occurred_at,
+        dedup_key,
+        clamped,
+    })
+}
+
+/// The members of a notification the decoder reads, `None` when missing
+/// or `null`; the others are parsed and dropped. A repeated member keeps
+/// its last value, as in the walk (a first one of another type makes the
+/// quick way give up).
+#[derive(Debug, Default)]
+struct Body<'a> {
+    version: Option<Text<'a>>,
+    group_key: Option<Text<'a>>,
+    receiver: Option<Text<'a>>,
+    external_url: Option<Text<'a>>,
+    common_labels: Option<Strings<'a>>,
+    common_annotations: Option<Strings<'a>>,
+    alerts: Option<Vec<Alert<'a>>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Body<'a>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Body<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a notification object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body<'de>, A::Error> {
+                let mut b = Body::default();
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    match key.as_str() {
+                        "version" => b.version = map.next_value()?,
+                        "groupKey" => b.group_key = map.next_value()?,
+                        "receiver" => b.receiver = map.next_value()?,
+                        "externalURL" => b.external_url = map.next_value()?,
+                        "groupLabels" => {
+                            map.next_value::<Option<AnyObject>>()?;
+                        }
+                        "commonLabels" => b.common_labels = map.next_value()?,
+                        "commonAnnotations" => b.common_annotations = map.next_value()?,
+                        "alerts" => b.alerts = map.next_value()?,
+                        _ => {
+                            map.next_value::<Skip>()?;
+                        }
+                    }
+                }
+                Ok(b)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The members of an alert the decoder reads, `None` when missing or
+/// `null`.
+#[derive(Debug, Default)]
+struct Alert<'a> {
+    status: Option<Text<'a>>,
+    labels: Option<Strings<'a>>,
+    annotations: Option<Strings<'a>>,
+    starts_at: Option<Text<'a>>,
+    ends_at: Option<Text<'a>>,
+    generator_url: Option<Text<'a>>,
+    fingerprint: Option<Text<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Alert<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Alert<'a>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Alert<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an alert object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Alert<'de>, A::Error> {
+                let mut a = Alert::default();
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    match key.as_str() {
+                        "status" => a.status = map.next_value()?,
+                        "labels" => a.labels = map.next_value()?,
+                        "annotations" => a.annotations = map.next_value()?,
+                        "startsAt" => a.starts_at = map.next_value()?,
+                        "endsAt" => a.ends_at = map.next_value()?,
+                        "generatorURL" => a.generator_url = map.next_value()?,
+                        "fingerprint" => a.fingerprint = map.next_value()?,
+                        _ => {
+                            map.next_value::<Skip>()?;
+                        }
+                    }
+                }
+                Ok(a)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }

@@ -2,7 +2,7 @@
 //! refusal names where it is, and the checks every format shares.
 
 use super::DecodeError;
-use crate::event::limits;
+use crate::event::{Details, limits};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -173,10 +173,10 @@ impl<'v> Obj<'v> {
     }
 
     /// A member of any JSON kind, checked against the details size limit.
-    pub(crate) fn details(&self, key: &str) -> Result<Value, DecodeError> {
+    pub(crate) fn details(&self, key: &str) -> Result<Details, DecodeError> {
         match self.value(key) {
-            None => Ok(Value::Null),
-            Some(v) => details(v.clone(), &|| self.path(key)),
+            None => Ok(Details::default()),
+            Some(v) => details(v, &|| self.path(key)),
         }
     }
 }
@@ -232,17 +232,23 @@ pub(crate) fn label_value(value: &str, path: &(impl At + ?Sized)) -> Result<Stri
 }
 
 /// A details value within its size limit.
-pub(crate) fn details(value: Value, path: &(impl At + ?Sized)) -> Result<Value, DecodeError> {
-    let size = serde_json::to_vec(&value)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
-    if size > limits::MAX_DETAILS_BYTES {
-        return Err(error(
+pub(crate) fn details(value: &Value, path: &(impl At + ?Sized)) -> Result<Details, DecodeError> {
+    sized(Some(Details::of(value)), path)
+}
+
+/// Details already written (`None` if they could not be), within the size
+/// limit.
+pub(crate) fn sized(
+    details: Option<Details>,
+    path: &(impl At + ?Sized),
+) -> Result<Details, DecodeError> {
+    match details {
+        Some(d) if d.size() <= limits::MAX_DETAILS_BYTES => Ok(d),
+        _ => Err(error(
             &path.at(),
             format!("at most {} bytes of details", limits::MAX_DETAILS_BYTES),
-        ));
+        )),
     }
-    Ok(value)
 }
 
 /// An RFC 3339 time (`2024-05-14T08:02:11Z`, `…+02:00`).
@@ -267,8 +273,9 @@ pub(crate) fn when(given: Option<Timestamp>, now: Timestamp) -> (Timestamp, bool
 
 /// A summary cut at [`limits::MAX_SUMMARY_CHARS`], spaces around dropped.
 pub(crate) fn summary(text: &str) -> String {
-    text.trim()
-        .chars()
-        .take(limits::MAX_SUMMARY_CHARS)
-        .collect()
+    let text = text.trim();
+    match text.char_indices().nth(limits::MAX_SUMMARY_CHARS) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
+    }
 }

@@ -23,7 +23,7 @@
 use super::DecodeError;
 use super::json::{self, Obj};
 use crate::event::fingerprint::digest;
-use crate::event::{Event, EventAction, Severity};
+use crate::event::{Details, Event, EventAction, Severity};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -145,7 +145,7 @@ fn from_payload(p: &Obj<'_>, action: EventAction, now: Timestamp) -> Result<Even
         severity,
         action,
         summary,
-        details: Value::Null,
+        details: Details::default(),
         labels,
         occurred_at,
         dedup_key: None,
@@ -153,13 +153,13 @@ fn from_payload(p: &Obj<'_>, action: EventAction, now: Timestamp) -> Result<Even
     })
 }
 
-fn details(root: &Obj<'_>, payload: Option<&Obj<'_>>) -> Result<Value, DecodeError> {
+fn details(root: &Obj<'_>, payload: Option<&Obj<'_>>) -> Result<Details, DecodeError> {
     let mut details = Map::new();
-    if let Some(p) = payload {
-        let custom = p.details("custom_details")?;
-        if !custom.is_null() {
-            details.insert("custom_details".into(), custom);
-        }
+    if let Some(p) = payload
+        && let Some(custom) = p.value("custom_details")
+    {
+        json::details(custom, &|| p.path("custom_details"))?;
+        details.insert("custom_details".into(), custom.clone());
     }
     for key in ["links", "images"] {
         if let Some(items) = root.array(key)? {
@@ -175,7 +175,7 @@ fn details(root: &Obj<'_>, payload: Option<&Obj<'_>>) -> Result<Value, DecodeErr
         }
     }
     if details.is_empty() {
-        return Ok(Value::Null);
+        return Ok(Details::default());
     }
-    json::details(Value::Object(details), "$")
+    json::details(&Value::Object(details), "$")
 }

@@ -110,7 +110,7 @@ pub fn decode(body: &[u8], source: &str, now: Timestamp) -> Result<Vec<Event>, D
         severity,
         action,
         summary: json::summary(&summary),
-        details: json::details(Value::Object(details), "$")?,
+        details: json::details(&Value::Object(details), "$")?,
         labels,
         occurred_at,
         dedup_key: trigger_id.or(event_id),
