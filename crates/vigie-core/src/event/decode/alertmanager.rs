@@ -20,15 +20,13 @@
 //! the alert's fields, strings borrowed from the body); a body it cannot
 //! vouch for is walked as a JSON value, which names the offending field.
 
-use super::borrowed::{self, AnyObject, Skip, Strings, Text};
+use super::borrowed::{self, AnyObject, Strings, Text, object_of_members};
 use super::json::{self, Obj};
 use super::{DecodeError, count_within_limit};
 use crate::event::{Details, Event, EventAction, Severity, limits};
 use jiff::Timestamp;
 use serde::Serialize;
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Decodes a webhook body; `source` names the integration it came through.
 pub fn decode(body: &[u8], source: &str, now: Timestamp) -> Result<Vec<Event>, DecodeError> {
@@ -107,28 +105,14 @@ fn event(
     let annotations = alert.labels("annotations")?;
     let starts_at = alert.time("startsAt")?;
     let ends_at = alert.time("endsAt")?;
-    let label = |name: &str| labels.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let resource = ["instance", "host", "hostname", "job"]
-        .iter()
-        .find_map(|name| label(name))
-        .unwrap_or_default();
-    let check = label("alertname").unwrap_or_default();
+    let named = Named::of(&labels, &annotations);
     let labels_path = || alert.path("labels");
-    let resource = json::name(resource, &labels_path)?.unwrap_or_default();
-    let check =
-        json::name(check, &|| json::key_path(&labels_path(), "alertname"))?.unwrap_or_default();
-    let severity = label("severity")
-        .and_then(Severity::from_synonym)
-        .unwrap_or(Severity::Warning);
-    let summary = ["summary", "description"]
-        .iter()
-        .find_map(|name| annotations.get(*name).filter(|v| !v.trim().is_empty()))
-        .map_or_else(|| json::summary(&check), |text| json::summary(text));
-    let given = match action {
-        EventAction::Resolve => ends_at,
-        _ => starts_at,
-    };
-    let (occurred_at, clamped) = json::when(given, now);
+    let resource = json::name(named.resource, &labels_path)?.unwrap_or_default();
+    let check = json::name(named.check, &|| json::key_path(&labels_path(), "alertname"))?
+        .unwrap_or_default();
+    let summary = named.summary(&check);
+    let (occurred_at, clamped) = json::when(named.when(action, starts_at, ends_at), now);
+    let severity = named.severity;
     let details = AlertDetails {
         annotations: &annotations,
         ends_at: alert.str("endsAt")?,
@@ -200,6 +184,56 @@ pub(crate) fn quick(body: &[u8], source: &str, now: Timestamp) -> Option<Vec<Eve
         .collect()
 }
 
+/// What an alert's labels and annotations say, both ways alike: its
+/// resource (the first of `instance`, `host`, `hostname`, `job`) and check
+/// (`alertname`) before they are checked, its severity (a warning unless
+/// `severity` names one), and the annotation that summarises it.
+struct Named<'a> {
+    resource: &'a str,
+    check: &'a str,
+    severity: Severity,
+    annotation: Option<&'a String>,
+}
+
+impl<'a> Named<'a> {
+    fn of(labels: &'a BTreeMap<String, String>, annotations: &'a BTreeMap<String, String>) -> Self {
+        let label = |name: &str| labels.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        Named {
+            resource: ["instance", "host", "hostname", "job"]
+                .iter()
+                .find_map(|name| label(name))
+                .unwrap_or_default(),
+            check: label("alertname").unwrap_or_default(),
+            severity: label("severity")
+                .and_then(Severity::from_synonym)
+                .unwrap_or(Severity::Warning),
+            annotation: ["summary", "description"]
+                .iter()
+                .find_map(|name| annotations.get(*name).filter(|v| !v.trim().is_empty())),
+        }
+    }
+
+    /// The summary: the annotation's, else the check's name.
+    fn summary(&self, check: &str) -> String {
+        self.annotation
+            .map_or_else(|| json::summary(check), |text| json::summary(text))
+    }
+
+    /// When it happened: the end of a resolved alert, the start of a
+    /// firing one.
+    fn when(
+        &self,
+        action: EventAction,
+        starts_at: Option<Timestamp>,
+        ends_at: Option<Timestamp>,
+    ) -> Option<Timestamp> {
+        match action {
+            EventAction::Resolve => ends_at,
+            _ => starts_at,
+        }
+    }
+}
+
 /// One alert the quick way, with the walk's rules ([`event`]).
 fn quick_event(
     alert: &Alert<'_>,
@@ -216,26 +250,12 @@ fn quick_event(
     let annotations = borrowed::labels(alert.annotations.as_ref())?;
     let starts_at = borrowed::time(alert.starts_at.as_ref())?;
     let ends_at = borrowed::time(alert.ends_at.as_ref())?;
-    let label = |name: &str| labels.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let resource = ["instance", "host", "hostname", "job"]
-        .iter()
-        .find_map(|name| label(name))
-        .unwrap_or_default();
-    let check = label("alertname").unwrap_or_default();
-    let resource = json::name(resource, "").ok()?.unwrap_or_default();
-    let check = json::name(check, "").ok()?.unwrap_or_default();
-    let severity = label("severity")
-        .and_then(Severity::from_synonym)
-        .unwrap_or(Severity::Warning);
-    let summary = ["summary", "description"]
-        .iter()
-        .find_map(|name| annotations.get(*name).filter(|v| !v.trim().is_empty()))
-        .map_or_else(|| json::summary(&check), |text| json::summary(text));
-    let given = match action {
-        EventAction::Resolve => ends_at,
-        _ => starts_at,
-    };
-    let (occurred_at, clamped) = json::when(given, now);
+    let named = Named::of(&labels, &annotations);
+    let resource = json::name(named.resource, "").ok()?.unwrap_or_default();
+    let check = json::name(named.check, "").ok()?.unwrap_or_default();
+    let summary = named.summary(&check);
+    let (occurred_at, clamped) = json::when(named.when(action, starts_at, ends_at), now);
+    let severity = named.severity;
     let details = AlertDetails {
         annotations: &annotations,
         ends_at: alert.ends_at.as_ref().map(Text::as_str),
@@ -277,39 +297,17 @@ struct Body<'a> {
     alerts: Option<Vec<Alert<'a>>>,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Body<'a>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Body<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a notification object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body<'de>, A::Error> {
-                let mut b = Body::default();
-                while let Some(key) = map.next_key::<Text<'de>>()? {
-                    match key.as_str() {
-                        "version" => b.version = map.next_value()?,
-                        "groupKey" => b.group_key = map.next_value()?,
-                        "receiver" => b.receiver = map.next_value()?,
-                        "externalURL" => b.external_url = map.next_value()?,
-                        "groupLabels" => {
-                            map.next_value::<Option<AnyObject>>()?;
-                        }
-                        "commonLabels" => b.common_labels = map.next_value()?,
-                        "commonAnnotations" => b.common_annotations = map.next_value()?,
-                        "alerts" => b.alerts = map.next_value()?,
-                        _ => {
-                            map.next_value::<Skip>()?;
-                        }
-                    }
-                }
-                Ok(b)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
+object_of_members!(Body, "a notification object", body {
+    "version" => version,
+    "groupKey" => group_key,
+    "receiver" => receiver,
+    "externalURL" => external_url,
+    "commonLabels" => common_labels,
+    "commonAnnotations" => common_annotations,
+    "alerts" => alerts,
+} drop {
+    "groupLabels": Option<AnyObject>,
+});
 
 /// The members of an alert the decoder reads, `None` when missing or
 /// `null`.
@@ -324,33 +322,12 @@ struct Alert<'a> {
     fingerprint: Option<Text<'a>>,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Alert<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Alert<'a>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Alert<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an alert object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Alert<'de>, A::Error> {
-                let mut a = Alert::default();
-                while let Some(key) = map.next_key::<Text<'de>>()? {
-                    match key.as_str() {
-                        "status" => a.status = map.next_value()?,
-                        "labels" => a.labels = map.next_value()?,
-                        "annotations" => a.annotations = map.next_value()?,
-                        "startsAt" => a.starts_at = map.next_value()?,
-                        "endsAt" => a.ends_at = map.next_value()?,
-                        "generatorURL" => a.generator_url = map.next_value()?,
-                        "fingerprint" => a.fingerprint = map.next_value()?,
-                        _ => {
-                            map.next_value::<Skip>()?;
-                        }
-                    }
-                }
-                Ok(a)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
+object_of_members!(Alert, "an alert object", alert {
+    "status" => status,
+    "labels" => labels,
+    "annotations" => annotations,
+    "startsAt" => starts_at,
+    "endsAt" => ends_at,
+    "generatorURL" => generator_url,
+    "fingerprint" => fingerprint,
+});

@@ -186,3 +186,52 @@ pub(crate) fn name(text: Option<&Text<'_>>) -> Option<Option<String>> {
         Some(t) => json::name(t.as_str(), "").ok(),
     }
 }
+
+/// Reads a JSON object into a struct of `Option` members (`$ty<'a>`, with
+/// `Default`): each listed member into its field, `None` when missing or
+/// `null`, a repeated one keeping its last value; the `drop` members parsed
+/// as the given type and dropped; any other parsed as a value would be
+/// ([`Skip`]) and dropped. Writes `$read`, which reads the members from a
+/// map (for visitors that also take arrays), and the `Deserialize` impl.
+macro_rules! object_of_members {
+    ($ty:ident, $what:literal, $read:ident {
+        $($name:literal => $field:ident),* $(,)?
+    } $(drop { $($dropped:literal : $dty:ty),* $(,)? })?) => {
+        /// Reads the object's members from `map`.
+        fn $read<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<$ty<'de>, A::Error> {
+            let mut out = $ty::default();
+            while let Some(key) = map.next_key::<super::borrowed::Text<'de>>()? {
+                match key.as_str() {
+                    $($name => out.$field = map.next_value()?,)*
+                    $($($dropped => {
+                        map.next_value::<$dty>()?;
+                    })*)?
+                    _ => {
+                        map.next_value::<super::borrowed::Skip>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+
+        impl<'de: 'a, 'a> serde::Deserialize<'de> for $ty<'a> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$ty<'a>, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = $ty<'de>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> Result<$ty<'de>, A::Error> {
+                        $read(map)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+pub(crate) use object_of_members;

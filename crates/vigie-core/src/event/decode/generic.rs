@@ -20,7 +20,7 @@
 //! is `acknowledge` or `resolve` (they then default to `info`). `check` is
 //! empty when missing; `action` defaults to `trigger`; `time` to `now`.
 
-use super::borrowed::{self, Skip, Strings, Text};
+use super::borrowed::{self, Strings, Text, object_of_members};
 use super::json::{self, Obj};
 use super::{DecodeError, count_within_limit};
 use crate::event::{Details, Event, EventAction, Severity, limits};
@@ -164,44 +164,18 @@ struct Fields<'a> {
     details: Option<Value>,
 }
 
-/// Reads an event object's members.
-fn fields<'de, A: MapAccess<'de>>(mut map: A) -> Result<Fields<'de>, A::Error> {
-    let mut f = Fields::default();
-    while let Some(key) = map.next_key::<Text<'de>>()? {
-        match key.as_str() {
-            "source" => f.source = map.next_value()?,
-            "resource" => f.resource = map.next_value()?,
-            "check" => f.check = map.next_value()?,
-            "severity" => f.severity = map.next_value()?,
-            "action" => f.action = map.next_value()?,
-            "summary" => f.summary = map.next_value()?,
-            "time" => f.time = map.next_value()?,
-            "dedup_key" => f.dedup_key = map.next_value()?,
-            "labels" => f.labels = map.next_value()?,
-            "details" => f.details = map.next_value()?,
-            _ => {
-                map.next_value::<Skip>()?;
-            }
-        }
-    }
-    Ok(f)
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Fields<'a>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Fields<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an event object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Fields<'de>, A::Error> {
-                fields(map)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
+object_of_members!(Fields, "an event object", fields {
+    "source" => source,
+    "resource" => resource,
+    "check" => check,
+    "severity" => severity,
+    "action" => action,
+    "summary" => summary,
+    "time" => time,
+    "dedup_key" => dedup_key,
+    "labels" => labels,
+    "details" => details,
+});
 
 impl<'de: 'a, 'a> Deserialize<'de> for OneOrMany<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OneOrMany<'a>, D::Error> {
