@@ -92,10 +92,6 @@ pub(crate) const COLUMNS: [&str; 10] = [
     "changes",
 ];
 
-/// Audit lines per statement: 10 columns × 3,000 rows stays under SQLite's
-/// limit of 32,766 parameters.
-const LINES_PER_STATEMENT: usize = 3000;
-
 /// The values of one audit line, or `None` when no audited field changed.
 fn line(
     actor: &Actor,
@@ -142,14 +138,8 @@ pub(crate) async fn record_created(
             rows.push(row);
         }
     }
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(LINES_PER_STATEMENT).collect();
-        Sql::insert_many("audit_log", &COLUMNS, chunk)
-            .for_backend(backend)
-            .query()
-            .execute(&mut **tx)
-            .await?;
+    for sql in Sql::insert_chunks(backend, "audit_log", &COLUMNS, rows) {
+        sql.query().execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -206,6 +206,24 @@ impl Sql {
         sql
     }
 
+    /// `rows` as many-row inserts ([`Sql::insert_many`], placeholders for
+    /// `backend`), each under 30,000 values (SQLite's limit is 32,766).
+    pub(crate) fn insert_chunks(
+        backend: crate::Backend,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Arg>>,
+    ) -> Vec<Sql> {
+        let per = (30_000 / columns.len().max(1)).max(1);
+        let mut rows = rows.into_iter().peekable();
+        let mut out = Vec::new();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(per).collect();
+            out.push(Sql::insert_many(table, columns, chunk).for_backend(backend));
+        }
+        out
+    }
+
     /// The text of `INSERT INTO table (a, b) VALUES (…), (…), …` for `rows`
     /// rows whose values the caller binds itself, in order (by reference,
     /// where building [`Arg`]s would copy every value): anonymous `?` on

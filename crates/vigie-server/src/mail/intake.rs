@@ -20,7 +20,7 @@ mod plan;
 use super::parse::{self, Limits, ParsedMail};
 use super::rules_wire::compile_stored;
 use crate::AppState;
-use plan::{Planner, Report, Slot};
+use plan::{Planner, Slot};
 use vigie_core::ids::TicketId;
 use vigie_core::mail::rules::{Placement, RuleError, RuleSet};
 use vigie_core::mail::{MailDecision, MailboxPolicy, RateLimit};
@@ -222,13 +222,9 @@ pub async fn ingest_batch(
     // `parsing_to` are being parsed by `parsing`.
     let mut next = 0;
     let mut parsed: std::collections::VecDeque<Parsed> = std::collections::VecDeque::new();
-    let mut parsing: Option<tokio::task::JoinHandle<Vec<Parsed>>> = None;
-    let mut parsing_to = 0;
+    let mut parsing = (!raws.is_empty()).then(|| parse_later(ctx, raws));
+    let mut parsing_to = BATCH.min(raws.len());
     while next < raws.len() {
-        if parsed.len() < BATCH && parsing_to < raws.len() && parsing.is_none() {
-            parsing = Some(parse_later(ctx, &raws[parsing_to..]));
-            parsing_to = (parsing_to + BATCH).min(raws.len());
-        }
         if parsed.len() < BATCH
             && let Some(job) = parsing.take()
         {
@@ -349,7 +345,8 @@ async fn write_batch(
         (1, Some(p)) => Some(p.record.clone()),
         _ => None,
     };
-    let Planner { plans, reports, .. } = planner;
+    let Planner { plans, .. } = planner;
+    let known: Vec<Option<Outcome>> = plans.iter().map(|p| known_outcome(&p.write)).collect();
     let stored = match batch.store_all(now, plans).await {
         Ok(stored) => stored,
         Err(e @ (StoreError::Database(_) | StoreError::Busy)) => return Err(e.into()),
@@ -369,7 +366,7 @@ async fn write_batch(
     batch.commit().await?;
     let mut answers: Vec<Option<Outcome>> = stored
         .into_iter()
-        .zip(reports)
+        .zip(known)
         .map(|(s, r)| Some(outcome(s, r)))
         .collect();
     if answers.iter().flatten().any(|o| *o == Outcome::Event) {
@@ -388,13 +385,28 @@ async fn write_batch(
     Ok((Written::Done(done), left))
 }
 
+/// What a mail's write says it became before it is stored: all but a
+/// ticket or a reply, whose ids come from the store.
+fn known_outcome(write: &MailWrite) -> Option<Outcome> {
+    match write {
+        MailWrite::Nothing {
+            outcome, reason, ..
+        } => Some(match *outcome {
+            "ignored" => Outcome::Ignored(reason.clone()),
+            "refused" => Outcome::Refused(reason.clone()),
+            _ => Outcome::Failed(reason.clone()),
+        }),
+        MailWrite::Event { .. } => Some(Outcome::Event),
+        MailWrite::Ticket { .. } | MailWrite::Reply { .. } => None,
+    }
+}
+
 /// What a written mail became.
-fn outcome(stored: MailStored, report: Report) -> Outcome {
-    match (report, stored) {
-        (Report::Fixed(o), _) => o,
-        (Report::Event, _) => Outcome::Event,
+fn outcome(stored: MailStored, known: Option<Outcome>) -> Outcome {
+    match (known, stored) {
+        (Some(o), _) => o,
         (
-            Report::Made,
+            None,
             MailStored::Stored {
                 ticket_id: Some(t),
                 comment_id,
@@ -403,7 +415,7 @@ fn outcome(stored: MailStored, report: Report) -> Outcome {
             Some(_) => Outcome::Reply(t),
             None => Outcome::Ticket(t),
         },
-        (Report::Made, _) => Outcome::Failed("nothing was made".into()),
+        (None, _) => Outcome::Failed("nothing was made".into()),
     }
 }
 

@@ -60,26 +60,24 @@ pub(crate) async fn enqueue_in(
     now: Timestamp,
     m: &OutgoingMail,
 ) -> Result<i64> {
-    Sql::insert(
-        "mail_outbox",
-        vec![
-            ("tenant_id", m.tenant_id.0.into()),
-            ("ticket_id", m.ticket_id.map(|t| t.0).into()),
-            ("kind", m.kind.as_str().into()),
-            ("sender", m.sender.as_str().into()),
-            ("recipient", m.recipient.as_str().into()),
-            ("subject", m.subject.as_str().into()),
-            ("body_text", m.body_text.as_str().into()),
-            ("body_html", m.body_html.as_str().into()),
-            ("message_id", m.message_id.as_str().into()),
-            ("in_reply_to", m.in_reply_to.as_str().into()),
-            ("refs", m.references.as_str().into()),
-            ("next_attempt_at", micros(now).into()),
-            ("created_at", micros(now).into()),
-        ],
-    )
-    .insert_returning_id(tx)
-    .await
+    Sql::insert_many("mail_outbox", &NEW_COLUMNS, vec![new_row(m.clone(), now)])
+        .insert_returning_id(tx)
+        .await
+}
+
+/// Inserts mails into the outbox inside the caller's transaction, many per
+/// statement (the acknowledgements and notices of a batch of mails).
+pub(crate) async fn enqueue_many_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    now: Timestamp,
+    mails: Vec<OutgoingMail>,
+) -> Result<()> {
+    let rows = mails.into_iter().map(|m| new_row(m, now)).collect();
+    for sql in Sql::insert_chunks(backend, "mail_outbox", &NEW_COLUMNS, rows) {
+        sql.query().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// The outbox's columns as a mail is enqueued.
@@ -99,46 +97,23 @@ const NEW_COLUMNS: [&str; 13] = [
     "created_at",
 ];
 
-/// Mails enqueued per statement: 13 columns × 500 rows stays well under
-/// SQLite's limit of parameters.
-const NEW_PER_STATEMENT: usize = 500;
-
-/// Inserts mails into the outbox inside the caller's transaction, many per
-/// statement (the acknowledgements and notices of a batch of mails).
-pub(crate) async fn enqueue_many_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: crate::Backend,
-    now: Timestamp,
-    mails: Vec<OutgoingMail>,
-) -> Result<()> {
-    let mut rows = mails.into_iter().map(|m| {
-        vec![
-            m.tenant_id.0.into(),
-            m.ticket_id.map(|t| t.0).into(),
-            m.kind.into(),
-            m.sender.into(),
-            m.recipient.into(),
-            m.subject.into(),
-            m.body_text.into(),
-            m.body_html.into(),
-            m.message_id.into(),
-            m.in_reply_to.into(),
-            m.references.into(),
-            micros(now).into(),
-            micros(now).into(),
-        ]
-    });
-    loop {
-        let chunk: Vec<_> = rows.by_ref().take(NEW_PER_STATEMENT).collect();
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        Sql::insert_many("mail_outbox", &NEW_COLUMNS, chunk)
-            .for_backend(backend)
-            .query()
-            .execute(&mut **tx)
-            .await?;
-    }
+/// A mail's values, in [`NEW_COLUMNS`] order, due now.
+fn new_row(m: OutgoingMail, now: Timestamp) -> Vec<crate::sql::Arg> {
+    vec![
+        m.tenant_id.0.into(),
+        m.ticket_id.map(|t| t.0).into(),
+        m.kind.into(),
+        m.sender.into(),
+        m.recipient.into(),
+        m.subject.into(),
+        m.body_text.into(),
+        m.body_html.into(),
+        m.message_id.into(),
+        m.in_reply_to.into(),
+        m.references.into(),
+        micros(now).into(),
+        micros(now).into(),
+    ]
 }
 
 const COLUMNS: &str = "id, tenant_id, ticket_id, kind, sender, recipient, subject, body_text, \

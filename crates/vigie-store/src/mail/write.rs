@@ -163,9 +163,6 @@ const COLUMNS: [&str; 11] = [
     "comment_id",
 ];
 
-/// Mail rows per statement (11 columns).
-const ROWS_PER_STATEMENT: usize = 500;
-
 /// Writes the mails of a batch and what they make, in order, in the
 /// batch's transaction, and answers what each became. A mail whose
 /// Message-ID another writer stored meanwhile answers `Duplicate`, and the
@@ -325,17 +322,10 @@ pub(crate) async fn store_all(
     // The mails' rows, last: a Message-ID taken meanwhile is not written.
     let answers: Vec<MailStored> = rows.iter().map(|(_, s)| *s).collect();
     let mut written: HashSet<(TenantId, String)> = HashSet::with_capacity(rows.len());
-    let mut rows = rows.into_iter().map(|(r, _)| r).peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
-        let mut sql = Sql::insert_many("received_mails", &COLUMNS, chunk);
+    let rows = rows.into_iter().map(|(r, _)| r).collect();
+    for mut sql in Sql::insert_chunks(backend, "received_mails", &COLUMNS, rows) {
         sql.push(" ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING tenant_id, message_id");
-        for row in sql
-            .for_backend(backend)
-            .query()
-            .fetch_all(&mut **tx)
-            .await?
-        {
+        for row in sql.query().fetch_all(&mut **tx).await? {
             written.insert((
                 TenantId(row.try_get("tenant_id")?),
                 row.try_get("message_id")?,

@@ -13,7 +13,7 @@
 
 use super::super::notify::{Answered, TicketMail, notice_mail, ticket_mail};
 use super::super::parse::{self, ParsedMail};
-use super::{IntakeError, MailboxContext, Outcome};
+use super::{IntakeError, MailboxContext};
 use crate::AppState;
 use crate::i18n::Lang;
 use std::collections::{HashMap, HashSet};
@@ -35,16 +35,6 @@ use vigie_store::{
 /// The most threading ids of a mail looked up.
 const THREAD_IDS: usize = 20;
 
-/// What a planned mail will answer once written.
-pub(super) enum Report {
-    /// A ticket or a reply: its ids come from the store.
-    Made,
-    /// An event.
-    Event,
-    /// Recorded as ignored, refused or failed.
-    Fixed(Outcome),
-}
-
 /// Where a mail of the batch stands after planning.
 pub(super) enum Slot {
     /// Its Message-ID is stored already, or earlier in the batch.
@@ -59,6 +49,8 @@ pub(super) struct Decided {
     pub(super) decision: MailDecision,
     /// The sender's account, as the batch sees it.
     pub(super) user: Option<UserRecord>,
+    /// The tickets its threading ids and its subject tag named.
+    threads: [Option<ThreadTicket>; 2],
 }
 
 /// A batch being decided: what was read for it, and what the mails planned
@@ -88,8 +80,6 @@ pub(super) struct Planner<'a> {
     contacts: i64,
     /// The mails planned, in order.
     pub(super) plans: Vec<PlannedMail>,
-    /// What each planned mail will answer.
-    pub(super) reports: Vec<Report>,
 }
 
 /// The provisional id of the ticket made by the planned mail `k`.
@@ -179,7 +169,6 @@ impl<'a> Planner<'a> {
             entities: HashMap::new(),
             contacts: 0,
             plans: Vec::new(),
-            reports: Vec::new(),
         })
     }
 
@@ -232,6 +221,7 @@ impl<'a> Planner<'a> {
         Ok(Decided {
             decision,
             user: found.user,
+            threads: [lookups.by_headers, lookups.by_tag],
         })
     }
 
@@ -295,11 +285,6 @@ impl<'a> Planner<'a> {
         if !record.from.is_empty() {
             self.count(&record.from);
         }
-        let report = match outcome {
-            "ignored" => Outcome::Ignored(reason.clone()),
-            "refused" => Outcome::Refused(reason.clone()),
-            _ => Outcome::Failed(reason.clone()),
-        };
         self.plans.push(PlannedMail {
             record,
             reason: String::new(),
@@ -309,7 +294,6 @@ impl<'a> Planner<'a> {
                 notice,
             },
         });
-        self.reports.push(Report::Fixed(report));
     }
 
     /// Counts a planned mail towards its sender's rate.
@@ -393,19 +377,17 @@ impl<'a> Planner<'a> {
                         event: Box::new(IncomingEvent::of(*event)),
                     },
                 });
-                self.reports.push(Report::Event);
             }
             MailDecision::Reply {
                 ticket,
                 author: who,
                 body,
             } => {
-                let thread = self
+                let thread = decided
                     .threads
-                    .values()
-                    .chain(self.by_number.values())
-                    .find(|t| t.id == ticket)
-                    .cloned();
+                    .into_iter()
+                    .flatten()
+                    .find(|t| t.id == ticket);
                 let to = match made_by(ticket) {
                     Some(made) => ReplyTo::Made(made),
                     None => ReplyTo::Read(Box::new(
@@ -430,7 +412,6 @@ impl<'a> Planner<'a> {
                         attachments: attachments(mail),
                     },
                 });
-                self.reports.push(Report::Made);
             }
             MailDecision::Open {
                 requester,
@@ -545,7 +526,6 @@ impl<'a> Planner<'a> {
                         notify: Some(notify),
                     },
                 });
-                self.reports.push(Report::Made);
             }
         }
         Ok(true)
