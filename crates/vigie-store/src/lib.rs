@@ -128,6 +128,19 @@ pub struct Store {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The page cache of each SQLite read connection (`PRAGMA cache_size`, in
+/// KiB when negative): 32 MiB, where SQLite's default is 2 MiB.
+const READER_CACHE_KIB: i64 = -32_768;
+
+/// The page cache of the SQLite writer: 8 MiB. Larger costs more than it
+/// saves: when a B-tree page splits, SQLite (3.46) may move a page through a
+/// page number past the end of the file, and every commit after such a
+/// split walks the whole cache to drop pages past the end (a walk over a
+/// cache of 32 MiB took a tenth of the writer's time under batched event
+/// ingestion; see BENCHMARKS.md, "The commit's walk of the page cache").
+/// Files of over 1 GiB do not pay it.
+const WRITER_CACHE_KIB: i64 = -8_192;
+
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
     /// Does not migrate: call [`Store::migrate`].
@@ -147,16 +160,17 @@ impl Store {
         let (pool, writer) = match backend {
             // SQLite allows one writer at a time; WAL lets readers go on
             // meanwhile, and the busy timeout makes writers queue instead of
-            // failing. Each connection keeps up to 32 MiB of pages (the
-            // default is 2 MiB): a batch of long mails or tickets otherwise
-            // reads back from the file the pages it has just written. Write
+            // failing. Each read connection keeps up to 32 MiB of pages
+            // (the default is 2 MiB): a batch of long mails or tickets otherwise
+            // reads back from the file the pages it has just written. The
+            // writer keeps less ([`WRITER_CACHE_KIB`]). Write
             // transactions queue for one connection of their own, whose
             // cache another connection's writes never make stale (SQLite
             // drops a connection's cache when another wrote meanwhile, and
             // the pool hands its connections out in turn). Its log is
             // checkpointed by another connection ([`checkpoint`]).
             Backend::Sqlite => {
-                let sqlite = |max: u32, autocheckpoint: u32| {
+                let sqlite = |max: u32, autocheckpoint: u32, cache: i64| {
                     options()
                         .max_connections(max)
                         .after_connect(move |conn, _meta| {
@@ -164,7 +178,7 @@ impl Store {
                                 let pragmas = format!(
                                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                     PRAGMA cache_size = -32768; \
+                                     PRAGMA cache_size = {cache}; \
                                      PRAGMA wal_autocheckpoint = {autocheckpoint};"
                                 );
                                 conn.execute(pragmas.as_str()).await?;
@@ -172,8 +186,8 @@ impl Store {
                             })
                         })
                 };
-                let pool = sqlite(8, 1000).connect(url).await?;
-                let writer = sqlite(1, checkpoint::WRITER_AUTOCHECKPOINT)
+                let pool = sqlite(8, 1000, READER_CACHE_KIB).connect(url).await?;
+                let writer = sqlite(1, checkpoint::WRITER_AUTOCHECKPOINT, WRITER_CACHE_KIB)
                     .idle_timeout(None)
                     .connect(url)
                     .await?;
