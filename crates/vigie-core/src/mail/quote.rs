@@ -9,8 +9,9 @@
 /// whole text if cutting would leave nothing.
 pub fn trim_quoted(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
+    let mut head = String::with_capacity(HEAD * 2);
     let cut = (0..lines.len())
-        .find(|&i| starts_quote(&lines, i))
+        .find(|&i| starts_quote(&lines, i, &mut head))
         .unwrap_or(lines.len());
     let kept = lines[..cut].join("\n");
     let kept = kept.trim_end();
@@ -21,15 +22,19 @@ pub fn trim_quoted(text: &str) -> String {
     }
 }
 
-fn starts_quote(lines: &[&str], i: usize) -> bool {
+/// How many characters of a line are lowercased to look for a mark.
+const HEAD: usize = 40;
+
+/// Whether line `i` starts the quoted part; `head` is a buffer reused from
+/// line to line (a long mail is read line by line, and only the start of
+/// each line is lowercased, a whole line only when it may be an
+/// attribution).
+fn starts_quote(lines: &[&str], i: usize, head: &mut String) -> bool {
     let line = lines[i].trim();
     if line.starts_with('>') {
         return true;
     }
-    // Every mark is found at the start of a line: only the start of each
-    // line is lowercased, and a whole line only when it may be an
-    // attribution (a long mail is read line by line).
-    let head = lower_head(line, 40);
+    lower_head(line, HEAD, head);
     if head.starts_with("-----original message-----")
         || head.starts_with("-----message d'origine-----")
         || head.starts_with("-------- message original --------")
@@ -37,21 +42,23 @@ fn starts_quote(lines: &[&str], i: usize) -> bool {
     {
         return true;
     }
-    if (head.starts_with("le ") || head.starts_with("on ")) && attribution(&line.to_lowercase()) {
+    let opens = head.starts_with("le ") || head.starts_with("on ");
+    if opens && attribution(&line.to_lowercase()) {
         return true;
     }
-    if attribution_over_two_lines(lines, i) {
+    // Some programs wrap the attribution: "On Mon … Jane" / "<j@x> wrote:".
+    // The two lines joined by a space start with "le " or "on " only if
+    // the first does, or is that word alone.
+    if (opens || head == "le" || head == "on") && attribution_over_two_lines(lines, i) {
         return true;
     }
-    header_block(lines, i)
+    header_block(lines, i, head)
 }
 
-/// The first `chars` characters of `text`, lowercased.
-fn lower_head(text: &str, chars: usize) -> String {
-    text.chars()
-        .take(chars)
-        .flat_map(char::to_lowercase)
-        .collect()
+/// The first `chars` characters of `text`, lowercased, into `out`.
+fn lower_head(text: &str, chars: usize, out: &mut String) {
+    out.clear();
+    out.extend(text.chars().take(chars).flat_map(char::to_lowercase));
 }
 
 /// "Le lun. 3 mars 2025 à 10:00, Jeanne <j@x> a écrit :" and
@@ -61,46 +68,36 @@ fn attribution(lower: &str) -> bool {
         || (lower.starts_with("on ") && lower.ends_with("wrote:"))
 }
 
-/// Some programs wrap the attribution: "On Mon … Jane" / "<j@x> wrote:".
+/// Line `i` and the next, joined, make an attribution.
 fn attribution_over_two_lines(lines: &[&str], i: usize) -> bool {
     let Some(next) = lines.get(i + 1) else {
         return false;
     };
-    // The two lines joined by a space start with "le " or "on " only if
-    // the first does, or is that word alone.
-    let first = lines[i].trim();
-    let head = lower_head(first, 3);
-    if !matches!(head.as_str(), "le " | "on " | "le" | "on") {
-        return false;
-    }
-    let joined = format!("{first} {}", next.trim()).to_lowercase();
+    let joined = format!("{} {}", lines[i].trim(), next.trim()).to_lowercase();
     (joined.starts_with("le ") || joined.starts_with("on ")) && attribution(&joined)
 }
 
 /// "De : …" or "From: …", with "Envoyé :", "Sent:", "À :", "To:" or "Date:"
-/// on one of the next two lines.
-fn header_block(lines: &[&str], i: usize) -> bool {
-    let is = |line: &str, names: &[&str]| {
-        let lower = lower_head(line.trim(), 12);
-        names.iter().any(|n| lower.starts_with(n))
-    };
-    if !is(lines[i], &["de :", "de:", "from:", "from :"]) {
+/// on one of the next two lines; `head` is line `i`'s start, lowercased.
+fn header_block(lines: &[&str], i: usize, head: &str) -> bool {
+    const FROM: [&str; 4] = ["de :", "de:", "from:", "from :"];
+    const NEXT: [&str; 8] = [
+        "envoyé :",
+        "envoyé:",
+        "sent:",
+        "à :",
+        "à:",
+        "to:",
+        "date:",
+        "date :",
+    ];
+    if !FROM.iter().any(|n| head.starts_with(n)) {
         return false;
     }
+    let mut next = String::new();
     lines[i + 1..].iter().take(2).any(|l| {
-        is(
-            l,
-            &[
-                "envoyé :",
-                "envoyé:",
-                "sent:",
-                "à :",
-                "à:",
-                "to:",
-                "date:",
-                "date :",
-            ],
-        )
+        lower_head(l.trim(), 12, &mut next);
+        NEXT.iter().any(|n| next.starts_with(n))
     })
 }
 
