@@ -249,35 +249,8 @@ pub(crate) async fn insert_attachment_in(
         .fetch_optional(&mut **tx)
         .await?;
     match held {
-        Some(row) => {
-            let held_size: i64 = row.try_get("size")?;
-            if held_size != size {
-                return Err(StoreError::Database(format!(
-                    "blob {} holds {held_size} bytes, not {size}",
-                    new.sha256
-                )));
-            }
-        }
-        None => {
-            // The `Sql` builder binds no bytes: the content is the last
-            // placeholder, bound on the query. Two identical uploads at
-            // once on PostgreSQL: the second waits, then does nothing.
-            let mut sql = Sql::new(
-                "INSERT INTO attachment_blobs (tenant_id, hash, size, created_at, content) VALUES (",
-            );
-            sql.bind(ticket.tenant_id.0)
-                .push(", ")
-                .bind(new.sha256.as_str())
-                .push(", ")
-                .bind(size)
-                .push(", ")
-                .bind(micros(now))
-                .push(", $5) ON CONFLICT (tenant_id, hash) DO NOTHING");
-            sql.query()
-                .bind(new.content.as_slice())
-                .execute(&mut **tx)
-                .await?;
-        }
+        Some(row) => same_size(new, row.try_get("size")?, size)?,
+        None => insert_blob(tx, ticket.tenant_id, now, new, size).await?,
     }
     let uploaded_by = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
     let id = Sql::insert(
@@ -331,6 +304,202 @@ pub(crate) async fn insert_attachment_in(
         public: new.public,
         created_at: now,
     })
+}
+
+/// A blob held under the hash must hold as many bytes as the new file.
+fn same_size(new: &NewAttachment, held: i64, size: i64) -> Result<()> {
+    if held != size {
+        return Err(StoreError::Database(format!(
+            "blob {} holds {held} bytes, not {size}",
+            new.sha256
+        )));
+    }
+    Ok(())
+}
+
+/// Writes the content of a file not yet held by the tenant. The `Sql`
+/// builder binds no bytes: the content is the last placeholder, bound on
+/// the query. Two identical uploads at once on PostgreSQL: the second
+/// waits, then does nothing.
+async fn insert_blob(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant: TenantId,
+    now: Timestamp,
+    new: &NewAttachment,
+    size: i64,
+) -> Result<()> {
+    let mut sql = Sql::new(
+        "INSERT INTO attachment_blobs (tenant_id, hash, size, created_at, content) VALUES (",
+    );
+    sql.bind(tenant.0)
+        .push(", ")
+        .bind(new.sha256.as_str())
+        .push(", ")
+        .bind(size)
+        .push(", ")
+        .bind(micros(now))
+        .push(", $5) ON CONFLICT (tenant_id, hash) DO NOTHING");
+    sql.query()
+        .bind(new.content.as_slice())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A file to attach to a ticket within a batch, and who attaches it.
+pub(crate) struct Attaching<'a> {
+    /// Who attaches it.
+    pub actor: &'a Actor,
+    /// The ticket.
+    pub ticket: &'a TicketRecord,
+    /// The file.
+    pub new: &'a NewAttachment,
+}
+
+/// The columns of an attachment's row, for many rows at once.
+const ROW_COLUMNS: [&str; 10] = [
+    "tenant_id",
+    "ticket_id",
+    "blob_hash",
+    "file_name",
+    "content_type",
+    "size",
+    "uploaded_by",
+    "uploader_label",
+    "public",
+    "created_at",
+];
+
+/// Attaches many files inside the caller's transaction (those of a batch of
+/// mails), as [`insert_attachment_in`] attaches one: the blobs held looked
+/// up in one statement, each missing one written once, the rows and their
+/// audit lines many per statement.
+pub(crate) async fn insert_attachments_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    now: Timestamp,
+    files: &[Attaching<'_>],
+) -> Result<()> {
+    use std::collections::HashMap;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let sizes = files
+        .iter()
+        .map(|f| {
+            i64::try_from(f.new.content.len())
+                .map_err(|_| StoreError::Invalid("the file is too large".into()))
+        })
+        .collect::<Result<Vec<i64>>>()?;
+    // The blobs held, by tenant and hash.
+    let mut hashes: Vec<&str> = files.iter().map(|f| f.new.sha256.as_str()).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let mut held: HashMap<(i64, String), i64> = HashMap::new();
+    for chunk in hashes.chunks(500) {
+        let mut sql =
+            Sql::new("SELECT tenant_id, hash, size FROM attachment_blobs WHERE hash IN (");
+        sql.bind_list(chunk.iter().copied()).push(")");
+        for row in sql
+            .for_backend(backend)
+            .query()
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            held.insert(
+                (row.try_get("tenant_id")?, row.try_get("hash")?),
+                row.try_get("size")?,
+            );
+        }
+    }
+    for (f, size) in files.iter().zip(&sizes) {
+        let key = (f.ticket.tenant_id.0, f.new.sha256.clone());
+        match held.get(&key) {
+            Some(h) => same_size(f.new, *h, *size)?,
+            None => {
+                insert_blob(tx, f.ticket.tenant_id, now, f.new, *size).await?;
+                held.insert(key, *size);
+            }
+        }
+    }
+    // The rows; each id found again by what the row holds (rows alike in
+    // all of it are alike in everything but their id).
+    let rows = files
+        .iter()
+        .zip(&sizes)
+        .map(|(f, size)| {
+            let uploaded_by = (f.actor.user != UserId::SYSTEM).then_some(f.actor.user.0);
+            vec![
+                f.ticket.tenant_id.0.into(),
+                f.ticket.id.0.into(),
+                f.new.sha256.as_str().into(),
+                f.new.file_name.as_str().into(),
+                f.new.content_type.as_str().into(),
+                (*size).into(),
+                uploaded_by.into(),
+                f.actor.login.as_str().into(),
+                f.new.public.into(),
+                micros(now).into(),
+            ]
+        })
+        .collect();
+    type Key = (i64, String, String, String, bool);
+    let mut ids: HashMap<Key, Vec<i64>> = HashMap::new();
+    for mut sql in Sql::insert_chunks(backend, "ticket_attachments", &ROW_COLUMNS, rows) {
+        sql.push(" RETURNING id, ticket_id, blob_hash, file_name, uploader_label, public");
+        for row in sql.query().fetch_all(&mut **tx).await? {
+            let key: Key = (
+                row.try_get("ticket_id")?,
+                row.try_get("blob_hash")?,
+                row.try_get("file_name")?,
+                row.try_get("uploader_label")?,
+                get_bool(&row, "public")?,
+            );
+            ids.entry(key).or_default().push(row.try_get("id")?);
+        }
+    }
+    // One audit line each, as for one file.
+    let mut shown = Vec::with_capacity(files.len());
+    for f in files {
+        let key: Key = (
+            f.ticket.id.0,
+            f.new.sha256.clone(),
+            f.new.file_name.clone(),
+            f.actor.login.clone(),
+            f.new.public,
+        );
+        let id = ids
+            .get_mut(&key)
+            .and_then(Vec::pop)
+            .ok_or_else(|| StoreError::Database("an attachment came back without its id".into()))?;
+        let name = if f.new.public {
+            f.new.file_name.clone()
+        } else {
+            format!("(internal) #{id}")
+        };
+        let after: Fields = vec![("attachment", Some(name))];
+        shown.push(after);
+    }
+    let before = Fields::new();
+    let lines: Vec<_> = files
+        .iter()
+        .zip(&shown)
+        .map(|(f, after)| {
+            (
+                f.actor,
+                AuditTarget {
+                    tenant: Some(f.ticket.tenant_id),
+                    entity_id: Some(f.ticket.entity_id.0),
+                    entity_path: Some(&f.ticket.entity_path),
+                    record_type: "ticket",
+                    record_id: f.ticket.id.0,
+                },
+                Some(&before),
+                Some(after),
+            )
+        })
+        .collect();
+    crate::audit::record_many(tx, backend, now, &lines).await
 }
 
 fn closed() -> StoreError {

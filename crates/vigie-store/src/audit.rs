@@ -123,6 +123,27 @@ fn line(
     ]))
 }
 
+/// Records many lines at once, each by its own actor (what a batch of
+/// mails attaches), many per statement; lines that change nothing are
+/// left out as [`record`] leaves them out.
+pub(crate) async fn record_many(
+    tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
+    now: Timestamp,
+    lines: &[(&Actor, AuditTarget<'_>, Option<&Fields>, Option<&Fields>)],
+) -> Result<()> {
+    let mut rows = Vec::with_capacity(lines.len());
+    for (actor, target, before, after) in lines {
+        if let Some(row) = line(actor, now, target, *before, *after)? {
+            rows.push(row);
+        }
+    }
+    for sql in Sql::insert_chunks(backend, "audit_log", &COLUMNS, rows) {
+        sql.query().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Records the creation of many records, each by its own actor (tickets
 /// opened by the senders of a batch of mails), in the write's own
 /// transaction, many lines per statement.

@@ -286,7 +286,7 @@ impl Sql {
         for arg in &self.args {
             q = match arg {
                 Arg::I64(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Text(v) => q.bind(v.as_deref()),
                 Arg::Bool(v) => q.bind(*v),
             };
         }

@@ -823,3 +823,92 @@ async fn mail_a_batch_decides_each_mail_with_those_before_it() {
     );
     assert_ne!(requesters[0], screen.requester_id);
 }
+
+/// A mail of `from` carrying `file` (the same bytes whatever the mail).
+fn mail_with_file(from: &str, id: &str, reply_to: Option<&str>, file: &str) -> Vec<u8> {
+    let thread = reply_to
+        .map(|r| format!("In-Reply-To: <{r}>\r\n"))
+        .unwrap_or_default();
+    format!(
+        "From: <{from}>\r\nTo: support@vigie.example\r\nSubject: Rapport\r\n\
+         Message-ID: <{id}>\r\n{thread}Date: Mon, 03 Mar 2025 09:00:00 +0100\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLe rapport ci-joint.\r\n\
+         --b\r\nContent-Type: application/pdf; name=\"{file}\"\r\n\
+         Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{file}\"\r\n\r\n\
+         JVBERi0xLjQKJSBWaWdpZQolJUVPRgo=\r\n--b--\r\n"
+    )
+    .into_bytes()
+}
+
+/// The files of a batch are written together: each reaches its ticket,
+/// the same content twice is one blob (its size checked), and each file
+/// gets its audit line under the one who sent it.
+#[tokio::test]
+async fn mail_a_batch_attaches_each_file_to_its_ticket() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    let mails = vec![
+        mail_with_file("alice@client.example", "f-1@client.example", None, "a.pdf"),
+        mail_with_file("bob@client.example", "f-2@client.example", None, "b.pdf"),
+        mail_with_file(
+            "alice@client.example",
+            "f-3@client.example",
+            Some("f-1@client.example"),
+            "a.pdf",
+        ),
+    ];
+    let outcomes = ingest_batch(&world.state, &ctx, &mails)
+        .await
+        .expect("batch");
+    let first = ticket_of(&world, &outcomes[0]).await;
+    let second = ticket_of(&world, &outcomes[1]).await;
+    assert_eq!(outcomes[2], Outcome::Reply(first.id), "{outcomes:?}");
+    let names = |files: Vec<vigie_store::AttachmentRecord>| {
+        let mut n: Vec<String> = files.into_iter().map(|f| f.file_name).collect();
+        n.sort();
+        n
+    };
+    let on_first = world
+        .store
+        .list_attachments(&access(), &first)
+        .await
+        .expect("files");
+    assert_eq!(on_first.len(), 2, "{on_first:?}");
+    assert_eq!(on_first[0].sha256, on_first[1].sha256);
+    assert_eq!(names(on_first), vec!["a.pdf", "a.pdf"]);
+    let on_second = world
+        .store
+        .list_attachments(&access(), &second)
+        .await
+        .expect("files");
+    assert_eq!(names(on_second), vec!["b.pdf"]);
+    let lines = world
+        .store
+        .list_audit(
+            &vigie_core::tenancy::Scope::Platform,
+            &vigie_store::AuditFilter {
+                record_type: Some("ticket".into()),
+                record_id: Some(first.id.0),
+                ..Default::default()
+            },
+            vigie_store::PageRequest {
+                after: None,
+                limit: 20,
+            },
+        )
+        .await
+        .expect("audit");
+    let attached: Vec<_> = lines
+        .items
+        .iter()
+        .filter(|l| l.changes.iter().any(|c| c.field == "attachment"))
+        .collect();
+    assert_eq!(attached.len(), 2, "{:?}", lines.items);
+    assert!(
+        attached
+            .iter()
+            .all(|l| l.actor_user_id == Some(first.requester_id)),
+        "{attached:?}"
+    );
+}

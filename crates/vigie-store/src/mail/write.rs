@@ -9,6 +9,7 @@
 
 use super::outbox::{OutgoingMail, enqueue_many_in};
 use super::received::ReceivedMail;
+use crate::attachments::{Attaching, insert_attachments_in};
 use crate::sql::Sql;
 use crate::{
     EntityRecord, IncomingEvent, IntegrationKeyRecord, NewAttachment, NewTicket, Result,
@@ -224,6 +225,8 @@ pub(crate) async fn store_all(
     let mut events: Vec<(IntegrationKeyRecord, Vec<IncomingEvent>)> = Vec::new();
     let mut rows = Vec::with_capacity(mails.len());
     let mut ids = Vec::with_capacity(mails.len());
+    // The files of the tickets and replies, written together after them.
+    let mut attaching: Vec<(Actor, TicketRecord, Vec<NewAttachment>)> = Vec::new();
     for (i, (m, author)) in mails.into_iter().zip(authors).enumerate() {
         let outcome = m.write.outcome();
         let mut reason = m.reason;
@@ -239,9 +242,11 @@ pub(crate) async fn store_all(
                 let ticket = made
                     .get(&i)
                     .ok_or_else(|| StoreError::Database("a mail's ticket was not made".into()))?;
-                attach_all(tx, &actor, now, ticket, &attachments).await?;
                 if let Some(n) = notify.and_then(|f| f(ticket)) {
                     outbox.push(n);
+                }
+                if !attachments.is_empty() {
+                    attaching.push((actor, ticket.clone(), attachments));
                 }
                 (Some(ticket.id), None)
             }
@@ -267,8 +272,11 @@ pub(crate) async fn store_all(
                 }
                 let comment =
                     crate::comments::insert_comment(tx, &actor, now, &ticket, true, &body).await?;
-                attach_all(tx, &actor, now, &ticket, &attachments).await?;
-                (Some(ticket.id), Some(comment.id))
+                let id = ticket.id;
+                if !attachments.is_empty() {
+                    attaching.push((actor, ticket, attachments));
+                }
+                (Some(id), Some(comment.id))
             }
             (MailWrite::Event { key, event }, _) => {
                 match events.iter_mut().find(|(k, _)| k.id == key.id) {
@@ -315,6 +323,13 @@ pub(crate) async fn store_all(
             },
         ));
     }
+    let files: Vec<Attaching<'_>> = attaching
+        .iter()
+        .flat_map(|(actor, ticket, list)| {
+            list.iter().map(move |new| Attaching { actor, ticket, new })
+        })
+        .collect();
+    insert_attachments_in(tx, backend, now, &files).await?;
     enqueue_many_in(tx, backend, now, outbox).await?;
     for (key, list) in &events {
         crate::events::insert_events_in(tx, backend, key, now, list).await?;
@@ -412,19 +427,4 @@ fn actor(tenant: TenantId, user: UserId, login: String) -> Actor {
         platform_admin: false,
         grants: Vec::new(),
     }
-}
-
-async fn attach_all(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    actor: &Actor,
-    now: Timestamp,
-    ticket: &TicketRecord,
-    attachments: &[NewAttachment],
-) -> Result<()> {
-    for a in attachments {
-        let size = i64::try_from(a.content.len())
-            .map_err(|_| StoreError::Invalid("the file is too large".into()))?;
-        crate::attachments::insert_attachment_in(tx, actor, now, ticket, a, size).await?;
-    }
-    Ok(())
 }
