@@ -202,3 +202,105 @@ pub(crate) async fn insert_comment(
         created_at: now,
     })
 }
+
+/// A public reply within a batch (of mails), and who writes it.
+pub(crate) struct Replying<'a> {
+    /// Who writes it.
+    pub actor: &'a Actor,
+    /// The ticket it answers.
+    pub ticket: &'a TicketRecord,
+    /// Its text.
+    pub body: &'a str,
+}
+
+/// The columns of a comment's row, for many rows at once.
+const ROW_COLUMNS: [&str; 7] = [
+    "tenant_id",
+    "ticket_id",
+    "author_id",
+    "author_label",
+    "public",
+    "body",
+    "created_at",
+];
+
+/// Writes many public replies inside the caller's transaction, as
+/// [`insert_comment`] writes one: the rows many per statement, the
+/// tickets' last change in one statement, the notifications many per
+/// statement. Answers each reply's id, in order: rows that differ only by
+/// their text are told apart by their ids, given in the order the rows
+/// are written.
+pub(crate) async fn insert_replies_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::Backend,
+    now: Timestamp,
+    replies: &[Replying<'_>],
+) -> Result<Vec<CommentId>> {
+    use std::collections::HashMap;
+    if replies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let author = |a: &Actor| (a.user != UserId::SYSTEM).then_some(a.user.0);
+    let rows = replies
+        .iter()
+        .map(|r| {
+            vec![
+                r.ticket.tenant_id.0.into(),
+                r.ticket.id.0.into(),
+                author(r.actor).into(),
+                r.actor.login.as_str().into(),
+                true.into(),
+                r.body.into(),
+                micros(now).into(),
+            ]
+        })
+        .collect();
+    let mut ids: HashMap<(i64, String), Vec<i64>> = HashMap::new();
+    for mut sql in Sql::insert_chunks(backend, "ticket_comments", &ROW_COLUMNS, rows) {
+        sql.push(" RETURNING id, ticket_id, author_label");
+        for row in sql.query().fetch_all(&mut **tx).await? {
+            ids.entry((row.try_get("ticket_id")?, row.try_get("author_label")?))
+                .or_default()
+                .push(row.try_get("id")?);
+        }
+    }
+    for list in ids.values_mut() {
+        list.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    let mut made = Vec::with_capacity(replies.len());
+    for r in replies {
+        let id = ids
+            .get_mut(&(r.ticket.id.0, r.actor.login.clone()))
+            .and_then(Vec::pop)
+            .ok_or_else(|| StoreError::Database("a reply came back without its id".into()))?;
+        made.push(CommentId(id));
+    }
+    let mut tickets: Vec<i64> = replies.iter().map(|r| r.ticket.id.0).collect();
+    tickets.sort_unstable();
+    tickets.dedup();
+    for chunk in tickets.chunks(500) {
+        let mut sql = Sql::new("UPDATE tickets SET updated_at = ");
+        sql.bind(micros(now)).push(" WHERE id IN (");
+        sql.bind_list(chunk.iter().copied()).push(")");
+        sql.for_backend(backend).query().execute(&mut **tx).await?;
+    }
+    // A public reply tells the other side (the requester, or his agent).
+    let told: Vec<_> = replies
+        .iter()
+        .map(|r| {
+            vigie_core::notification::for_comment(
+                true,
+                r.actor.user,
+                r.ticket.requester_id,
+                r.ticket.assignee_id,
+            )
+        })
+        .collect();
+    let events: Vec<_> = replies
+        .iter()
+        .zip(&told)
+        .map(|(r, t)| (r.ticket, r.actor, t.as_slice(), r.body))
+        .collect();
+    crate::notifications::capture_many(tx, now, &events).await?;
+    Ok(made)
+}

@@ -58,43 +58,68 @@ pub(crate) async fn capture(
     text: &str,
     now: Timestamp,
 ) -> Result<()> {
-    for n in notifications {
+    capture_many(tx, now, &[(ticket, actor, notifications, text)]).await
+}
+
+/// Records the notifications of many events (the replies of a batch of
+/// mails), as [`capture`] records those of one, many per statement.
+pub(crate) async fn capture_many(
+    tx: &mut Transaction<'static, Any>,
+    now: Timestamp,
+    events: &[(&TicketRecord, &Actor, &[Notification], &str)],
+) -> Result<()> {
+    // Nine values a notification: well under the parameters a statement takes.
+    const PER_STATEMENT: usize = 500;
+    let all: Vec<_> = events
+        .iter()
+        .flat_map(|(ticket, actor, list, text)| {
+            list.iter().map(move |n| (*ticket, *actor, n, *text))
+        })
+        .collect();
+    for chunk in all.chunks(PER_STATEMENT) {
         let mut sql = Sql::new(
             "INSERT INTO notifications (tenant_id, ticket_id, kind, user_id, actor_user_id, \
-             actor_label, text, created_at) SELECT ",
+             actor_label, text, created_at) ",
         );
-        sql.bind(ticket.tenant_id.0)
-            .push(", ")
-            .bind(ticket.id.0)
-            .push(", ")
-            .bind(n.kind.as_str())
-            .push(", u.id, ")
-            .bind(actor.user.0)
-            .push(", ")
-            .bind(actor.login.as_str())
-            .push(", ")
-            .bind(text)
-            .push(", ")
-            .bind(micros(now))
-            .push(" FROM users u WHERE u.tenant_id = ")
-            .bind(ticket.tenant_id.0)
-            .push(" AND u.id ");
-        match n.to {
-            Audience::Requester => {
-                sql.push("= ").bind(ticket.requester_id.0);
-            }
-            Audience::User(u) => {
-                sql.push("= ").bind(u.0);
-            }
-            Audience::GroupMembers(g) => {
-                sql.push("IN (SELECT user_id FROM group_members WHERE group_id = ")
-                    .bind(g.0)
-                    .push(")");
-            }
-            Audience::GroupManager(g) => {
-                sql.push("IN (SELECT manager_id FROM support_groups WHERE id = ")
-                    .bind(g.0)
-                    .push(")");
+        for (k, (ticket, actor, n, text)) in chunk.iter().enumerate() {
+            sql.push(if k == 0 {
+                "SELECT "
+            } else {
+                " UNION ALL SELECT "
+            });
+            sql.bind(ticket.tenant_id.0)
+                .push(", ")
+                .bind(ticket.id.0)
+                .push(", ")
+                .bind(n.kind.as_str())
+                .push(", u.id, ")
+                .bind(actor.user.0)
+                .push(", ")
+                .bind(actor.login.as_str())
+                .push(", ")
+                .bind(*text)
+                .push(", ")
+                .bind(micros(now))
+                .push(" FROM users u WHERE u.tenant_id = ")
+                .bind(ticket.tenant_id.0)
+                .push(" AND u.id ");
+            match n.to {
+                Audience::Requester => {
+                    sql.push("= ").bind(ticket.requester_id.0);
+                }
+                Audience::User(u) => {
+                    sql.push("= ").bind(u.0);
+                }
+                Audience::GroupMembers(g) => {
+                    sql.push("IN (SELECT user_id FROM group_members WHERE group_id = ")
+                        .bind(g.0)
+                        .push(")");
+                }
+                Audience::GroupManager(g) => {
+                    sql.push("IN (SELECT manager_id FROM support_groups WHERE id = ")
+                        .bind(g.0)
+                        .push(")");
+                }
             }
         }
         sql.query().execute(&mut **tx).await?;

@@ -841,9 +841,9 @@ fn mail_with_file(from: &str, id: &str, reply_to: Option<&str>, file: &str) -> V
     .into_bytes()
 }
 
-/// The files of a batch are written together: each reaches its ticket,
-/// the same content twice is one blob (its size checked), and each file
-/// gets its audit line under the one who sent it.
+/// The files and replies of a batch are written together: each reaches its
+/// ticket, the same content twice is one blob (its size checked), and each
+/// file gets its audit line under the one who sent it.
 #[tokio::test]
 async fn mail_a_batch_attaches_each_file_to_its_ticket() {
     let world = World::sqlite().await;
@@ -864,6 +864,17 @@ async fn mail_a_batch_attaches_each_file_to_its_ticket() {
     let first = ticket_of(&world, &outcomes[0]).await;
     let second = ticket_of(&world, &outcomes[1]).await;
     assert_eq!(outcomes[2], Outcome::Reply(first.id), "{outcomes:?}");
+    let replies = world
+        .store
+        .list_comments(&access(), &first)
+        .await
+        .expect("comments");
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(
+        replies[0].public && replies[0].body.contains("rapport"),
+        "{replies:?}"
+    );
+    assert_eq!(replies[0].author_id, Some(first.requester_id));
     let names = |files: Vec<vigie_store::AttachmentRecord>| {
         let mut n: Vec<String> = files.into_iter().map(|f| f.file_name).collect();
         n.sort();

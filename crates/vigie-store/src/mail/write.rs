@@ -10,6 +10,7 @@
 use super::outbox::{OutgoingMail, enqueue_many_in};
 use super::received::ReceivedMail;
 use crate::attachments::{Attaching, insert_attachments_in};
+use crate::comments::{Replying, insert_replies_in};
 use crate::sql::Sql;
 use crate::{
     EntityRecord, IncomingEvent, IntegrationKeyRecord, NewAttachment, NewTicket, Result,
@@ -164,6 +165,9 @@ const COLUMNS: [&str; 11] = [
     "comment_id",
 ];
 
+/// Where `comment_id` stands in [`COLUMNS`].
+const COMMENT_COLUMN: usize = 10;
+
 /// Writes the mails of a batch and what they make, in order, in the
 /// batch's transaction, and answers what each became. A mail whose
 /// Message-ID another writer stored meanwhile answers `Duplicate`, and the
@@ -227,6 +231,8 @@ pub(crate) async fn store_all(
     let mut ids = Vec::with_capacity(mails.len());
     // The files of the tickets and replies, written together after them.
     let mut attaching: Vec<(Actor, TicketRecord, Vec<NewAttachment>)> = Vec::new();
+    // The replies, by the position of their mail's row, written together.
+    let mut replying: Vec<(usize, Actor, TicketRecord, String)> = Vec::new();
     for (i, (m, author)) in mails.into_iter().zip(authors).enumerate() {
         let outcome = m.write.outcome();
         let mut reason = m.reason;
@@ -270,13 +276,12 @@ pub(crate) async fn store_all(
                         what: "the ticket is closed".into(),
                     });
                 }
-                let comment =
-                    crate::comments::insert_comment(tx, &actor, now, &ticket, true, &body).await?;
                 let id = ticket.id;
                 if !attachments.is_empty() {
-                    attaching.push((actor, ticket, attachments));
+                    attaching.push((actor.clone(), ticket.clone(), attachments));
                 }
-                (Some(id), Some(comment.id))
+                replying.push((rows.len(), actor, ticket, body));
+                (Some(id), None::<CommentId>)
             }
             (MailWrite::Event { key, event }, _) => {
                 match events.iter_mut().find(|(k, _)| k.id == key.id) {
@@ -322,6 +327,22 @@ pub(crate) async fn store_all(
                 comment_id,
             },
         ));
+    }
+    let replies: Vec<Replying<'_>> = replying
+        .iter()
+        .map(|(_, actor, ticket, body)| Replying {
+            actor,
+            ticket,
+            body,
+        })
+        .collect();
+    let comments = insert_replies_in(tx, backend, now, &replies).await?;
+    for ((row, ..), comment) in replying.iter().zip(comments) {
+        let (values, stored) = &mut rows[*row];
+        values[COMMENT_COLUMN] = Some(comment.0).into();
+        if let MailStored::Stored { comment_id, .. } = stored {
+            *comment_id = Some(comment);
+        }
     }
     let files: Vec<Attaching<'_>> = attaching
         .iter()
