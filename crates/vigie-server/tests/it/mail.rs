@@ -780,24 +780,8 @@ async fn mail_a_batch_decides_each_mail_with_those_before_it() {
     assert_eq!(outcomes[6], Outcome::Reply(screen.id), "{outcomes:?}");
     // Each ticket's creation is audited under the one who wrote.
     for t in [&screen, &sud] {
-        let lines = world
-            .store
-            .list_audit(
-                &vigie_core::tenancy::Scope::Platform,
-                &vigie_store::AuditFilter {
-                    record_type: Some("ticket".into()),
-                    record_id: Some(t.id.0),
-                    ..Default::default()
-                },
-                vigie_store::PageRequest {
-                    after: None,
-                    limit: 10,
-                },
-            )
-            .await
-            .expect("audit");
+        let lines = ticket_audit(&world, t.id).await;
         let created = lines
-            .items
             .iter()
             .find(|l| l.action == "create")
             .expect("the creation's line");
@@ -822,6 +806,30 @@ async fn mail_a_batch_decides_each_mail_with_those_before_it() {
         "one contact for the robot: {requesters:?}"
     );
     assert_ne!(requesters[0], screen.requester_id);
+}
+
+/// The audit lines of a ticket, oldest first.
+async fn ticket_audit(
+    world: &World,
+    ticket: vigie_core::ids::TicketId,
+) -> Vec<vigie_store::AuditRecord> {
+    world
+        .store
+        .list_audit(
+            &vigie_core::tenancy::Scope::Platform,
+            &vigie_store::AuditFilter {
+                record_type: Some("ticket".into()),
+                record_id: Some(ticket.0),
+                ..Default::default()
+            },
+            vigie_store::PageRequest {
+                after: None,
+                limit: 20,
+            },
+        )
+        .await
+        .expect("audit")
+        .items
 }
 
 /// A mail of `from` carrying `file` (the same bytes whatever the mail).
@@ -894,28 +902,12 @@ async fn mail_a_batch_attaches_each_file_to_its_ticket() {
         .await
         .expect("files");
     assert_eq!(names(on_second), vec!["b.pdf"]);
-    let lines = world
-        .store
-        .list_audit(
-            &vigie_core::tenancy::Scope::Platform,
-            &vigie_store::AuditFilter {
-                record_type: Some("ticket".into()),
-                record_id: Some(first.id.0),
-                ..Default::default()
-            },
-            vigie_store::PageRequest {
-                after: None,
-                limit: 20,
-            },
-        )
-        .await
-        .expect("audit");
+    let lines = ticket_audit(&world, first.id).await;
     let attached: Vec<_> = lines
-        .items
         .iter()
         .filter(|l| l.changes.iter().any(|c| c.field == "attachment"))
         .collect();
-    assert_eq!(attached.len(), 2, "{:?}", lines.items);
+    assert_eq!(attached.len(), 2, "{lines:?}");
     assert!(
         attached
             .iter()
