@@ -8,7 +8,7 @@
 //! uploaded (size, types, names) is decided by the caller before it calls;
 //! this module checks only what keeps the data consistent.
 
-use crate::audit::{AuditTarget, record};
+use crate::audit::AuditTarget;
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError, TicketRecord, from_micros, get_bool, micros};
 use sqlx::Row;
@@ -241,56 +241,12 @@ pub(crate) async fn insert_attachment_in(
     new: &NewAttachment,
     size: i64,
 ) -> Result<AttachmentRecord> {
-    let held = Sql::new("SELECT size FROM attachment_blobs WHERE tenant_id = ")
-        .bind(ticket.tenant_id.0)
-        .push(" AND hash = ")
-        .bind(new.sha256.as_str())
-        .query()
-        .fetch_optional(&mut **tx)
-        .await?;
-    match held {
-        Some(row) => same_size(new, row.try_get("size")?, size)?,
-        None => insert_blob(tx, ticket.tenant_id, now, new, size).await?,
-    }
-    let uploaded_by = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
-    let id = Sql::insert(
-        "ticket_attachments",
-        vec![
-            ("tenant_id", ticket.tenant_id.0.into()),
-            ("ticket_id", ticket.id.0.into()),
-            ("blob_hash", new.sha256.as_str().into()),
-            ("file_name", new.file_name.as_str().into()),
-            ("content_type", new.content_type.as_str().into()),
-            ("size", size.into()),
-            ("uploaded_by", uploaded_by.into()),
-            ("uploader_label", actor.login.as_str().into()),
-            ("public", new.public.into()),
-            ("created_at", micros(now).into()),
-        ],
-    )
-    .insert_returning_id(tx)
-    .await?;
-    let shown = if new.public {
-        new.file_name.clone()
-    } else {
-        format!("(internal) #{id}")
-    };
-    let after: Fields = vec![("attachment", Some(shown))];
-    record(
-        tx,
-        actor,
-        now,
-        AuditTarget {
-            tenant: Some(ticket.tenant_id),
-            entity_id: Some(ticket.entity_id.0),
-            entity_path: Some(&ticket.entity_path),
-            record_type: "ticket",
-            record_id: ticket.id.0,
-        },
-        Some(&Fields::new()),
-        Some(&after),
-    )
-    .await?;
+    let backend = crate::backend_of(tx);
+    let file = Attaching { actor, ticket, new };
+    let id = insert_attachments_in(tx, backend, now, &[file])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Database("an attachment came back without its id".into()))?;
     Ok(AttachmentRecord {
         id,
         tenant_id: ticket.tenant_id,
@@ -299,11 +255,16 @@ pub(crate) async fn insert_attachment_in(
         file_name: new.file_name.clone(),
         content_type: new.content_type.clone(),
         size,
-        uploaded_by: uploaded_by.map(UserId),
+        uploaded_by: uploader(actor).map(UserId),
         uploader_label: actor.login.clone(),
         public: new.public,
         created_at: now,
     })
+}
+
+/// Who uploads a file: none when Vigie attaches it.
+fn uploader(actor: &Actor) -> Option<i64> {
+    (actor.user != UserId::SYSTEM).then_some(actor.user.0)
 }
 
 /// A blob held under the hash must hold as many bytes as the new file.
@@ -370,19 +331,19 @@ const ROW_COLUMNS: [&str; 10] = [
     "created_at",
 ];
 
-/// Attaches many files inside the caller's transaction (those of a batch of
-/// mails), as [`insert_attachment_in`] attaches one: the blobs held looked
-/// up in one statement, each missing one written once, the rows and their
-/// audit lines many per statement.
+/// Attaches files inside the caller's transaction (one, or those of a
+/// batch of mails): the blobs the tenants hold looked up in one statement,
+/// each missing content written once, the rows and their audit lines many
+/// per statement. Answers each file's id, in order.
 pub(crate) async fn insert_attachments_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: crate::Backend,
     now: Timestamp,
     files: &[Attaching<'_>],
-) -> Result<()> {
+) -> Result<Vec<i64>> {
     use std::collections::HashMap;
     if files.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let sizes = files
         .iter()
@@ -391,15 +352,21 @@ pub(crate) async fn insert_attachments_in(
                 .map_err(|_| StoreError::Invalid("the file is too large".into()))
         })
         .collect::<Result<Vec<i64>>>()?;
-    // The blobs held, by tenant and hash.
+    // The blobs held, by tenant and hash (through the key of both).
+    let mut tenants: Vec<i64> = files.iter().map(|f| f.ticket.tenant_id.0).collect();
+    tenants.sort_unstable();
+    tenants.dedup();
     let mut hashes: Vec<&str> = files.iter().map(|f| f.new.sha256.as_str()).collect();
     hashes.sort_unstable();
     hashes.dedup();
     let mut held: HashMap<(i64, String), i64> = HashMap::new();
     for chunk in hashes.chunks(500) {
         let mut sql =
-            Sql::new("SELECT tenant_id, hash, size FROM attachment_blobs WHERE hash IN (");
-        sql.bind_list(chunk.iter().copied()).push(")");
+            Sql::new("SELECT tenant_id, hash, size FROM attachment_blobs WHERE tenant_id IN (");
+        sql.bind_list(tenants.iter().copied())
+            .push(") AND hash IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")");
         for row in sql
             .for_backend(backend)
             .query()
@@ -428,7 +395,6 @@ pub(crate) async fn insert_attachments_in(
         .iter()
         .zip(&sizes)
         .map(|(f, size)| {
-            let uploaded_by = (f.actor.user != UserId::SYSTEM).then_some(f.actor.user.0);
             vec![
                 f.ticket.tenant_id.0.into(),
                 f.ticket.id.0.into(),
@@ -436,7 +402,7 @@ pub(crate) async fn insert_attachments_in(
                 f.new.file_name.as_str().into(),
                 f.new.content_type.as_str().into(),
                 (*size).into(),
-                uploaded_by.into(),
+                uploader(f.actor).into(),
                 f.actor.login.as_str().into(),
                 f.new.public.into(),
                 micros(now).into(),
@@ -458,7 +424,8 @@ pub(crate) async fn insert_attachments_in(
             ids.entry(key).or_default().push(row.try_get("id")?);
         }
     }
-    // One audit line each, as for one file.
+    // One audit line each.
+    let mut made = Vec::with_capacity(files.len());
     let mut shown = Vec::with_capacity(files.len());
     for f in files {
         let key: Key = (
@@ -477,8 +444,8 @@ pub(crate) async fn insert_attachments_in(
         } else {
             format!("(internal) #{id}")
         };
-        let after: Fields = vec![("attachment", Some(name))];
-        shown.push(after);
+        shown.push(vec![("attachment", Some(name))]);
+        made.push(id);
     }
     let before = Fields::new();
     let lines: Vec<_> = files
@@ -499,7 +466,8 @@ pub(crate) async fn insert_attachments_in(
             )
         })
         .collect();
-    crate::audit::record_many(tx, backend, now, &lines).await
+    crate::audit::record_many(tx, backend, now, &lines).await?;
+    Ok(made)
 }
 
 fn closed() -> StoreError {

@@ -161,41 +161,21 @@ pub(crate) async fn insert_comment(
     public: bool,
     body: &str,
 ) -> Result<CommentRecord> {
-    let author = (actor.user != UserId::SYSTEM).then_some(actor.user.0);
-    let id = Sql::insert(
-        "ticket_comments",
-        vec![
-            ("tenant_id", ticket.tenant_id.0.into()),
-            ("ticket_id", ticket.id.0.into()),
-            ("author_id", author.into()),
-            ("author_label", actor.login.as_str().into()),
-            ("public", public.into()),
-            ("body", body.into()),
-            ("created_at", micros(now).into()),
-        ],
-    )
-    .insert_returning_id(tx)
-    .await?;
-    Sql::update(
-        "tickets",
-        vec![("updated_at", micros(now).into())],
-        ("id", ticket.id.0.into()),
-    )
-    .query()
-    .execute(&mut **tx)
-    .await?;
-    // A public reply tells the other side (the requester, or his agent).
-    let told = vigie_core::notification::for_comment(
+    let backend = crate::backend_of(tx);
+    let new = NewComment {
+        actor,
+        ticket,
         public,
-        actor.user,
-        ticket.requester_id,
-        ticket.assignee_id,
-    );
-    crate::notifications::capture(tx, ticket, actor, &told, body, now).await?;
+        body,
+    };
+    let id = insert_comments_in(tx, backend, now, &[new])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Database("a comment came back without its id".into()))?;
     Ok(CommentRecord {
-        id: CommentId(id),
+        id,
         ticket_id: ticket.id,
-        author_id: author.map(UserId),
+        author_id: author(actor).map(UserId),
         author_label: actor.login.clone(),
         public,
         body: body.to_owned(),
@@ -203,12 +183,19 @@ pub(crate) async fn insert_comment(
     })
 }
 
-/// A public reply within a batch (of mails), and who writes it.
-pub(crate) struct Replying<'a> {
+/// The comment's author: none when Vigie writes it.
+fn author(actor: &Actor) -> Option<i64> {
+    (actor.user != UserId::SYSTEM).then_some(actor.user.0)
+}
+
+/// A comment to write, and who writes it.
+pub(crate) struct NewComment<'a> {
     /// Who writes it.
     pub actor: &'a Actor,
-    /// The ticket it answers.
+    /// The ticket it is on.
     pub ticket: &'a TicketRecord,
+    /// A reply (`true`) or an internal note.
+    pub public: bool,
     /// Its text.
     pub body: &'a str,
 }
@@ -224,24 +211,24 @@ const ROW_COLUMNS: [&str; 7] = [
     "created_at",
 ];
 
-/// Writes many public replies inside the caller's transaction, as
-/// [`insert_comment`] writes one: the rows many per statement, the
-/// tickets' last change in one statement, the notifications many per
-/// statement. Answers each reply's id, in order: rows that differ only by
-/// their text are told apart by their ids, given in the order the rows
-/// are written.
-pub(crate) async fn insert_replies_in(
+/// Writes comments inside the caller's transaction (one, or the replies of
+/// a batch of mails): the rows many per statement, the tickets' last change
+/// in one statement, and the notifications each comment comes with (a
+/// public reply tells the other side: the requester, or his agent), many
+/// per statement. Answers each comment's id, in order: rows of the same
+/// ticket and author are told apart by their ids, given in the order the
+/// rows are written.
+pub(crate) async fn insert_comments_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: crate::Backend,
     now: Timestamp,
-    replies: &[Replying<'_>],
+    comments: &[NewComment<'_>],
 ) -> Result<Vec<CommentId>> {
     use std::collections::HashMap;
-    if replies.is_empty() {
+    if comments.is_empty() {
         return Ok(Vec::new());
     }
-    let author = |a: &Actor| (a.user != UserId::SYSTEM).then_some(a.user.0);
-    let rows = replies
+    let rows = comments
         .iter()
         .map(|r| {
             vec![
@@ -249,7 +236,7 @@ pub(crate) async fn insert_replies_in(
                 r.ticket.id.0.into(),
                 author(r.actor).into(),
                 r.actor.login.as_str().into(),
-                true.into(),
+                r.public.into(),
                 r.body.into(),
                 micros(now).into(),
             ]
@@ -267,15 +254,15 @@ pub(crate) async fn insert_replies_in(
     for list in ids.values_mut() {
         list.sort_unstable_by(|a, b| b.cmp(a));
     }
-    let mut made = Vec::with_capacity(replies.len());
-    for r in replies {
+    let mut made = Vec::with_capacity(comments.len());
+    for r in comments {
         let id = ids
             .get_mut(&(r.ticket.id.0, r.actor.login.clone()))
             .and_then(Vec::pop)
             .ok_or_else(|| StoreError::Database("a reply came back without its id".into()))?;
         made.push(CommentId(id));
     }
-    let mut tickets: Vec<i64> = replies.iter().map(|r| r.ticket.id.0).collect();
+    let mut tickets: Vec<i64> = comments.iter().map(|r| r.ticket.id.0).collect();
     tickets.sort_unstable();
     tickets.dedup();
     for chunk in tickets.chunks(500) {
@@ -284,23 +271,22 @@ pub(crate) async fn insert_replies_in(
         sql.bind_list(chunk.iter().copied()).push(")");
         sql.for_backend(backend).query().execute(&mut **tx).await?;
     }
-    // A public reply tells the other side (the requester, or his agent).
-    let told: Vec<_> = replies
+    let told: Vec<_> = comments
         .iter()
         .map(|r| {
             vigie_core::notification::for_comment(
-                true,
+                r.public,
                 r.actor.user,
                 r.ticket.requester_id,
                 r.ticket.assignee_id,
             )
         })
         .collect();
-    let events: Vec<_> = replies
+    let events: Vec<_> = comments
         .iter()
         .zip(&told)
         .map(|(r, t)| (r.ticket, r.actor, t.as_slice(), r.body))
         .collect();
-    crate::notifications::capture_many(tx, now, &events).await?;
+    crate::notifications::capture_many(tx, backend, now, &events).await?;
     Ok(made)
 }

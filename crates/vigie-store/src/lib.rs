@@ -128,6 +128,15 @@ pub struct Store {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The backend a transaction talks to, for the writers that are not told.
+pub(crate) fn backend_of(tx: &sqlx::Transaction<'static, sqlx::Any>) -> Backend {
+    if tx.backend_name().starts_with("Postgre") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 /// The page cache of each SQLite read connection (`PRAGMA cache_size`, in
 /// KiB when negative): 32 MiB, where SQLite's default is 2 MiB.
 const READER_CACHE_KIB: i64 = -32_768;

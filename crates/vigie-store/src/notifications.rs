@@ -58,13 +58,15 @@ pub(crate) async fn capture(
     text: &str,
     now: Timestamp,
 ) -> Result<()> {
-    capture_many(tx, now, &[(ticket, actor, notifications, text)]).await
+    let backend = crate::backend_of(tx);
+    capture_many(tx, backend, now, &[(ticket, actor, notifications, text)]).await
 }
 
 /// Records the notifications of many events (the replies of a batch of
 /// mails), as [`capture`] records those of one, many per statement.
 pub(crate) async fn capture_many(
     tx: &mut Transaction<'static, Any>,
+    backend: crate::Backend,
     now: Timestamp,
     events: &[(&TicketRecord, &Actor, &[Notification], &str)],
 ) -> Result<()> {
@@ -122,7 +124,7 @@ pub(crate) async fn capture_many(
                 }
             }
         }
-        sql.query().execute(&mut **tx).await?;
+        sql.for_backend(backend).query().execute(&mut **tx).await?;
     }
     Ok(())
 }

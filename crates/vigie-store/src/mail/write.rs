@@ -10,7 +10,7 @@
 use super::outbox::{OutgoingMail, enqueue_many_in};
 use super::received::ReceivedMail;
 use crate::attachments::{Attaching, insert_attachments_in};
-use crate::comments::{Replying, insert_replies_in};
+use crate::comments::{NewComment, insert_comments_in};
 use crate::sql::Sql;
 use crate::{
     EntityRecord, IncomingEvent, IntegrationKeyRecord, NewAttachment, NewTicket, Result,
@@ -165,8 +165,15 @@ const COLUMNS: [&str; 11] = [
     "comment_id",
 ];
 
-/// Where `comment_id` stands in [`COLUMNS`].
-const COMMENT_COLUMN: usize = 10;
+/// A mail's record and what it made (its reply's id once the replies are
+/// written), until its row is written.
+struct Made {
+    record: ReceivedMail,
+    outcome: &'static str,
+    reason: String,
+    ticket_id: Option<TicketId>,
+    comment_id: Option<CommentId>,
+}
 
 /// Writes the mails of a batch and what they make, in order, in the
 /// batch's transaction, and answers what each became. A mail whose
@@ -227,16 +234,16 @@ pub(crate) async fn store_all(
     // Replies, attachments, notifications, events, in order.
     let mut outbox = Vec::new();
     let mut events: Vec<(IntegrationKeyRecord, Vec<IncomingEvent>)> = Vec::new();
-    let mut rows = Vec::with_capacity(mails.len());
-    let mut ids = Vec::with_capacity(mails.len());
-    // The files of the tickets and replies, written together after them.
-    let mut attaching: Vec<(Actor, TicketRecord, Vec<NewAttachment>)> = Vec::new();
-    // The replies, by the position of their mail's row, written together.
-    let mut replying: Vec<(usize, Actor, TicketRecord, String)> = Vec::new();
+    let mut rows: Vec<Made> = Vec::with_capacity(mails.len());
+    // Who writes on which ticket, for the replies and files below, which
+    // are written together after the loop: a reply by its mail's position.
+    let mut writers: Vec<(Actor, TicketRecord)> = Vec::new();
+    let mut replying: Vec<(usize, usize, String)> = Vec::new();
+    let mut attaching: Vec<(usize, Vec<NewAttachment>)> = Vec::new();
     for (i, (m, author)) in mails.into_iter().zip(authors).enumerate() {
         let outcome = m.write.outcome();
         let mut reason = m.reason;
-        let (ticket_id, comment_id) = match (m.write, author) {
+        let ticket_id = match (m.write, author) {
             (
                 MailWrite::Ticket {
                     attachments,
@@ -252,9 +259,10 @@ pub(crate) async fn store_all(
                     outbox.push(n);
                 }
                 if !attachments.is_empty() {
-                    attaching.push((actor, ticket.clone(), attachments));
+                    attaching.push((writers.len(), attachments));
+                    writers.push((actor, ticket.clone()));
                 }
-                (Some(ticket.id), None)
+                Some(ticket.id)
             }
             (
                 MailWrite::Reply {
@@ -277,18 +285,19 @@ pub(crate) async fn store_all(
                     });
                 }
                 let id = ticket.id;
+                replying.push((i, writers.len(), body));
                 if !attachments.is_empty() {
-                    attaching.push((actor.clone(), ticket.clone(), attachments));
+                    attaching.push((writers.len(), attachments));
                 }
-                replying.push((rows.len(), actor, ticket, body));
-                (Some(id), None::<CommentId>)
+                writers.push((actor, ticket));
+                Some(id)
             }
             (MailWrite::Event { key, event }, _) => {
                 match events.iter_mut().find(|(k, _)| k.id == key.id) {
                     Some((_, list)) => list.push(*event),
                     None => events.push((key, vec![*event])),
                 }
-                (None, None)
+                None
             }
             (
                 MailWrite::Nothing {
@@ -300,53 +309,37 @@ pub(crate) async fn store_all(
             ) => {
                 outbox.extend(notice);
                 reason = why;
-                (None, None)
+                None
             }
             (MailWrite::Ticket { .. } | MailWrite::Reply { .. }, None) => {
                 return Err(StoreError::Database("a mail's author was not made".into()));
             }
         };
-        let record = m.record;
-        ids.push((record.tenant_id, record.message_id.clone()));
-        rows.push((
-            vec![
-                record.tenant_id.0.into(),
-                record.mailbox_id.map(|m| m.0).into(),
-                record.message_id.into(),
-                record.from.into(),
-                record.subject.into(),
-                outcome.into(),
-                reason.into(),
-                record.html.into(),
-                micros(now).into(),
-                ticket_id.map(|t| t.0).into(),
-                comment_id.map(|c| c.0).into(),
-            ],
-            MailStored::Stored {
-                ticket_id,
-                comment_id,
-            },
-        ));
+        rows.push(Made {
+            record: m.record,
+            outcome,
+            reason,
+            ticket_id,
+            comment_id: None,
+        });
     }
-    let replies: Vec<Replying<'_>> = replying
+    let comments: Vec<NewComment<'_>> = replying
         .iter()
-        .map(|(_, actor, ticket, body)| Replying {
-            actor,
-            ticket,
+        .map(|(_, w, body)| NewComment {
+            actor: &writers[*w].0,
+            ticket: &writers[*w].1,
+            public: true,
             body,
         })
         .collect();
-    let comments = insert_replies_in(tx, backend, now, &replies).await?;
-    for ((row, ..), comment) in replying.iter().zip(comments) {
-        let (values, stored) = &mut rows[*row];
-        values[COMMENT_COLUMN] = Some(comment.0).into();
-        if let MailStored::Stored { comment_id, .. } = stored {
-            *comment_id = Some(comment);
-        }
+    let written = insert_comments_in(tx, backend, now, &comments).await?;
+    for ((mail, ..), comment) in replying.iter().zip(written) {
+        rows[*mail].comment_id = Some(comment);
     }
     let files: Vec<Attaching<'_>> = attaching
         .iter()
-        .flat_map(|(actor, ticket, list)| {
+        .flat_map(|(w, list)| {
+            let (actor, ticket) = &writers[*w];
             list.iter().map(move |new| Attaching { actor, ticket, new })
         })
         .collect();
@@ -356,10 +349,32 @@ pub(crate) async fn store_all(
         crate::events::insert_events_in(tx, backend, key, now, list).await?;
     }
     // The mails' rows, last: a Message-ID taken meanwhile is not written.
-    let answers: Vec<MailStored> = rows.iter().map(|(_, s)| *s).collect();
-    let mut written: HashSet<(TenantId, String)> = HashSet::with_capacity(rows.len());
-    let rows = rows.into_iter().map(|(r, _)| r).collect();
-    for mut sql in Sql::insert_chunks(backend, "received_mails", &COLUMNS, rows) {
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut answers = Vec::with_capacity(rows.len());
+    let mut values = Vec::with_capacity(rows.len());
+    for made in rows {
+        let record = made.record;
+        ids.push((record.tenant_id, record.message_id.clone()));
+        answers.push(MailStored::Stored {
+            ticket_id: made.ticket_id,
+            comment_id: made.comment_id,
+        });
+        values.push(vec![
+            record.tenant_id.0.into(),
+            record.mailbox_id.map(|m| m.0).into(),
+            record.message_id.into(),
+            record.from.into(),
+            record.subject.into(),
+            made.outcome.into(),
+            made.reason.into(),
+            record.html.into(),
+            micros(now).into(),
+            made.ticket_id.map(|t| t.0).into(),
+            made.comment_id.map(|c| c.0).into(),
+        ]);
+    }
+    let mut written: HashSet<(TenantId, String)> = HashSet::with_capacity(ids.len());
+    for mut sql in Sql::insert_chunks(backend, "received_mails", &COLUMNS, values) {
         sql.push(" ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING tenant_id, message_id");
         for row in sql.query().fetch_all(&mut **tx).await? {
             written.insert((
