@@ -296,6 +296,63 @@ async fn the_lifecycle_through_the_api() {
     );
 }
 
+/// A ticket's history, oldest line first.
+async fn history(world: &World, token: &str, id: &Value) -> Vec<Value> {
+    let h = world
+        .api(
+            Method::GET,
+            &format!("/api/v1/tickets/{id}/history"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(h.status, StatusCode::OK, "{}", h.body);
+    h.json().as_array().cloned().expect("array")
+}
+
+#[tokio::test]
+async fn the_history_keeps_each_text_of_the_description_once() {
+    let world = World::sqlite().await;
+    let a = &world.alpha;
+    let agent = &a.admin.token;
+    let opened = open(
+        &world,
+        &a.requester_nord.token,
+        json!({"type": "incident", "entity_id": a.nord.0, "title": "Imprimante",
+               "description": "Bourrage papier au 2e étage."}),
+    )
+    .await;
+    let id = opened["id"].clone();
+    // The creation line lists the fields, not the text the ticket holds.
+    let created = history(&world, agent, &id).await;
+    let fields: Vec<&str> = created[0]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["field"].as_str())
+        .collect();
+    assert!(fields.contains(&"title"), "{fields:?}");
+    assert!(!fields.contains(&"description"), "{fields:?}");
+    // An edit records the first text and the new one.
+    let patch = world
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{id}"),
+            Some(agent),
+            Some(json!({"description": "Bourrage papier au 3e étage."})),
+        )
+        .await;
+    assert_eq!(patch.status, StatusCode::OK, "{}", patch.body);
+    let edited = history(&world, agent, &id).await;
+    let change = edited
+        .iter()
+        .flat_map(|h| h["changes"].as_array().cloned().unwrap_or_default())
+        .find(|c| c["field"] == "description")
+        .expect("the edit's line");
+    assert_eq!(change["before"], "Bourrage papier au 2e étage.");
+    assert_eq!(change["after"], "Bourrage papier au 3e étage.");
+}
+
 #[tokio::test]
 async fn requesters_reply_agents_also_write_notes_the_requester_never_sees() {
     let world = World::sqlite().await;

@@ -271,6 +271,18 @@ fn ticket_row(row: &AnyRow) -> Result<TicketRecord> {
     })
 }
 
+/// The fields a ticket's creation line records: every audited field but
+/// the description, whose text the ticket's own row holds (as GLPI, iTop
+/// and Jira record a creation without copying the text). Nothing is lost:
+/// a later edit of the description records its text before and after, so
+/// the first text stays in the trail once it changes; and a 5–50 KB mail's
+/// text is not written twice.
+fn created_fields(t: &TicketRecord) -> Fields {
+    let mut all = fields(t);
+    all.retain(|(name, _)| *name != "description");
+    all
+}
+
 /// The audited fields of a ticket.
 fn fields(t: &TicketRecord) -> Fields {
     vec![

@@ -575,7 +575,10 @@ pub(crate) async fn insert_tickets(
                 .ok_or_else(|| StoreError::Database(format!("new ticket {id} not found")))
         })
         .collect::<Result<_>>()?;
-    let lines: Vec<_> = created.iter().map(|t| (target(t), fields(t))).collect();
+    let lines: Vec<_> = created
+        .iter()
+        .map(|t| (target(t), created_fields(t)))
+        .collect();
     let by: Vec<_> = prepared
         .iter()
         .zip(&lines)
