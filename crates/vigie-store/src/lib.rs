@@ -28,6 +28,7 @@ mod notifications;
 mod page;
 mod releases;
 mod saved_views;
+mod search_index;
 mod sessions;
 mod sla;
 mod sql;

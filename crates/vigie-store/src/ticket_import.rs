@@ -114,6 +114,11 @@ impl Store {
                 ids.push((number, id));
             }
             ids.sort_unstable();
+            let mut index = crate::search_index::Indexing::default();
+            for ((_, id), t) in ids.iter().zip(chunk) {
+                index.add_new(self.backend, *id, &t.new.title, &t.new.description);
+            }
+            index.write(&mut tx, self.backend).await?;
             let audit: Vec<Vec<Arg>> = ids
                 .iter()
                 .zip(chunk)

@@ -337,6 +337,26 @@ async fn story(store: Store, other: Store) {
         .await
         .expect("import");
     assert_eq!(count, 3);
+    // Imported tickets are found by their words like the others.
+    let found = store
+        .list_tickets(
+            &access,
+            &vigie_store::TicketFilter {
+                q: Some("oublié".into()),
+                ..Default::default()
+            },
+            PageRequest::first(10),
+        )
+        .await
+        .expect("search");
+    assert_eq!(
+        found
+            .items
+            .iter()
+            .map(|t| t.title.as_str())
+            .collect::<Vec<_>>(),
+        vec!["oublié"]
+    );
     let listed = store
         .list_tickets(
             &access,

@@ -508,6 +508,25 @@ async fn story(store: Store) {
         2,
         "the old description is gone from the index"
     );
+    // A text's repeated words are indexed once, and every word is found,
+    // whatever the spaces, punctuation, case and accents around it.
+    let repeated = NewTicket {
+        description: "Écran noir. Écran noir,\n\tl'écran\u{a0}reste noir ; écran NOIR. Écran noir."
+            .into(),
+        ..ticket(nord, alice.user, "Poste 12", Priority::Moyen)
+    };
+    store
+        .create_ticket(&alice, &access(&alice), at(17), &repeated)
+        .await
+        .expect("repeated words");
+    let mut found = vec!["écran noir", "reste", "NOIR"];
+    if store.backend() == vigie_store::Backend::Sqlite {
+        // Accents folded and the last word a prefix: SQLite's index only.
+        found.extend(["ecran noir", "l ecran", "écra"]);
+    }
+    for words in found {
+        assert_eq!(search(&agent, words).await, vec!["Poste 12"], "{words}");
+    }
 
     let history = store.ticket_history(&closed).await.expect("history");
     let statuses: Vec<String> = history

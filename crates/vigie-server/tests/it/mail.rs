@@ -915,3 +915,65 @@ async fn mail_a_batch_attaches_each_file_to_its_ticket() {
         "{attached:?}"
     );
 }
+
+/// The tickets of `world` whose words hold `q`.
+async fn found(world: &World, q: &str) -> Vec<vigie_core::ids::TicketId> {
+    let filter = vigie_store::TicketFilter {
+        q: Some(q.into()),
+        ..Default::default()
+    };
+    world
+        .store
+        .list_tickets(&access(), &filter, vigie_store::PageRequest::first(10))
+        .await
+        .expect("search")
+        .items
+        .into_iter()
+        .map(|t| t.id)
+        .collect()
+}
+
+/// A batch's tickets and replies are found by their words, a ticket by the
+/// words of its description and of its replies together, when the reply
+/// came with its ticket in one batch or in a later one.
+#[tokio::test]
+async fn mail_a_batch_is_found_by_its_words() {
+    let world = World::sqlite().await;
+    let (_, ctx) = mailbox(&world, &input(&world.alpha, "support", "[]"), None).await;
+    let (alice, bob) = ("alice@client.example", "bob@client.example");
+    let first = vec![
+        batch_mail(
+            alice,
+            "w-1@client.example",
+            "écran noir au bureau douze",
+            None,
+        ),
+        batch_mail(bob, "w-2@client.example", "imprimante bloquée", None),
+        batch_mail(
+            alice,
+            "w-3@client.example",
+            "clavier muet",
+            Some("w-1@client.example"),
+        ),
+    ];
+    let outcomes = ingest_batch(&world.state, &ctx, &first)
+        .await
+        .expect("batch");
+    let screen = ticket_of(&world, &outcomes[0]).await;
+    let printer = ticket_of(&world, &outcomes[1]).await;
+    assert_eq!(outcomes[2], Outcome::Reply(screen.id), "{outcomes:?}");
+    let second = vec![batch_mail(
+        bob,
+        "w-4@client.example",
+        "toner vide",
+        Some("w-2@client.example"),
+    )];
+    let again = ingest_batch(&world.state, &ctx, &second)
+        .await
+        .expect("batch");
+    assert_eq!(again[0], Outcome::Reply(printer.id), "{again:?}");
+    assert_eq!(found(&world, "bureau douze").await, vec![screen.id]);
+    assert_eq!(found(&world, "ecran clavier").await, vec![screen.id]);
+    assert_eq!(found(&world, "imprimante toner").await, vec![printer.id]);
+    assert!(found(&world, "clavier toner").await.is_empty());
+}

@@ -228,7 +228,10 @@ pub(crate) async fn store_all(
             positions.push(i);
         }
     }
-    let created = crate::tickets::insert_tickets(tx, backend, now, &opening, clocks).await?;
+    // The full-text index's rows, written last (one segment a batch).
+    let mut index = crate::search_index::Indexing::default();
+    let created =
+        crate::tickets::insert_tickets(tx, backend, now, &opening, clocks, &mut index).await?;
     drop(opening);
     let made: HashMap<usize, TicketRecord> = positions.into_iter().zip(created).collect();
     // Replies, attachments, notifications, events, in order.
@@ -332,7 +335,7 @@ pub(crate) async fn store_all(
             body,
         })
         .collect();
-    let written = insert_comments_in(tx, backend, now, &comments).await?;
+    let written = insert_comments_in(tx, backend, now, &comments, &mut index).await?;
     for ((mail, ..), comment) in replying.iter().zip(written) {
         rows[*mail].comment_id = Some(comment);
     }
@@ -383,6 +386,7 @@ pub(crate) async fn store_all(
             ));
         }
     }
+    index.write(tx, backend).await?;
     Ok(ids
         .iter()
         .zip(answers)

@@ -4,6 +4,7 @@
 use super::*;
 use super::{NEW_ROW_COLUMNS, NewRow};
 use crate::EntityRecord;
+use crate::search_index::Indexing;
 use std::collections::HashSet;
 
 impl Store {
@@ -80,7 +81,11 @@ impl Store {
                 let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
                 Box::pin(async move {
                     let opening: Vec<_> = prepared.iter().map(|p| p.by(&actor)).collect();
-                    insert_tickets(tx, backend, now, &opening, &mut clocks).await
+                    let mut index = Indexing::default();
+                    let made =
+                        insert_tickets(tx, backend, now, &opening, &mut clocks, &mut index).await?;
+                    index.write(tx, backend).await?;
+                    Ok(made)
                 })
             }))
             .await
@@ -478,6 +483,7 @@ pub(crate) async fn insert_tickets(
     now: Timestamp,
     prepared: &[Opening<'_>],
     clocks: &mut crate::sla::ClockContext,
+    index: &mut Indexing,
 ) -> Result<Vec<TicketRecord>> {
     use std::collections::HashMap;
     let mut counts: HashMap<TenantId, i64> = HashMap::new();
@@ -585,6 +591,9 @@ pub(crate) async fn insert_tickets(
         .map(|(p, (target, fields))| (p.actor, target, fields))
         .collect();
     crate::audit::record_created(tx, backend, now, &by).await?;
+    for t in &created {
+        index.add_new(backend, t.id.0, &t.title, &t.description);
+    }
     // SLA: start the tickets' clocks in the same transaction.
     let mut clock_rows = Vec::new();
     for t in &created {
@@ -615,8 +624,11 @@ pub(crate) async fn insert_ticket_in(
         group,
     }];
     let backend = clocks.backend();
-    insert_tickets(tx, backend, now, &opening, clocks)
+    let mut index = Indexing::default();
+    let made = insert_tickets(tx, backend, now, &opening, clocks, &mut index)
         .await?
         .pop()
-        .ok_or_else(|| StoreError::Database("no ticket was created".into()))
+        .ok_or_else(|| StoreError::Database("no ticket was created".into()))?;
+    index.write(tx, backend).await?;
+    Ok(made)
 }
