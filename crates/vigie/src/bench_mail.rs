@@ -25,7 +25,8 @@ pub struct MailBenchArgs {
     /// them from a short list of support words; more makes words of
     /// syllables, a few common and most rare (rank r drawn with a
     /// probability near 1/r, as in written language), so that a text's
-    /// distinct words are about a third of its words rather than a handful.
+    /// distinct words are about two fifths of its words rather than a
+    /// handful.
     #[arg(long, default_value_t = 16)]
     pub vocabulary: usize,
 }
