@@ -5,7 +5,8 @@
 //!
 //! One run ([`run`]): log in, select the folder, list the unseen messages by UID,
 //! and fetch them without marking them (`BODY.PEEK[]`) by batches of
-//! [`intake::BATCH`], hand each batch to [`intake::ingest_batch`], and only
+//! [`intake::BATCH`] mails and at most [`intake::BATCH_BYTES`] bytes, hand
+//! each batch to [`intake::ingest_batch`], and only
 //! once it has committed move each mail to the processed folder or flag it
 //! `\Seen`. A crash between the commit and the
 //! move leaves the mail unseen: the next run reads it again, finds its
@@ -226,36 +227,51 @@ async fn read_unseen(
     ctx: &MailboxContext,
     session: &mut Imap,
 ) -> Result<RunReport, ImapError> {
-    let m = &ctx.mailbox;
     let mut uids: Vec<u32> = session.uid_search("UNSEEN").await?.into_iter().collect();
     uids.sort_unstable();
     uids.truncate(RUN_LIMIT);
     let mut report = RunReport::default();
-    for chunk in uids.chunks(intake::BATCH) {
-        let mut read = Vec::with_capacity(chunk.len());
-        let mut raws = Vec::with_capacity(chunk.len());
-        for &uid in chunk {
-            if let Some(raw) = fetch(session, uid).await? {
-                read.push(uid);
-                raws.push(raw);
-            }
-        }
-        report.read += read.len();
-        let outcomes = intake::ingest_batch(state, ctx, &raws).await?;
-        // Committed: each mail may now leave the folder.
-        for (uid, outcome) in read.into_iter().zip(outcomes) {
-            match outcome {
-                Outcome::Ticket(_) | Outcome::Reply(_) => report.tickets += 1,
-                Outcome::Event => report.events += 1,
-                Outcome::Duplicate => report.duplicates += 1,
-                Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => {
-                    report.others += 1;
-                }
-            }
-            done(session, m.after_action, &m.move_to, uid).await?;
+    let mut batcher = intake::Batcher::new(intake::BATCH, intake::BATCH_BYTES);
+    for &uid in &uids {
+        if let Some(raw) = fetch(session, uid).await?
+            && let Some(batch) = batcher.push(uid, raw)
+        {
+            store_batch(state, ctx, session, batch, &mut report).await?;
         }
     }
+    if let Some(batch) = batcher.finish() {
+        store_batch(state, ctx, session, batch, &mut report).await?;
+    }
     Ok(report)
+}
+
+/// Stores a batch of fetched mails, then moves or flags each once
+/// committed.
+async fn store_batch(
+    state: &AppState,
+    ctx: &MailboxContext,
+    session: &mut Imap,
+    batch: Vec<(u32, Vec<u8>)>,
+    report: &mut RunReport,
+) -> Result<(), ImapError> {
+    let m = &ctx.mailbox;
+    let (read, raws): (Vec<u32>, Vec<Vec<u8>>) = batch.into_iter().unzip();
+    report.read += read.len();
+    let outcomes = intake::ingest_batch(state, ctx, &raws).await?;
+    drop(raws);
+    // Committed: each mail may now leave the folder.
+    for (uid, outcome) in read.into_iter().zip(outcomes) {
+        match outcome {
+            Outcome::Ticket(_) | Outcome::Reply(_) => report.tickets += 1,
+            Outcome::Event => report.events += 1,
+            Outcome::Duplicate => report.duplicates += 1,
+            Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => {
+                report.others += 1;
+            }
+        }
+        done(session, m.after_action, &m.move_to, uid).await?;
+    }
+    Ok(())
 }
 
 async fn fetch(session: &mut Imap, uid: u32) -> Result<Option<Vec<u8>>, ImapError> {

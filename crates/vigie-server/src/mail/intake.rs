@@ -134,6 +134,56 @@ pub enum Outcome {
 /// The most mails one transaction stores ([`ingest_batch`]).
 pub const BATCH: usize = 100;
 
+/// The most bytes of mail a mailbox's batch holds ([`Batcher`]), so that a
+/// folder of large mails is not read whole into memory: 100 mails of
+/// 50 MB would be 5 GB.
+pub const BATCH_BYTES: usize = 64 * 1024 * 1024;
+
+/// Gathers mails read one by one into batches of at most `max_mails` mails
+/// and `max_bytes` bytes (a mail bigger than that makes a batch alone),
+/// each mail kept with its key (its UID).
+#[derive(Debug)]
+pub struct Batcher<K> {
+    max_mails: usize,
+    max_bytes: usize,
+    mails: Vec<(K, Vec<u8>)>,
+    bytes: usize,
+}
+
+impl<K> Batcher<K> {
+    /// An empty batcher with these bounds.
+    pub fn new(max_mails: usize, max_bytes: usize) -> Batcher<K> {
+        Batcher {
+            max_mails: max_mails.max(1),
+            max_bytes,
+            mails: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Adds a mail; answers the batch to store first when this mail does
+    /// not fit in it.
+    pub fn push(&mut self, key: K, raw: Vec<u8>) -> Option<Vec<(K, Vec<u8>)>> {
+        let full = !self.mails.is_empty()
+            && (self.mails.len() >= self.max_mails
+                || self.bytes.saturating_add(raw.len()) > self.max_bytes);
+        let ready = full.then(|| self.take());
+        self.bytes = self.bytes.saturating_add(raw.len());
+        self.mails.push((key, raw));
+        ready
+    }
+
+    /// The last batch, if any mail is left.
+    pub fn finish(mut self) -> Option<Vec<(K, Vec<u8>)>> {
+        (!self.mails.is_empty()).then(|| self.take())
+    }
+
+    fn take(&mut self) -> Vec<(K, Vec<u8>)> {
+        self.bytes = 0;
+        std::mem::take(&mut self.mails)
+    }
+}
+
 /// What the core would decide for a mail, and the parsed mail: nothing is
 /// written (the rule tester; the look-ups run in a transaction rolled back).
 pub async fn preview(
@@ -427,4 +477,53 @@ fn fallback_id(raw: &[u8]) -> String {
         "sha256-{}@vigie.invalid",
         crate::api::attachments::hex(&sha2::Sha256::digest(raw))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Batcher;
+
+    /// The keys of each batch a sequence of mails of these sizes makes.
+    fn batches(max_mails: usize, max_bytes: usize, sizes: &[usize]) -> Vec<Vec<usize>> {
+        let mut batcher = Batcher::new(max_mails, max_bytes);
+        let mut out = Vec::new();
+        for (i, size) in sizes.iter().enumerate() {
+            if let Some(b) = batcher.push(i, vec![b'x'; *size]) {
+                out.push(b.into_iter().map(|(k, _)| k).collect());
+            }
+        }
+        if let Some(b) = batcher.finish() {
+            out.push(b.into_iter().map(|(k, _)| k).collect());
+        }
+        out
+    }
+
+    #[test]
+    fn a_batch_stops_at_its_count() {
+        assert_eq!(
+            batches(2, 1_000, &[1, 1, 1, 1, 1]),
+            vec![vec![0, 1], vec![2, 3], vec![4]]
+        );
+    }
+
+    #[test]
+    fn a_batch_stops_before_the_mail_that_would_pass_its_bytes() {
+        assert_eq!(
+            batches(100, 10, &[4, 4, 4, 6, 10]),
+            vec![vec![0, 1], vec![2, 3], vec![4]]
+        );
+    }
+
+    #[test]
+    fn a_mail_bigger_than_a_batch_goes_alone() {
+        assert_eq!(
+            batches(100, 10, &[3, 50, 3]),
+            vec![vec![0], vec![1], vec![2]]
+        );
+    }
+
+    #[test]
+    fn nothing_read_makes_no_batch() {
+        assert!(batches(100, 10, &[]).is_empty());
+    }
 }
