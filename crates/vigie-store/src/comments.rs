@@ -168,12 +168,12 @@ pub(crate) async fn insert_comment(
         public,
         body,
     };
-    let mut index = crate::search_index::Indexing::default();
+    let mut index = crate::search_index::Indexing::new(backend);
     let id = insert_comments_in(tx, backend, now, &[new], &mut index)
         .await?
         .pop()
         .ok_or_else(|| StoreError::Database("a comment came back without its id".into()))?;
-    index.write(tx, backend).await?;
+    index.write(tx).await?;
     Ok(CommentRecord {
         id,
         ticket_id: ticket.id,
@@ -275,7 +275,7 @@ pub(crate) async fn insert_comments_in(
         sql.for_backend(backend).query().execute(&mut **tx).await?;
     }
     for r in comments.iter().filter(|r| r.public) {
-        index.add_replied(backend, r.ticket.id.0);
+        index.add_changed(r.ticket.id.0);
     }
     let told: Vec<_> = comments
         .iter()

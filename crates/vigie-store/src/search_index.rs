@@ -4,20 +4,21 @@
 //! only for words, never for phrases or an order by relevance).
 //!
 //! So the index of a text depends only on the set of its words, and a text
-//! whose repeated words are given once is indexed the same. A new ticket's
-//! row is written here by the store, each
-//! whitespace-separated piece of its description once ([`index_text`]):
-//! the tokenizer then reads a 5–50 KB mail's distinct pieces rather than
-//! every word, on the writer's path, and the work of finding them is done
-//! before, beside the writer. A public reply re-indexes its ticket the same
-//! way, from the tables; both are gathered by [`Indexing`] and written last
-//! in their transaction. An edit of the title or the description
-//! re-indexes its ticket by trigger (migration `0019`). PostgreSQL keeps
-//! its own index by trigger (`tsvector`).
+//! whose repeated words are given once is indexed the same. The store
+//! writes every row itself: a new ticket's from its title and description,
+//! a ticket whose text changed (a public reply, an edit) from its title,
+//! description and public replies read again, each whitespace-separated
+//! piece once ([`index_text`]). SQLite's tokenizer then reads a 5–50 KB
+//! mail's distinct pieces rather than every word: the pieces are sorted
+//! out in Rust, cheaper than tokenizing the repeats, and the writer's
+//! thread, the one a busy SQLite database waits on, does less. The rows
+//! are gathered by [`Indexing`] and written last in their transaction.
+//! PostgreSQL keeps its own index by trigger (`tsvector`).
 
 use crate::sql::{Arg, Sql};
 use crate::{Backend, Result};
 use sqlx::{Any, Transaction};
+use std::collections::BTreeMap;
 
 /// `text` with each of its whitespace-separated pieces once, in the order
 /// they first appear, separated by one space.
@@ -59,48 +60,60 @@ const COLUMNS: [&str; 3] = ["rowid", "title", "body"];
 /// writes what it holds to disk as a new segment whenever a later statement
 /// of the transaction begins, and merges segments as they pile up: written
 /// last and in one statement, a transaction's rows make one segment rather
-/// than one for each statement that follows an index write.
-#[derive(Default)]
+/// than one for each statement that follows an index write. On PostgreSQL
+/// it gathers nothing: triggers keep the `tsvector`s.
 pub(crate) struct Indexing {
+    /// Whether there is anything to do (SQLite).
+    sqlite: bool,
     /// New tickets' rows: id, title, the description's pieces once.
     new: Vec<(i64, String, String)>,
-    /// Tickets that got a public reply, indexed again from the tables.
-    replied: Vec<i64>,
+    /// Tickets whose text changed (a public reply, an edit), indexed again
+    /// from the tables.
+    changed: Vec<i64>,
 }
 
 impl Indexing {
-    /// Adds a new ticket (SQLite only: PostgreSQL's trigger indexes it).
-    pub(crate) fn add_new(&mut self, backend: Backend, id: i64, title: &str, description: &str) {
-        if backend == Backend::Sqlite {
+    /// Nothing gathered yet, for a transaction on `backend`.
+    pub(crate) fn new(backend: Backend) -> Indexing {
+        Indexing {
+            sqlite: backend == Backend::Sqlite,
+            new: Vec::new(),
+            changed: Vec::new(),
+        }
+    }
+
+    /// Adds a new ticket.
+    pub(crate) fn add_new(&mut self, id: i64, title: &str, description: &str) {
+        if self.sqlite {
             self.new
                 .push((id, title.to_owned(), index_text(description)));
         }
     }
 
-    /// Adds a ticket that got a public reply.
-    pub(crate) fn add_replied(&mut self, backend: Backend, id: i64) {
-        if backend == Backend::Sqlite {
-            self.replied.push(id);
+    /// Adds a ticket whose text changed: a public reply, or an edit of its
+    /// title or description.
+    pub(crate) fn add_changed(&mut self, id: i64) {
+        if self.sqlite {
+            self.changed.push(id);
         }
     }
 
-    /// Writes the rows gathered, in the caller's transaction: the replied
-    /// tickets' rows written anew from their title, description and every
+    /// Writes the rows gathered, in the caller's transaction: a changed
+    /// ticket's row written anew from its title, description and every
     /// public reply, each piece once.
-    pub(crate) async fn write(
-        self,
-        tx: &mut Transaction<'static, Any>,
-        backend: Backend,
-    ) -> Result<()> {
-        let Indexing { new, mut replied } = self;
-        if backend != Backend::Sqlite || (new.is_empty() && replied.is_empty()) {
+    pub(crate) async fn write(self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+        let Indexing {
+            new, mut changed, ..
+        } = self;
+        if new.is_empty() && changed.is_empty() {
             return Ok(());
         }
-        replied.sort_unstable();
-        replied.dedup();
-        let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(new.len() + replied.len());
-        for chunk in replied.chunks(PER_STATEMENT) {
-            for (id, title, text) in replied_texts(tx, backend, chunk).await? {
+        let backend = Backend::Sqlite;
+        changed.sort_unstable();
+        changed.dedup();
+        let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(new.len() + changed.len());
+        for chunk in changed.chunks(PER_STATEMENT) {
+            for (id, (title, text)) in texts_of(tx, chunk).await? {
                 rows.push(vec![id.into(), title.into(), index_text(&text).into()]);
             }
             let mut sql = Sql::new("DELETE FROM ticket_search WHERE rowid IN (");
@@ -108,8 +121,8 @@ impl Indexing {
             sql.for_backend(backend).query().execute(&mut **tx).await?;
         }
         for (id, title, text) in new {
-            // A ticket replied to in its own transaction is in `replied`.
-            if replied.binary_search(&id).is_err() {
+            // A ticket replied to in its own transaction is in `changed`.
+            if changed.binary_search(&id).is_err() {
                 rows.push(vec![id.into(), title.into(), text.into()]);
             }
         }
@@ -126,24 +139,18 @@ impl Indexing {
     }
 }
 
-/// The title and the whole text (description, then each public reply) of
-/// each ticket of `ids`.
-async fn replied_texts(
+/// The title and the whole text (the description, then each public reply)
+/// of each ticket of `ids`, by id (SQLite).
+async fn texts_of(
     tx: &mut Transaction<'static, Any>,
-    backend: Backend,
     ids: &[i64],
-) -> Result<Vec<(i64, String, String)>> {
+) -> Result<BTreeMap<i64, (String, String)>> {
     use sqlx::Row;
-    use std::collections::BTreeMap;
     let mut texts: BTreeMap<i64, (String, String)> = BTreeMap::new();
     let mut sql = Sql::new("SELECT id, title, description FROM tickets WHERE id IN (");
     sql.bind_list(ids.iter().copied()).push(")");
-    for row in sql
-        .for_backend(backend)
-        .query()
-        .fetch_all(&mut **tx)
-        .await?
-    {
+    let query = sql.for_backend(Backend::Sqlite);
+    for row in query.query().fetch_all(&mut **tx).await? {
         texts.insert(
             row.try_get("id")?,
             (row.try_get("title")?, row.try_get("description")?),
@@ -152,12 +159,8 @@ async fn replied_texts(
     let mut sql =
         Sql::new("SELECT ticket_id, body FROM ticket_comments WHERE public = 1 AND ticket_id IN (");
     sql.bind_list(ids.iter().copied()).push(") ORDER BY id");
-    for row in sql
-        .for_backend(backend)
-        .query()
-        .fetch_all(&mut **tx)
-        .await?
-    {
+    let query = sql.for_backend(Backend::Sqlite);
+    for row in query.query().fetch_all(&mut **tx).await? {
         let id: i64 = row.try_get("ticket_id")?;
         let body: String = row.try_get("body")?;
         if let Some((_, text)) = texts.get_mut(&id) {
@@ -165,10 +168,7 @@ async fn replied_texts(
             text.push_str(&body);
         }
     }
-    Ok(texts
-        .into_iter()
-        .map(|(id, (title, text))| (id, title, text))
-        .collect())
+    Ok(texts)
 }
 
 #[cfg(test)]

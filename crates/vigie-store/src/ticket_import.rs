@@ -114,11 +114,11 @@ impl Store {
                 ids.push((number, id));
             }
             ids.sort_unstable();
-            let mut index = crate::search_index::Indexing::default();
+            let mut index = crate::search_index::Indexing::new(self.backend);
             for ((_, id), t) in ids.iter().zip(chunk) {
-                index.add_new(self.backend, *id, &t.new.title, &t.new.description);
+                index.add_new(*id, &t.new.title, &t.new.description);
             }
-            index.write(&mut tx, self.backend).await?;
+            index.write(&mut tx).await?;
             let audit: Vec<Vec<Arg>> = ids
                 .iter()
                 .zip(chunk)

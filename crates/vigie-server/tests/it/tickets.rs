@@ -266,18 +266,8 @@ async fn the_lifecycle_through_the_api() {
         .await;
     patch.assert_problem(StatusCode::CONFLICT, "conflict");
     // The history tells the whole story.
-    let history = world
-        .api(
-            Method::GET,
-            &format!("/api/v1/tickets/{id}/history"),
-            Some(requester),
-            None,
-        )
+    let statuses: Vec<String> = history(&world, requester, &id)
         .await
-        .json();
-    let statuses: Vec<String> = history
-        .as_array()
-        .expect("array")
         .iter()
         .flat_map(|h| h["changes"].as_array().cloned().unwrap_or_default())
         .filter(|c| c["field"] == "status")
@@ -739,18 +729,8 @@ async fn a_major_incident_gathers_children_and_logs_communications() {
         .await
         .json();
     assert!(child["parent_id"].is_null());
-    let history = world
-        .api(
-            Method::GET,
-            &format!("/api/v1/tickets/{}/history", minor["id"]),
-            Some(admin),
-            None,
-        )
+    let parent_changes = history(&world, admin, &minor["id"])
         .await
-        .json();
-    let parent_changes = history
-        .as_array()
-        .expect("array")
         .iter()
         .filter(|h| h.to_string().contains("parent_id"))
         .count();

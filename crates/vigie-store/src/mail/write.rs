@@ -229,7 +229,7 @@ pub(crate) async fn store_all(
         }
     }
     // The full-text index's rows, written last (one segment a batch).
-    let mut index = crate::search_index::Indexing::default();
+    let mut index = crate::search_index::Indexing::new(backend);
     let created =
         crate::tickets::insert_tickets(tx, backend, now, &opening, clocks, &mut index).await?;
     drop(opening);
@@ -386,7 +386,7 @@ pub(crate) async fn store_all(
             ));
         }
     }
-    index.write(tx, backend).await?;
+    index.write(tx).await?;
     Ok(ids
         .iter()
         .zip(answers)

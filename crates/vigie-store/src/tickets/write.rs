@@ -81,10 +81,10 @@ impl Store {
                 let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
                 Box::pin(async move {
                     let opening: Vec<_> = prepared.iter().map(|p| p.by(&actor)).collect();
-                    let mut index = Indexing::default();
+                    let mut index = Indexing::new(backend);
                     let made =
                         insert_tickets(tx, backend, now, &opening, &mut clocks, &mut index).await?;
-                    index.write(tx, backend).await?;
+                    index.write(tx).await?;
                     Ok(made)
                 })
             }))
@@ -234,6 +234,11 @@ impl Store {
         .query()
         .execute(&mut *tx)
         .await?;
+        if after.title != before.title || after.description != before.description {
+            let mut index = Indexing::new(self.backend);
+            index.add_changed(id.0);
+            index.write(&mut tx).await?;
+        }
         record(
             &mut tx,
             actor,
@@ -592,7 +597,7 @@ pub(crate) async fn insert_tickets(
         .collect();
     crate::audit::record_created(tx, backend, now, &by).await?;
     for t in &created {
-        index.add_new(backend, t.id.0, &t.title, &t.description);
+        index.add_new(t.id.0, &t.title, &t.description);
     }
     // SLA: start the tickets' clocks in the same transaction.
     let mut clock_rows = Vec::new();
@@ -624,11 +629,11 @@ pub(crate) async fn insert_ticket_in(
         group,
     }];
     let backend = clocks.backend();
-    let mut index = Indexing::default();
+    let mut index = Indexing::new(backend);
     let made = insert_tickets(tx, backend, now, &opening, clocks, &mut index)
         .await?
         .pop()
         .ok_or_else(|| StoreError::Database("no ticket was created".into()))?;
-    index.write(tx, backend).await?;
+    index.write(tx).await?;
     Ok(made)
 }
