@@ -94,6 +94,7 @@ pub use users::{GrantRecord, NewGrant, NewUser, UserChanges, UserFilter, UserRec
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 use vigie_core::Timestamp;
 
@@ -119,6 +120,8 @@ pub struct Store {
     writer: AnyPool,
     /// SQLite's checkpoints, taken off the writer ([`checkpoint`]).
     _checkpoints: Option<checkpoint::Checkpoints>,
+    /// SQLite's full-text index, in a file of its own ([`search_index`]).
+    search: Option<search_index::SearchIndex>,
     backend: Backend,
     writes: group_commit::GroupCommit,
     graphs: std::sync::Arc<cmdb::GraphCache>,
@@ -167,7 +170,7 @@ impl Store {
             )));
         };
         let options = || AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
-        let (pool, writer) = match backend {
+        let (pool, writer, index) = match backend {
             // SQLite allows one writer at a time; WAL lets readers go on
             // meanwhile, and the busy timeout makes writers queue instead of
             // failing. Each read connection keeps up to 32 MiB of pages
@@ -180,32 +183,66 @@ impl Store {
             // the pool hands its connections out in turn). Its log is
             // checkpointed by another connection ([`checkpoint`]).
             Backend::Sqlite => {
-                let sqlite = |max: u32, autocheckpoint: u32, cache: i64| {
-                    options()
-                        .max_connections(max)
-                        .after_connect(move |conn, _meta| {
-                            Box::pin(async move {
-                                let pragmas = format!(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                // The full-text index's file, beside the database's, is
+                // written by a connection of its own and attached to the
+                // others ([`search_index`]).
+                let probe = options().max_connections(1).connect(url).await?;
+                let file: String =
+                    sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                        .fetch_one(&probe)
+                        .await?;
+                probe.close().await;
+                let index_file = search_index::index_file(&file);
+                let index = options()
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&format!("sqlite://{index_file}?mode=rwc"))
+                    .await?;
+                let attach = Arc::new(search_index::attach_statement(&index_file));
+                // Not on the writer: `BEGIN IMMEDIATE` takes the write lock
+                // of every database attached, and would wait for the
+                // index's writer.
+                let sqlite =
+                    |max: u32, autocheckpoint: u32, cache: i64, attach: Option<Arc<String>>| {
+                        options()
+                            .max_connections(max)
+                            .after_connect(move |conn, _meta| {
+                                let attach = attach.clone();
+                                Box::pin(async move {
+                                    let attach = attach.as_deref().map_or("", String::as_str);
+                                    let pragmas = format!(
+                                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                                      PRAGMA cache_size = {cache}; \
-                                     PRAGMA wal_autocheckpoint = {autocheckpoint};"
-                                );
-                                conn.execute(pragmas.as_str()).await?;
-                                Ok(())
+                                     PRAGMA wal_autocheckpoint = {autocheckpoint}; {attach}"
+                                    );
+                                    conn.execute(pragmas.as_str()).await?;
+                                    Ok(())
+                                })
                             })
-                        })
-                };
-                let pool = sqlite(8, 1000, READER_CACHE_KIB).connect(url).await?;
-                let writer = sqlite(1, checkpoint::WRITER_AUTOCHECKPOINT, WRITER_CACHE_KIB)
+                    };
+                let pool = sqlite(8, 1000, READER_CACHE_KIB, Some(attach))
+                    .connect(url)
+                    .await?;
+                let writer = sqlite(1, checkpoint::WRITER_AUTOCHECKPOINT, WRITER_CACHE_KIB, None)
                     .idle_timeout(None)
                     .connect(url)
                     .await?;
-                (pool, writer)
+                (pool, writer, Some(index))
             }
             Backend::Postgres => {
                 let pool = options().max_connections(16).connect(url).await?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, None)
             }
         };
         // The writer task lives on the runtime that connects and ends when
@@ -213,10 +250,13 @@ impl Store {
         let writes = group_commit::GroupCommit::start(writer.clone(), backend);
         let checkpoints =
             (backend == Backend::Sqlite).then(|| checkpoint::Checkpoints::start(pool.clone()));
+        let search = index
+            .map(|index| search_index::SearchIndex::start(pool.clone(), writer.clone(), index));
         Ok(Store {
             pool,
             writer,
             _checkpoints: checkpoints,
+            search,
             backend,
             writes,
             graphs: Default::default(),
@@ -232,7 +272,34 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.pool).await?;
+        if let Some(search) = &self.search {
+            search.prepare().await?;
+        }
         Ok(())
+    }
+
+    /// Brings SQLite's full-text index up to every ticket written so far
+    /// (a search does it first; the store's task does it meanwhile, a few
+    /// moments behind the writes). Nothing to do on PostgreSQL, whose
+    /// index is written with the tickets.
+    pub async fn catch_up_search(&self) -> Result<()> {
+        match &self.search {
+            Some(search) => search.catch_up().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Catches the full-text index up before a search, within bounds
+    /// ([`search_index::SearchIndex::catch_up_for_search`]); a failure is
+    /// logged, and the search reads the index as it stands.
+    pub(crate) async fn catch_up_for_search(&self) {
+        if let Some(search) = &self.search {
+            match search.catch_up_for_search().await {
+                Ok(true) => {}
+                Ok(false) => tracing::info!("searching a full-text index still being written"),
+                Err(e) => tracing::warn!(error = %e, "the full-text index could not catch up"),
+            }
+        }
     }
 
     /// The backend in use.
@@ -250,6 +317,9 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
         self.writer.close().await;
+        if let Some(search) = &self.search {
+            search.close().await;
+        }
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once

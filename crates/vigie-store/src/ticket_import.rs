@@ -115,8 +115,8 @@ impl Store {
             }
             ids.sort_unstable();
             let mut index = crate::search_index::Indexing::new(self.backend);
-            for ((_, id), t) in ids.iter().zip(chunk) {
-                index.add_new(*id, &t.new.title, &t.new.description);
+            for (_, id) in &ids {
+                index.add_new(*id);
             }
             index.write(&mut tx).await?;
             let audit: Vec<Vec<Arg>> = ids

@@ -12,6 +12,11 @@ impl Store {
         page: PageRequest,
     ) -> Result<Page<TicketRecord>> {
         let search = filter.q.as_deref().and_then(|q| self.search_words(q));
+        if search.is_some() {
+            // What was written before the search is found by it; an index
+            // too far behind, or busy, is read as it stands.
+            self.catch_up_for_search().await;
+        }
         let search_first = search.is_some()
             && self.backend() == crate::Backend::Sqlite
             && filter.sort == TicketSort::Newest;

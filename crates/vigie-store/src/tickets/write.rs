@@ -597,7 +597,7 @@ pub(crate) async fn insert_tickets(
         .collect();
     crate::audit::record_created(tx, backend, now, &by).await?;
     for t in &created {
-        index.add_new(t.id.0, &t.title, &t.description);
+        index.add_new(t.id.0);
     }
     // SLA: start the tickets' clocks in the same transaction.
     let mut clock_rows = Vec::new();
