@@ -21,8 +21,9 @@
 //! catches up with what was pending when it began
 //! ([`SearchIndex::catch_up_for_search`]), so it finds what was written
 //! before it, unless the index is far behind (being rebuilt).
-//! An index file that is missing, new or ahead of the database (a restored
-//! backup) is rebuilt from every ticket.
+//! An index file that is missing, new, ahead of the database (a restored
+//! backup) or behind it (an older index restored) is rebuilt from every
+//! ticket.
 //!
 //! The index of a text depends only on the set of its words, so a text
 //! whose repeated words are given once is indexed the same: a ticket's row
@@ -209,9 +210,10 @@ impl SearchIndex {
     }
 
     /// Makes the index's tables if the file lacks them, and rebuilds the
-    /// index from every ticket when it is new or ahead of the main
-    /// database (its mark past the last pending row ever written: a backup
-    /// of the database restored beside a newer index).
+    /// index from every ticket when it is new, ahead of the main database
+    /// (its mark past the last pending row ever written: a backup of the
+    /// database restored beside a newer index) or behind it with rows it
+    /// lacks no longer pending (an older index restored).
     pub(crate) async fn prepare(&self) -> Result<()> {
         let s = &*self.shared;
         let _round = s.round.lock().await;
@@ -226,14 +228,28 @@ impl SearchIndex {
         } else {
             None
         };
-        let written: i64 = sqlx::query_scalar(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'search_pending'), 0)",
-        )
-        .fetch_one(&s.pool)
-        .await?;
-        if let Some(mark) = mark
-            && mark <= written
-        {
+        // The last pending row ever written, and the first still there:
+        // rows are cleared only up to the index's mark, so every row after
+        // the mark is still there.
+        let (written, first): (i64, Option<i64>) = {
+            let row = sqlx::query(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'search_pending'), 0) AS written, \
+                 (SELECT min(id) FROM search_pending) AS first",
+            )
+            .fetch_one(&s.pool)
+            .await?;
+            (row.try_get("written")?, row.try_get("first")?)
+        };
+        let sound = match mark {
+            None => false,
+            // Ahead: the database was restored from an older backup.
+            Some(mark) if mark > written => false,
+            Some(mark) if mark == written => true,
+            // Behind: what it lacks must still be pending, or it is an
+            // older index restored beside the database.
+            Some(mark) => first.is_some_and(|f| f <= mark + 1),
+        };
+        if sound {
             return Ok(());
         }
         sqlx::query("DROP TABLE IF EXISTS ticket_search")

@@ -1,6 +1,7 @@
 //! SQLite's full-text index, in its file beside the database: kept up
-//! with what is written, rebuilt when the file is lost, and rebuilt when
-//! the database is restored from a backup older than the index.
+//! with what is written, and rebuilt when the file is lost, when the
+//! database is restored from a backup older than the index, and when an
+//! older index is restored.
 
 use std::path::{Path, PathBuf};
 use vigie_core::Timestamp;
@@ -214,6 +215,33 @@ async fn an_index_ahead_of_a_restored_database_is_rebuilt() {
         "the old row is gone"
     );
     assert_eq!(search(&store, &a, "noir").await, vec!["Écran"]);
+    assert_eq!(search(&store, &a, "tunnel").await, vec!["VPN"]);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_index_restored_is_rebuilt() {
+    let (db, index) = files("older");
+    let store = open(&db).await;
+    let (root, a) = agent(&store).await;
+    open_ticket(&store, root, &a, "VPN", "Le tunnel se coupe").await;
+    store.catch_up_search().await.expect("caught up");
+    store.close().await;
+    drop(store);
+    let backup = index.with_extension("backup");
+    std::fs::copy(&index, &backup).expect("backup");
+    // A ticket indexed after the index's backup, its pending row cleared.
+    let store = open(&db).await;
+    open_ticket(&store, root, &a, "Imprimante", "Bourrage papier").await;
+    store.catch_up_search().await.expect("caught up");
+    assert_eq!(search(&store, &a, "bourrage").await, vec!["Imprimante"]);
+    store.close().await;
+    drop(store);
+    remove(&index);
+    std::fs::copy(&backup, &index).expect("restore");
+
+    let store = open(&db).await;
+    assert_eq!(search(&store, &a, "bourrage").await, vec!["Imprimante"]);
     assert_eq!(search(&store, &a, "tunnel").await, vec!["VPN"]);
     store.close().await;
 }
