@@ -108,3 +108,63 @@ pub async fn all_backends() -> Result<Vec<Store>> {
     stores.extend(postgres().await?);
     Ok(stores)
 }
+
+/// A new tenant `slug` and an agent of it (login `agent.<slug>`, the agent
+/// role on the tenant's root entity and below), for tests that need
+/// someone to write tickets: the root entity and the agent.
+pub async fn tenant_with_agent(
+    store: &Store,
+    now: vigie_core::Timestamp,
+    slug: &str,
+) -> Result<(vigie_core::ids::EntityId, vigie_core::tenancy::Actor)> {
+    use vigie_core::tenancy::{Actor, Scope};
+    let system = Actor::system();
+    let tenant = store
+        .create_tenant(
+            &system,
+            now,
+            &crate::NewTenant {
+                slug: slug.into(),
+                name: slug.into(),
+                kind: "customer".into(),
+            },
+        )
+        .await?;
+    let root = tenant
+        .root_entity_id
+        .ok_or_else(|| crate::StoreError::Database("a tenant without its root".into()))?;
+    let user = store
+        .create_user(
+            &system,
+            &Scope::Platform,
+            now,
+            &crate::NewUser {
+                entity_id: root,
+                login: format!("agent.{slug}"),
+                display_name: format!("Agent {slug}"),
+                email: None,
+                locale: None,
+                password_hash: None,
+                platform_admin: false,
+            },
+        )
+        .await?;
+    store
+        .create_grant(
+            &system,
+            &Scope::Platform,
+            now,
+            user.id,
+            &crate::NewGrant {
+                entity_id: root,
+                role: vigie_core::role::Role::Agent,
+                recursive: true,
+            },
+        )
+        .await?;
+    let actor = store
+        .load_actor(user.id)
+        .await?
+        .ok_or_else(|| crate::StoreError::Database("the new agent is not active".into()))?;
+    Ok((root, actor))
+}

@@ -6,13 +6,10 @@
 use std::path::{Path, PathBuf};
 use vigie_core::Timestamp;
 use vigie_core::ids::EntityId;
-use vigie_core::role::Role;
-use vigie_core::tenancy::{Actor, Scope};
+use vigie_core::tenancy::Actor;
 use vigie_core::ticket::priority::{Level, Priority};
 use vigie_core::ticket::{Channel, TicketAccess, TicketType};
-use vigie_store::{
-    NewGrant, NewTenant, NewTicket, NewUser, PageRequest, Store, TicketFilter, TicketRecord,
-};
+use vigie_store::{NewTicket, PageRequest, Store, TicketFilter, TicketRecord, testing};
 
 fn at(mins: i64) -> Timestamp {
     Timestamp::from_second(1_767_225_600 + mins * 60).expect("valid time")
@@ -34,55 +31,22 @@ async fn open(db: &Path) -> Store {
     store
 }
 
-/// A tenant, its root entity and an agent of it.
+/// A tenant's root entity and an agent of it.
 async fn agent(store: &Store) -> (EntityId, Actor) {
-    let system = Actor::system();
-    let t = store
-        .create_tenant(
-            &system,
-            at(0),
-            &NewTenant {
-                slug: "acme".into(),
-                name: "Acme".into(),
-                kind: "customer".into(),
-            },
-        )
+    testing::tenant_with_agent(store, at(0), "acme")
         .await
-        .expect("tenant");
-    let root = t.root_entity_id.expect("root");
-    let u = store
-        .create_user(
-            &system,
-            &Scope::Platform,
-            at(0),
-            &NewUser {
-                entity_id: root,
-                login: "agent".into(),
-                display_name: "Agent".into(),
-                email: None,
-                locale: None,
-                password_hash: None,
-                platform_admin: false,
-            },
-        )
-        .await
-        .expect("user");
-    store
-        .create_grant(
-            &system,
-            &Scope::Platform,
-            at(0),
-            u.id,
-            &NewGrant {
-                entity_id: root,
-                role: Role::Agent,
-                recursive: true,
-            },
-        )
-        .await
-        .expect("grant");
-    let actor = store.load_actor(u.id).await.expect("load").expect("active");
-    (root, actor)
+        .expect("tenant and agent")
+}
+
+/// A first session on `db`: a tenant, its agent and a ticket (VPN, "Le
+/// tunnel se coupe") indexed; the store closed.
+async fn first_session(db: &Path) -> (EntityId, Actor) {
+    let store = open(db).await;
+    let (root, a) = agent(&store).await;
+    open_ticket(&store, root, &a, "VPN", "Le tunnel se coupe").await;
+    store.catch_up_search().await.expect("caught up");
+    store.close().await;
+    (root, a)
 }
 
 async fn open_ticket(
@@ -184,12 +148,7 @@ async fn a_lost_index_is_rebuilt_from_the_tickets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_index_ahead_of_a_restored_database_is_rebuilt() {
     let (db, _) = files("restored");
-    let store = open(&db).await;
-    let (root, a) = agent(&store).await;
-    open_ticket(&store, root, &a, "VPN", "Le tunnel se coupe").await;
-    store.catch_up_search().await.expect("caught up");
-    store.close().await;
-    drop(store);
+    let (root, a) = first_session(&db).await;
     // A backup of the database, then a ticket it does not hold.
     let backup = db.with_extension("backup");
     std::fs::copy(&db, &backup).expect("backup");
@@ -222,12 +181,7 @@ async fn an_index_ahead_of_a_restored_database_is_rebuilt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_index_restored_is_rebuilt() {
     let (db, index) = files("older");
-    let store = open(&db).await;
-    let (root, a) = agent(&store).await;
-    open_ticket(&store, root, &a, "VPN", "Le tunnel se coupe").await;
-    store.catch_up_search().await.expect("caught up");
-    store.close().await;
-    drop(store);
+    let (root, a) = first_session(&db).await;
     let backup = index.with_extension("backup");
     std::fs::copy(&index, &backup).expect("backup");
     // A ticket indexed after the index's backup, its pending row cleared.
