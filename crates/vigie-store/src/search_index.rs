@@ -487,7 +487,25 @@ async fn texts_of(pool: &AnyPool, ids: &[i64]) -> Result<BTreeMap<i64, (String, 
 
 #[cfg(test)]
 mod tests {
-    use super::index_text;
+    use super::{attach_statement, index_file, index_text};
+
+    #[test]
+    fn the_index_file_sits_beside_the_database() {
+        assert_eq!(index_file("/data/vigie.db"), "/data/vigie.search.db");
+        assert_eq!(
+            index_file("/data/tickets.sqlite"),
+            "/data/tickets.search.sqlite"
+        );
+        assert_eq!(index_file("/data/vigie"), "/data/vigie.search.db");
+    }
+
+    #[test]
+    fn the_attached_file_name_is_quoted() {
+        assert_eq!(
+            attach_statement("/srv/l'équipe/vigie.search.db"),
+            "ATTACH DATABASE '/srv/l''équipe/vigie.search.db' AS search;"
+        );
+    }
 
     #[test]
     fn each_piece_is_kept_once_in_first_order() {
