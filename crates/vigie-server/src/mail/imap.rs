@@ -3,12 +3,13 @@
 //! configured, from the first byte or after `STARTTLS`; certificates are
 //! always verified).
 //!
-//! One run ([`run`]): log in, select the folder, list the unseen messages by UID,
-//! and fetch them without marking them (`BODY.PEEK[]`) by batches of
+//! One run ([`run`]): log in, select the folder, list the unseen messages by UID
+//! and their sizes, and fetch them without marking them (`BODY.PEEK[]`) by batches of
 //! [`intake::BATCH`] mails and at most [`intake::BATCH_BYTES`] bytes, hand
 //! each batch to [`intake::ingest_batch`], and only
 //! once it has committed move each mail to the processed folder or flag it
-//! `\Seen`. A crash between the commit and the
+//! `\Seen`. A mail larger than the parser reads is not downloaded: its
+//! header alone is fetched, and it is recorded as failed from it. A crash between the commit and the
 //! move leaves the mail unseen: the next run reads it again, finds its
 //! Message-ID stored, and only moves it. A mail that cannot be stored now
 //! (the database is down) ends the run and stays unseen. [`watch`] does
@@ -231,9 +232,23 @@ async fn read_unseen(
     uids.sort_unstable();
     uids.truncate(RUN_LIMIT);
     let mut report = RunReport::default();
+    let sizes = sizes(session, &uids).await?;
     let mut batcher = intake::Batcher::new(intake::BATCH, intake::BATCH_BYTES);
     for &uid in &uids {
-        if let Some(raw) = fetch(session, uid).await?
+        let size = sizes.get(&uid).copied().unwrap_or(0) as usize;
+        if size > ctx.limits.max_bytes {
+            // Too large to read: recorded from its header alone, which is
+            // all that is fetched, then moved or flagged.
+            let header = fetch_part(session, uid, HEADER).await?.unwrap_or_default();
+            report.read += 1;
+            match intake::refuse_too_large(state, ctx, &header, size).await? {
+                Outcome::Duplicate => report.duplicates += 1,
+                _ => report.others += 1,
+            }
+            done(session, ctx.mailbox.after_action, &ctx.mailbox.move_to, uid).await?;
+            continue;
+        }
+        if let Some(raw) = fetch_part(session, uid, WHOLE).await?
             && let Some(batch) = batcher.push(uid, raw)
         {
             store_batch(state, ctx, session, batch, &mut report).await?;
@@ -274,20 +289,57 @@ async fn store_batch(
     Ok(())
 }
 
-async fn fetch(session: &mut Imap, uid: u32) -> Result<Option<Vec<u8>>, ImapError> {
+/// The whole of a mail, unmarked.
+const WHOLE: &str = "BODY.PEEK[]";
+
+/// The first 64 KiB of a mail's header, unmarked.
+const HEADER: &str = "BODY.PEEK[HEADER]<0.65536>";
+
+/// The sizes of the mails `uids` (`RFC822.SIZE`), by UID, in one command.
+async fn sizes(
+    session: &mut Imap,
+    uids: &[u32],
+) -> Result<std::collections::HashMap<u32, u32>, ImapError> {
+    let mut sizes = std::collections::HashMap::with_capacity(uids.len());
+    if uids.is_empty() {
+        return Ok(sizes);
+    }
+    let set: Vec<String> = uids.iter().map(u32::to_string).collect();
     let mut stream = session
-        .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+        .uid_fetch(set.join(","), "(UID RFC822.SIZE)")
         .await?;
-    let mut body = None;
+    while let Some(item) = stream.next().await {
+        let item = item?;
+        if let (Some(uid), Some(size)) = (item.uid, item.size) {
+            sizes.insert(uid, size);
+        }
+    }
+    Ok(sizes)
+}
+
+/// A part of a mail, [`WHOLE`] or [`HEADER`], fetched without marking it.
+async fn fetch_part(
+    session: &mut Imap,
+    uid: u32,
+    part: &str,
+) -> Result<Option<Vec<u8>>, ImapError> {
+    let mut stream = session
+        .uid_fetch(uid.to_string(), format!("(UID {part})"))
+        .await?;
+    let mut bytes = None;
     while let Some(item) = stream.next().await {
         let item = item?;
         if item.uid == Some(uid)
-            && let Some(b) = item.body()
+            && let Some(b) = if part == HEADER {
+                item.header()
+            } else {
+                item.body()
+            }
         {
-            body = Some(b.to_vec());
+            bytes = Some(b.to_vec());
         }
     }
-    Ok(body)
+    Ok(bytes)
 }
 
 async fn done(

@@ -232,25 +232,61 @@ pub async fn ingest(
             error,
         } => {
             tracing::warn!(mailbox = %ctx.mailbox.id, message_id = %record.message_id, error = %error, "mail not stored");
-            let now = state.clock().now();
-            let mut batch = state.store().begin_mail_batch().await?;
-            let planned = vigie_store::PlannedMail {
-                record,
-                reason: String::new(),
-                write: MailWrite::Nothing {
-                    outcome: "failed",
-                    reason: error.to_string(),
-                    notice: None,
-                },
-            };
-            match batch.store_all(now, vec![planned]).await?.as_slice() {
-                [MailStored::Stored { .. }] => {
-                    batch.commit().await?;
-                    Ok(Outcome::Failed(error.to_string()))
-                }
-                _ => Ok(Outcome::Duplicate),
-            }
+            record_failed(state, record, error.to_string()).await
         }
+    }
+}
+
+/// Records, as failed, a mail too large to be read ([`Limits::max_bytes`])
+/// from its header alone (its first bytes: the IMAP poller fetches no
+/// more of it) and its size: its Message-ID, sender and subject as the
+/// header gives them, so that reading it again finds it recorded.
+pub async fn refuse_too_large(
+    state: &AppState,
+    ctx: &MailboxContext,
+    header: &[u8],
+    size: usize,
+) -> Result<Outcome, IntakeError> {
+    let error = parse::ParseError::TooLarge {
+        size,
+        max: ctx.limits.max_bytes,
+    };
+    let facts = parse::header_facts(header);
+    let record = ReceivedMail {
+        tenant_id: ctx.mailbox.tenant_id,
+        mailbox_id: Some(ctx.mailbox.id),
+        message_id: facts.message_id.unwrap_or_else(|| fallback_id(header)),
+        from: facts.from,
+        subject: facts.subject,
+        html: None,
+    };
+    tracing::warn!(mailbox = %ctx.mailbox.id, message_id = %record.message_id, reason = %error, "mail refused");
+    record_failed(state, record, error.to_string()).await
+}
+
+/// Stores a mail's record as failed, and why, in a transaction of its own.
+async fn record_failed(
+    state: &AppState,
+    record: ReceivedMail,
+    reason: String,
+) -> Result<Outcome, IntakeError> {
+    let now = state.clock().now();
+    let mut batch = state.store().begin_mail_batch().await?;
+    let planned = vigie_store::PlannedMail {
+        record,
+        reason: String::new(),
+        write: MailWrite::Nothing {
+            outcome: "failed",
+            reason: reason.clone(),
+            notice: None,
+        },
+    };
+    match batch.store_all(now, vec![planned]).await?.as_slice() {
+        [MailStored::Stored { .. }] => {
+            batch.commit().await?;
+            Ok(Outcome::Failed(reason))
+        }
+        _ => Ok(Outcome::Duplicate),
     }
 }
 

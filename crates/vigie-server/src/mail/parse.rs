@@ -144,6 +144,47 @@ pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// What a mail's header alone says of it, for a mail not read further.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderFacts {
+    /// Its Message-ID without angle brackets, if it has one.
+    pub message_id: Option<String>,
+    /// The sender's address, lowercase (empty when none).
+    pub from: String,
+    /// The subject, decoded.
+    pub subject: String,
+}
+
+/// Reads a mail's header alone (a body after it is not read).
+pub fn header_facts(header: &[u8]) -> HeaderFacts {
+    let Some(message) = MessageParser::default().parse_headers(header) else {
+        return HeaderFacts::default();
+    };
+    HeaderFacts {
+        message_id: message
+            .message_id()
+            .map(clean_id)
+            .filter(|id| !id.is_empty()),
+        from: message
+            .from()
+            .and_then(Address::first)
+            .and_then(|a| a.address())
+            .map(|a| a.trim().to_lowercase())
+            .unwrap_or_default(),
+        subject: clean_subject(message.subject().unwrap_or_default()),
+    }
+}
+
+/// A subject without control characters (tabs kept), at most 998
+/// characters (a header line's limit).
+fn clean_subject(subject: &str) -> String {
+    subject
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\t')
+        .take(998)
+        .collect()
+}
+
 /// The longest Message-ID kept, in characters.
 const MAX_ID_CHARS: usize = 250;
 
@@ -193,13 +234,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<ParsedMail, ParseError> {
     }
     mail.to = addresses(message.to());
     mail.cc = addresses(message.cc());
-    mail.subject = message
-        .subject()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\t')
-        .take(998)
-        .collect();
+    mail.subject = clean_subject(message.subject().unwrap_or_default());
     mail.date = message
         .date()
         .and_then(|d| Timestamp::from_second(d.to_timestamp()).ok());

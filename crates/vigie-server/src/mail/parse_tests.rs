@@ -281,3 +281,26 @@ fn an_mbox_is_split_into_its_mails() {
         ]
     );
 }
+
+#[test]
+fn a_header_alone_gives_the_id_sender_and_subject() {
+    let header = b"From: =?ISO-8859-1?Q?Ren=E9_Caron?= <Rene.Caron@Client.example>\r\n\
+        Subject: =?UTF-8?B?UGnDqGNlIGpvaW50ZSB0cm9wIGxvdXJkZQ==?=\r\n\
+        Message-ID: <big-1@client.example>\r\n\r\n";
+    assert_eq!(
+        header_facts(header),
+        HeaderFacts {
+            message_id: Some("big-1@client.example".into()),
+            from: "rene.caron@client.example".into(),
+            subject: "Pièce jointe trop lourde".into(),
+        }
+    );
+    // Cut in the middle of a line, as a partial fetch leaves it, and
+    // without an id: what can be read is.
+    let cut = b"Subject: Sauvegarde\r\nFrom: client@example.org\r\nX-Long: aaaa";
+    let facts = header_facts(cut);
+    assert_eq!(facts.message_id, None);
+    assert_eq!(facts.subject, "Sauvegarde");
+    assert_eq!(facts.from, "client@example.org");
+    assert_eq!(header_facts(b""), HeaderFacts::default());
+}

@@ -132,6 +132,54 @@ async fn mail_imap_mails_are_read_stored_once_then_moved() {
     assert_eq!(again.read, 0);
 }
 
+/// A mail larger than Vigie reads (25 MiB) is not downloaded: it is
+/// recorded as failed from its header alone (its Message-ID, sender and
+/// subject, where a download would have known only a hash of its bytes)
+/// and moved, and the rest of the folder is read.
+#[tokio::test]
+async fn mail_imap_a_mail_too_large_is_recorded_from_its_header_and_moved() {
+    let Some(d) = dovecot().await else {
+        return;
+    };
+    let world = World::sqlite().await;
+    let mut large = format!(
+        "From: Client <{REQUESTER}>\r\nTo: support@example.org\r\nSubject: Archive trop lourde\r\n\
+         Message-ID: <too-large-1@client.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: application/zip; name=\"archive.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    )
+    .into_bytes();
+    while large.len() <= 26 * 1024 * 1024 {
+        large.extend_from_slice(&[b'A'; 76]);
+        large.extend_from_slice(b"\r\n");
+    }
+    d.deliver("support", &large).await.expect("large mail");
+    d.deliver("support", &corpus("new_utf8.eml"))
+        .await
+        .expect("small mail");
+    let (record, ctx) = mailbox(&world, &settings(&world, &d, AfterAction::Move), None).await;
+    let report = imap::run(&world.state, &ctx, "secret-imap")
+        .await
+        .expect("run");
+    assert_eq!(report.read, 2, "{report:?}");
+    assert_eq!((report.tickets, report.others), (1, 1), "{report:?}");
+    assert_eq!(folder(d.imap_port, "INBOX").await, (0, 0));
+    assert_eq!(folder(d.imap_port, "Traites").await.0, 2);
+    let received = world
+        .store
+        .list_received_mails(world.alpha.tenant.id, Some(record.id), 10)
+        .await
+        .expect("received");
+    let refused = received
+        .iter()
+        .find(|r| r.message_id == "too-large-1@client.example")
+        .expect("recorded by its header's Message-ID");
+    assert_eq!(refused.outcome, "failed");
+    assert!(refused.reason.contains("more than"), "{}", refused.reason);
+    assert_eq!(refused.from, REQUESTER);
+    assert_eq!(refused.subject, "Archive trop lourde");
+    assert_eq!(refused.ticket_id, None);
+}
+
 #[tokio::test]
 async fn mail_imap_flagged_mails_stay_and_are_not_read_twice() {
     let Some(d) = dovecot().await else {
