@@ -239,7 +239,10 @@ async fn read_unseen(
         if size > ctx.limits.max_bytes {
             // Too large to read: recorded from its header alone, which is
             // all that is fetched, then moved or flagged.
-            let header = fetch_part(session, uid, HEADER).await?.unwrap_or_default();
+            let Some(header) = fetch_part(session, uid, HEADER).await? else {
+                // Gone meanwhile.
+                continue;
+            };
             report.read += 1;
             match intake::refuse_too_large(state, ctx, &header, size).await? {
                 Outcome::Duplicate => report.duplicates += 1,
