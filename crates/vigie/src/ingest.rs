@@ -10,7 +10,7 @@ use vigie_core::Timestamp;
 use vigie_core::mail::{AfterAction, Security, UnknownSenders};
 use vigie_core::tenancy::{Actor, Scope};
 use vigie_server::mail::intake::{self, MailboxContext, Outcome};
-use vigie_server::mail::parse::split_mbox;
+use vigie_server::mail::parse::mbox_mails;
 use vigie_server::{AppState, Clock, ServerConfig};
 use vigie_store::{MailboxInput, MailboxRecord, Store};
 
@@ -62,26 +62,67 @@ impl Summary {
     }
 }
 
-/// The raw mails at a path.
-pub fn read_mails(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
-    if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml")))
-            .collect();
-        files.sort();
-        return files
-            .iter()
-            .map(|f| std::fs::read(f).with_context(|| format!("cannot read {}", f.display())))
-            .collect();
+/// The mails at a path, read one at a time: an `.eml` file, a folder of
+/// them (in name order), or an mbox read as it goes, so that a history of
+/// several gigabytes is never held whole in memory.
+pub struct MailFiles {
+    source: Source,
+    /// The bytes of all the files, for the progress bar.
+    pub bytes: u64,
+}
+
+enum Source {
+    Files(std::vec::IntoIter<PathBuf>),
+    Mbox(Box<dyn Iterator<Item = std::io::Result<Vec<u8>>>>),
+}
+
+impl MailFiles {
+    /// Opens what `path` names.
+    pub fn open(path: &Path) -> anyhow::Result<MailFiles> {
+        let cannot = |p: &Path| format!("cannot read {}", p.display());
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| cannot(path))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml")))
+                .collect();
+            files.sort();
+            let bytes = files
+                .iter()
+                .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+                .sum();
+            return Ok(MailFiles {
+                source: Source::Files(files.into_iter()),
+                bytes,
+            });
+        }
+        let file = std::fs::File::open(path).with_context(|| cannot(path))?;
+        let bytes = file.metadata().with_context(|| cannot(path))?.len();
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mbox = std::io::BufRead::fill_buf(&mut reader)
+            .with_context(|| cannot(path))?
+            .starts_with(b"From ");
+        let source = if mbox {
+            Source::Mbox(Box::new(mbox_mails(reader)))
+        } else {
+            Source::Files(vec![path.to_owned()].into_iter())
+        };
+        Ok(MailFiles { source, bytes })
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.starts_with(b"From ") {
-        Ok(split_mbox(&bytes))
-    } else {
-        Ok(vec![bytes])
+}
+
+impl Iterator for MailFiles {
+    type Item = anyhow::Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.source {
+            Source::Files(files) => {
+                let f = files.next()?;
+                Some(std::fs::read(&f).with_context(|| format!("cannot read {}", f.display())))
+            }
+            Source::Mbox(mails) => Some(mails.next()?.context("cannot read the mbox")),
+        }
     }
 }
 
@@ -134,36 +175,47 @@ pub async fn replay_mailbox(
         .await?)
 }
 
-/// Runs the command and prints its summary.
+/// Runs the command and prints its summary: the mails are read, and
+/// handed over, by batches of at most `intake::BATCH` mails and
+/// `intake::BATCH_BYTES` bytes.
 pub async fn run(store: &Store, clock: Clock, command: &IngestCommand) -> anyhow::Result<()> {
     let IngestCommand::Mail(args) = command;
-    let mails = read_mails(&args.path)?;
+    let mails = MailFiles::open(&args.path)?;
     let mailbox = replay_mailbox(store, clock.now(), &args.tenant, &args.mailbox).await?;
     let state = AppState::new(store.clone(), ServerConfig::default(), clock);
     let ctx = MailboxContext::load(&state, mailbox).await?;
-    let bar = indicatif::ProgressBar::new(u64::try_from(mails.len()).unwrap_or(u64::MAX));
+    let bar = indicatif::ProgressBar::new(mails.bytes);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} mails ({per_sec}, {eta} left)",
+            "{bar:40} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta} left) {msg}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut summary = Summary::default();
-    for chunk in mails.chunks(intake::BATCH) {
-        for outcome in intake::ingest_batch(&state, &ctx, chunk).await? {
+    let mut count = 0usize;
+    let mut batcher = intake::Batcher::new(intake::BATCH, intake::BATCH_BYTES);
+    let mut store_batch = async |batch: Vec<((), Vec<u8>)>| -> anyhow::Result<()> {
+        let raws: Vec<Vec<u8>> = batch.into_iter().map(|(_, raw)| raw).collect();
+        for outcome in intake::ingest_batch(&state, &ctx, &raws).await? {
             summary.count(&outcome);
         }
-        bar.inc(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        count += raws.len();
+        bar.inc(raws.iter().map(|r| r.len() as u64).sum());
+        bar.set_message(format!("{count} mails"));
+        Ok(())
+    };
+    for raw in mails {
+        if let Some(batch) = batcher.push((), raw?) {
+            store_batch(batch).await?;
+        }
+    }
+    if let Some(batch) = batcher.finish() {
+        store_batch(batch).await?;
     }
     bar.finish_and_clear();
     eprintln!(
-        "{} mails: {} tickets, {} replies, {} events, {} ignored or refused, {} already stored",
-        mails.len(),
-        summary.tickets,
-        summary.replies,
-        summary.events,
-        summary.others,
-        summary.duplicates
+        "{count} mails: {} tickets, {} replies, {} events, {} ignored or refused, {} already stored",
+        summary.tickets, summary.replies, summary.events, summary.others, summary.duplicates
     );
     Ok(())
 }

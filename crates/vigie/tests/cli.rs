@@ -181,3 +181,83 @@ fn serve_answers_then_stops_on_sigterm() {
     drain.join().expect("log reader");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An mbox of `n` mails, read by `vigie ingest mail`: every fifth mail from
+/// the tenth on answers the mail ten before it.
+fn mbox(n: usize) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        out.push_str(&format!(
+            "From client{c}@example.org Mon Mar  3 09:15:00 2025\n\
+             From: Client {c} <client{c}@example.org>\nTo: support@cachemire.invalid\n\
+             Subject: Demande {i}\nMessage-ID: <import-{i}@example.org>\n",
+            c = i % 7
+        ));
+        if i >= 10 && i % 5 == 0 {
+            out.push_str(&format!("In-Reply-To: <import-{}@example.org>\n", i - 10));
+        }
+        out.push_str(&format!(
+            "Content-Type: text/plain; charset=UTF-8\n\nLe poste {i} ne démarre plus.\n\n"
+        ));
+    }
+    out
+}
+
+#[test]
+fn an_mbox_is_ingested_by_batches_and_once() {
+    let dir = fresh_dir();
+    let demo = run(&dir, &["demo"]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    // 250 mails: three batches of the intake.
+    let file = dir.join("history.mbox");
+    std::fs::write(&file, mbox(250)).expect("mbox");
+    let path = file.to_string_lossy().into_owned();
+    let first = run(&dir, &["ingest", "mail", &path]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    // Mails 10, 15, … 245 answer a mail ten before: 48 replies.
+    assert!(
+        text(&first.stderr).contains(
+            "250 mails: 202 tickets, 48 replies, 0 events, 0 ignored or refused, 0 already stored"
+        ),
+        "{}",
+        text(&first.stderr)
+    );
+    let again = run(&dir, &["ingest", "mail", &path]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains(
+            "250 mails: 0 tickets, 0 replies, 0 events, 0 ignored or refused, 250 already stored"
+        ),
+        "{}",
+        text(&again.stderr)
+    );
+    // A folder of `.eml` files, in name order.
+    let folder = dir.join("eml");
+    std::fs::create_dir_all(&folder).expect("folder");
+    for (i, mail) in mbox(3).split("From client").skip(1).enumerate() {
+        let body = mail
+            .split_once('\n')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let body = body.replace("import-", "folder-");
+        std::fs::write(folder.join(format!("{i}.eml")), body).expect("eml");
+    }
+    let folder_run = run(&dir, &["ingest", "mail", &folder.to_string_lossy()]);
+    assert!(folder_run.status.success(), "{}", text(&folder_run.stderr));
+    assert!(
+        text(&folder_run.stderr).contains("3 mails: 3 tickets"),
+        "{}",
+        text(&folder_run.stderr)
+    );
+    let missing = run(
+        &dir,
+        &["ingest", "mail", &dir.join("none.mbox").to_string_lossy()],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("cannot read"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -138,10 +138,18 @@ impl ParsedMail {
 /// The mails of an mbox file (`From ` lines between them), in order; a
 /// line that cannot be read ends the list.
 pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
-    mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(bytes))
+    mbox_mails(std::io::Cursor::new(bytes))
         .map_while(Result::ok)
-        .map(|m| m.unwrap_contents())
         .collect()
+}
+
+/// The mails of an mbox read from `reader` one at a time (`From ` lines
+/// between them), so that a file of several gigabytes is never held
+/// whole; a read error is the last item.
+pub fn mbox_mails<R: std::io::BufRead>(
+    reader: R,
+) -> impl Iterator<Item = std::io::Result<Vec<u8>>> {
+    mail_parser::mailbox::mbox::MessageIterator::new(reader).map(|m| m.map(|m| m.unwrap_contents()))
 }
 
 /// What a mail's header alone says of it, for a mail not read further.
