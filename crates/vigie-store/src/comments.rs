@@ -168,12 +168,10 @@ pub(crate) async fn insert_comment(
         public,
         body,
     };
-    let mut index = crate::search_index::Indexing::new(backend);
-    let id = insert_comments_in(tx, backend, now, &[new], &mut index)
+    let id = insert_comments_in(tx, backend, now, &[new])
         .await?
         .pop()
         .ok_or_else(|| StoreError::Database("a comment came back without its id".into()))?;
-    index.write(tx).await?;
     Ok(CommentRecord {
         id,
         ticket_id: ticket.id,
@@ -225,7 +223,6 @@ pub(crate) async fn insert_comments_in(
     backend: crate::Backend,
     now: Timestamp,
     comments: &[NewComment<'_>],
-    index: &mut crate::search_index::Indexing,
 ) -> Result<Vec<CommentId>> {
     use std::collections::HashMap;
     if comments.is_empty() {
@@ -273,9 +270,6 @@ pub(crate) async fn insert_comments_in(
         sql.bind(micros(now)).push(" WHERE id IN (");
         sql.bind_list(chunk.iter().copied()).push(")");
         sql.for_backend(backend).query().execute(&mut **tx).await?;
-    }
-    for r in comments.iter().filter(|r| r.public) {
-        index.add_changed(r.ticket.id.0);
     }
     let told: Vec<_> = comments
         .iter()

@@ -183,32 +183,6 @@ impl Store {
             // the pool hands its connections out in turn). Its log is
             // checkpointed by another connection ([`checkpoint`]).
             Backend::Sqlite => {
-                // The full-text index's file, beside the database's, is
-                // written by a connection of its own and attached to the
-                // others ([`search_index`]).
-                let probe = options().max_connections(1).connect(url).await?;
-                let file: String =
-                    sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
-                        .fetch_one(&probe)
-                        .await?;
-                probe.close().await;
-                let index_file = search_index::index_file(&file);
-                let index = options()
-                    .max_connections(1)
-                    .idle_timeout(None)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 10000;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(&format!("sqlite://{index_file}?mode=rwc"))
-                    .await?;
-                let attach = Arc::new(search_index::attach_statement(&index_file));
                 // Not on the writer: `BEGIN IMMEDIATE` takes the write lock
                 // of every database attached, and would wait for the
                 // index's writer.
@@ -231,6 +205,20 @@ impl Store {
                                 })
                             })
                     };
+                // The full-text index's file, beside the database's, is
+                // written by a connection of its own and attached to the
+                // others ([`search_index`]).
+                let file =
+                    <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)?
+                        .get_filename()
+                        .display()
+                        .to_string();
+                let index_file = search_index::index_file(&file);
+                let index = sqlite(1, 1000, WRITER_CACHE_KIB, None)
+                    .idle_timeout(None)
+                    .connect(&format!("sqlite://{index_file}?mode=rwc"))
+                    .await?;
+                let attach = Arc::new(search_index::attach_statement(&index_file));
                 let pool = sqlite(8, 1000, READER_CACHE_KIB, Some(attach))
                     .connect(url)
                     .await?;

@@ -9,9 +9,10 @@
 //! SQLite lets one writer at a time into a file, and tokenizing and
 //! writing the words of long mails took more than half of the main
 //! writer's time. A transaction that makes or changes a ticket's text (a
-//! new ticket, a public reply, an edit of its title or description) only
-//! adds the ticket's id to `search_pending` in the main database
-//! ([`Indexing`]), in that transaction; the [`SearchIndex`] then reads the
+//! new ticket, a public reply, a new title or description) only adds the
+//! ticket's id to `search_pending` in the main database, by trigger
+//! (migration `0022`), so no way of writing a ticket can forget it; the
+//! [`SearchIndex`] then reads the
 //! pending tickets' texts back and writes their rows in the index file,
 //! on other threads while the main writer goes on. The index file records
 //! the last pending row it holds (`search_meta`), in the transaction that
@@ -38,6 +39,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+
 /// `text` with each of its whitespace-separated pieces once, in the order
 /// they first appear, separated by one space.
 ///
@@ -76,60 +78,15 @@ const PER_ROUND: i64 = 2_000;
 /// The index's columns.
 const COLUMNS: [&str; 3] = ["rowid", "title", "body"];
 
+/// The last pending row ever written (0 before the first), cleared or
+/// not: `AUTOINCREMENT` keeps it in `sqlite_sequence`.
+const LAST_PENDING: &str =
+    "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'search_pending'), 0)";
+
 /// The index's table, as the index file holds it.
 const CREATE_INDEX: &str = "CREATE VIRTUAL TABLE ticket_search USING fts5(\
     title, body, content = '', contentless_delete = 1, detail = none, \
     tokenize = 'unicode61 remove_diacritics 2')";
-
-/// The tickets whose text a transaction makes or changes, gathered as it
-/// goes and written together as pending rows of the index
-/// ([`Indexing::write`]). On PostgreSQL it gathers nothing: triggers keep
-/// the `tsvector`s.
-pub(crate) struct Indexing {
-    /// Whether there is anything to do (SQLite).
-    sqlite: bool,
-    /// The tickets, in the order they came.
-    tickets: Vec<i64>,
-}
-
-impl Indexing {
-    /// Nothing gathered yet, for a transaction on `backend`.
-    pub(crate) fn new(backend: Backend) -> Indexing {
-        Indexing {
-            sqlite: backend == Backend::Sqlite,
-            tickets: Vec::new(),
-        }
-    }
-
-    /// Adds a new ticket.
-    pub(crate) fn add_new(&mut self, id: i64) {
-        if self.sqlite {
-            self.tickets.push(id);
-        }
-    }
-
-    /// Adds a ticket whose text changed: a public reply, or an edit of its
-    /// title or description.
-    pub(crate) fn add_changed(&mut self, id: i64) {
-        self.add_new(id);
-    }
-
-    /// Writes the tickets gathered as pending rows, in the caller's
-    /// transaction, each once.
-    pub(crate) async fn write(self, tx: &mut Transaction<'static, Any>) -> Result<()> {
-        let mut seen = std::collections::HashSet::with_capacity(self.tickets.len());
-        let rows: Vec<Vec<Arg>> = self
-            .tickets
-            .into_iter()
-            .filter(|id| seen.insert(*id))
-            .map(|id| vec![id.into()])
-            .collect();
-        for sql in Sql::insert_chunks(Backend::Sqlite, "search_pending", &["ticket_id"], rows) {
-            sql.query().execute(&mut **tx).await?;
-        }
-        Ok(())
-    }
-}
 
 /// The index file of a SQLite store, its writer and the task that keeps it
 /// up with the pending rows; the task ends once every clone of the store
@@ -232,10 +189,9 @@ impl SearchIndex {
         // rows are cleared only up to the index's mark, so every row after
         // the mark is still there.
         let (written, first): (i64, Option<i64>) = {
-            let row = sqlx::query(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'search_pending'), 0) AS written, \
-                 (SELECT min(id) FROM search_pending) AS first",
-            )
+            let row = sqlx::query(&format!(
+                "SELECT {LAST_PENDING} AS written, (SELECT min(id) FROM search_pending) AS first"
+            ))
             .fetch_one(&s.pool)
             .await?;
             (row.try_get("written")?, row.try_get("first")?)
@@ -267,11 +223,9 @@ impl SearchIndex {
         // Every ticket pending after the mark: the pending rows already
         // there are indexed again with them, which does no harm.
         let mut main = s.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let before: i64 = sqlx::query_scalar(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'search_pending'), 0)",
-        )
-        .fetch_one(&mut *main)
-        .await?;
+        let before: i64 = sqlx::query_scalar(&format!("SELECT {LAST_PENDING}"))
+            .fetch_one(&mut *main)
+            .await?;
         sqlx::query("DELETE FROM search_pending")
             .execute(&mut *main)
             .await?;

@@ -114,11 +114,6 @@ impl Store {
                 ids.push((number, id));
             }
             ids.sort_unstable();
-            let mut index = crate::search_index::Indexing::new(self.backend);
-            for (_, id) in &ids {
-                index.add_new(*id);
-            }
-            index.write(&mut tx).await?;
             let audit: Vec<Vec<Arg>> = ids
                 .iter()
                 .zip(chunk)

@@ -75,6 +75,17 @@ impl RunReport {
         self.duplicates += other.duplicates;
         self.woken += other.woken;
     }
+
+    /// Counts a mail read and what it became.
+    fn count(&mut self, outcome: &Outcome) {
+        self.read += 1;
+        match outcome {
+            Outcome::Ticket(_) | Outcome::Reply(_) => self.tickets += 1,
+            Outcome::Event => self.events += 1,
+            Outcome::Duplicate => self.duplicates += 1,
+            Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => self.others += 1,
+        }
+    }
 }
 
 /// The certificates of a PEM bundle (an organisation's certificate
@@ -239,19 +250,15 @@ async fn read_unseen(
         if size > ctx.limits.max_bytes {
             // Too large to read: recorded from its header alone, which is
             // all that is fetched, then moved or flagged.
-            let Some(header) = fetch_part(session, uid, HEADER).await? else {
+            let Some(header) = fetch_part(session, uid, Part::Header).await? else {
                 // Gone meanwhile.
                 continue;
             };
-            report.read += 1;
-            match intake::refuse_too_large(state, ctx, &header, size).await? {
-                Outcome::Duplicate => report.duplicates += 1,
-                _ => report.others += 1,
-            }
+            report.count(&intake::refuse_too_large(state, ctx, &header, size).await?);
             done(session, ctx.mailbox.after_action, &ctx.mailbox.move_to, uid).await?;
             continue;
         }
-        if let Some(raw) = fetch_part(session, uid, WHOLE).await?
+        if let Some(raw) = fetch_part(session, uid, Part::Whole).await?
             && let Some(batch) = batcher.push(uid, raw)
         {
             store_batch(state, ctx, session, batch, &mut report).await?;
@@ -274,29 +281,34 @@ async fn store_batch(
 ) -> Result<(), ImapError> {
     let m = &ctx.mailbox;
     let (read, raws): (Vec<u32>, Vec<Vec<u8>>) = batch.into_iter().unzip();
-    report.read += read.len();
     let outcomes = intake::ingest_batch(state, ctx, &raws).await?;
     drop(raws);
     // Committed: each mail may now leave the folder.
     for (uid, outcome) in read.into_iter().zip(outcomes) {
-        match outcome {
-            Outcome::Ticket(_) | Outcome::Reply(_) => report.tickets += 1,
-            Outcome::Event => report.events += 1,
-            Outcome::Duplicate => report.duplicates += 1,
-            Outcome::Ignored(_) | Outcome::Refused(_) | Outcome::Failed(_) => {
-                report.others += 1;
-            }
-        }
+        report.count(&outcome);
         done(session, m.after_action, &m.move_to, uid).await?;
     }
     Ok(())
 }
 
-/// The whole of a mail, unmarked.
-const WHOLE: &str = "BODY.PEEK[]";
+/// What of a mail is fetched, without marking it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The whole mail.
+    Whole,
+    /// The first 64 KiB of its header.
+    Header,
+}
 
-/// The first 64 KiB of a mail's header, unmarked.
-const HEADER: &str = "BODY.PEEK[HEADER]<0.65536>";
+impl Part {
+    /// Its `FETCH` item.
+    fn item(self) -> &'static str {
+        match self {
+            Part::Whole => "BODY.PEEK[]",
+            Part::Header => "BODY.PEEK[HEADER]<0.65536>",
+        }
+    }
+}
 
 /// The sizes of the mails `uids` (`RFC822.SIZE`), by UID, in one command.
 async fn sizes(
@@ -320,23 +332,22 @@ async fn sizes(
     Ok(sizes)
 }
 
-/// A part of a mail, [`WHOLE`] or [`HEADER`], fetched without marking it.
+/// A part of a mail, fetched without marking it.
 async fn fetch_part(
     session: &mut Imap,
     uid: u32,
-    part: &str,
+    part: Part,
 ) -> Result<Option<Vec<u8>>, ImapError> {
     let mut stream = session
-        .uid_fetch(uid.to_string(), format!("(UID {part})"))
+        .uid_fetch(uid.to_string(), format!("(UID {})", part.item()))
         .await?;
     let mut bytes = None;
     while let Some(item) = stream.next().await {
         let item = item?;
         if item.uid == Some(uid)
-            && let Some(b) = if part == HEADER {
-                item.header()
-            } else {
-                item.body()
+            && let Some(b) = match part {
+                Part::Whole => item.body(),
+                Part::Header => item.header(),
             }
         {
             bytes = Some(b.to_vec());

@@ -135,14 +135,6 @@ impl ParsedMail {
     }
 }
 
-/// The mails of an mbox file (`From ` lines between them), in order; a
-/// line that cannot be read ends the list.
-pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
-    mbox_mails(std::io::Cursor::new(bytes))
-        .map_while(Result::ok)
-        .collect()
-}
-
 /// The mails of an mbox read from `reader` one at a time (`From ` lines
 /// between them), so that a file of several gigabytes is never held
 /// whole; a read error is the last item.

@@ -266,7 +266,9 @@ fn an_mbox_is_split_into_its_mails() {
         mbox.extend_from_slice(&corpus(name));
         mbox.extend_from_slice(b"\n");
     }
-    let mails = split_mbox(&mbox);
+    let mails: Vec<Vec<u8>> = mbox_mails(std::io::Cursor::new(&mbox))
+        .collect::<std::io::Result<_>>()
+        .expect("mbox");
     assert_eq!(mails.len(), 3);
     let ids: Vec<String> = mails
         .iter()

@@ -228,10 +228,7 @@ pub(crate) async fn store_all(
             positions.push(i);
         }
     }
-    // The full-text index's rows, written last (one segment a batch).
-    let mut index = crate::search_index::Indexing::new(backend);
-    let created =
-        crate::tickets::insert_tickets(tx, backend, now, &opening, clocks, &mut index).await?;
+    let created = crate::tickets::insert_tickets(tx, backend, now, &opening, clocks).await?;
     drop(opening);
     let made: HashMap<usize, TicketRecord> = positions.into_iter().zip(created).collect();
     // Replies, attachments, notifications, events, in order.
@@ -335,7 +332,7 @@ pub(crate) async fn store_all(
             body,
         })
         .collect();
-    let written = insert_comments_in(tx, backend, now, &comments, &mut index).await?;
+    let written = insert_comments_in(tx, backend, now, &comments).await?;
     for ((mail, ..), comment) in replying.iter().zip(written) {
         rows[*mail].comment_id = Some(comment);
     }
@@ -386,7 +383,6 @@ pub(crate) async fn store_all(
             ));
         }
     }
-    index.write(tx).await?;
     Ok(ids
         .iter()
         .zip(answers)

@@ -4,7 +4,6 @@
 use super::*;
 use super::{NEW_ROW_COLUMNS, NewRow};
 use crate::EntityRecord;
-use crate::search_index::Indexing;
 use std::collections::HashSet;
 
 impl Store {
@@ -81,11 +80,7 @@ impl Store {
                 let mut clocks = crate::sla::ClockContext::new(backend, sla.clone());
                 Box::pin(async move {
                     let opening: Vec<_> = prepared.iter().map(|p| p.by(&actor)).collect();
-                    let mut index = Indexing::new(backend);
-                    let made =
-                        insert_tickets(tx, backend, now, &opening, &mut clocks, &mut index).await?;
-                    index.write(tx).await?;
-                    Ok(made)
+                    insert_tickets(tx, backend, now, &opening, &mut clocks).await
                 })
             }))
             .await
@@ -234,11 +229,6 @@ impl Store {
         .query()
         .execute(&mut *tx)
         .await?;
-        if after.title != before.title || after.description != before.description {
-            let mut index = Indexing::new(self.backend);
-            index.add_changed(id.0);
-            index.write(&mut tx).await?;
-        }
         record(
             &mut tx,
             actor,
@@ -488,7 +478,6 @@ pub(crate) async fn insert_tickets(
     now: Timestamp,
     prepared: &[Opening<'_>],
     clocks: &mut crate::sla::ClockContext,
-    index: &mut Indexing,
 ) -> Result<Vec<TicketRecord>> {
     use std::collections::HashMap;
     let mut counts: HashMap<TenantId, i64> = HashMap::new();
@@ -596,9 +585,6 @@ pub(crate) async fn insert_tickets(
         .map(|(p, (target, fields))| (p.actor, target, fields))
         .collect();
     crate::audit::record_created(tx, backend, now, &by).await?;
-    for t in &created {
-        index.add_new(t.id.0);
-    }
     // SLA: start the tickets' clocks in the same transaction.
     let mut clock_rows = Vec::new();
     for t in &created {
@@ -629,11 +615,8 @@ pub(crate) async fn insert_ticket_in(
         group,
     }];
     let backend = clocks.backend();
-    let mut index = Indexing::new(backend);
-    let made = insert_tickets(tx, backend, now, &opening, clocks, &mut index)
+    insert_tickets(tx, backend, now, &opening, clocks)
         .await?
         .pop()
-        .ok_or_else(|| StoreError::Database("no ticket was created".into()))?;
-    index.write(tx).await?;
-    Ok(made)
+        .ok_or_else(|| StoreError::Database("no ticket was created".into()))
 }
